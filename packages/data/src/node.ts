@@ -1,0 +1,2 @@
+// Node-only entry (`@cf/data/node`): file-system loaders and downloads.
+export {};
