@@ -4,7 +4,12 @@ import { InvalidArgumentError } from './errors.js';
 // not re-exported from index.ts).
 
 /** Throws {@link InvalidArgumentError} unless `value` is an integer in `min..max`. */
-export function assertIntegerInRange(argument: string, value: number, min: number, max: number): void {
+export function assertIntegerInRange(
+  argument: string,
+  value: number,
+  min: number,
+  max: number,
+): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new InvalidArgumentError(argument, `expected an integer in ${min}..${max}, got ${value}`);
   }
