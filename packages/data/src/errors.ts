@@ -67,3 +67,26 @@ export class InvalidArgumentError extends CfError {
     this.argument = argument;
   }
 }
+
+/** A dataset could not be downloaded: offline, an HTTP error, a truncated body, or not a zip. */
+export class DownloadError extends CfError {
+  /** The URL that was fetched. */
+  readonly url: string;
+  /** The HTTP status, when the server answered. */
+  readonly status: number | undefined;
+  constructor(url: string, message: string, options?: { status?: number; cause?: unknown }) {
+    super('DOWNLOAD', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.url = url;
+    this.status = options?.status;
+  }
+}
+
+/** A zip archive held an entry that would land outside the target folder (or a link); nothing was extracted. */
+export class UnsafeArchiveError extends CfError {
+  /** The entry name as stored in the archive. */
+  readonly entry: string;
+  constructor(entry: string, reason: string) {
+    super('UNSAFE_ARCHIVE', `refusing to extract zip entry ${JSON.stringify(entry)}: ${reason}; the archive is damaged or malicious, download it again from the official URL`);
+    this.entry = entry;
+  }
+}

@@ -1,0 +1,221 @@
+import { DelimitedTextReader, type RecordParser } from './delimited-text-reader.js';
+import { applyDuplicatePolicy, type DuplicatePolicy } from './duplicate-ratings.js';
+import { CsvParseError, InvalidArgumentError } from './errors.js';
+import type { IdOrder } from './id-map.js';
+import { parseRawId } from './raw-id.js';
+import { RatingsTableBuilder, type RatingsTable } from './ratings-table.js';
+import { describeDelimiter, resolveRatingsFormat, type ColumnRef, type RatingsFormat, type RatingsLayout } from './ratings-format.js';
+
+/** Options of every ratings loader ({@link parseRatingsText}, `loadRatingsFromStream`, `loadRatings`). */
+export interface LoadRatingsOptions {
+  /** A MovieLens layout or a custom format. Default `'ratings-csv'` (the node `loadRatings` picks it from the file name). */
+  format?: RatingsLayout | RatingsFormat;
+  /** Dense index order of users and items. Default `'first-appearance'`. */
+  idOrder?: IdOrder;
+  /** Declared rating scale `[min, max]`; a rating outside it is an error. Default: no check. */
+  ratingScale?: readonly [number, number];
+  /** What to do with repeated (user, item) pairs. Default `'keep-all'`. */
+  duplicates?: DuplicatePolicy;
+  /** Label (usually the path) named in errors and kept as `table.source`. Default `'<text>'` or `'<stream>'`. */
+  source?: string;
+  /** Record parser. Default `'auto'` (hand-split plain lines, csv-parse for quoted ones). */
+  parser?: RecordParser;
+  /** Keep the 1-based source line of every kept row in `report.lineOfRow`. Default false. */
+  trackLines?: boolean;
+  /** Expected number of rows, to size the columns once. */
+  initialCapacity?: number;
+}
+
+/** What a ratings loader did besides building the table. */
+export interface RatingsLoadReport {
+  /** The file or stream label. */
+  source: string;
+  /** The format that was applied. */
+  format: RatingsFormat;
+  /** Rating rows read (header and empty lines not counted). */
+  rowsRead: number;
+  /** Rows that repeated an earlier (user, item) pair; with `'keep-all'` they are still in the table. */
+  duplicateCount: number;
+  /** The duplicate policy that was applied. */
+  duplicates: DuplicatePolicy;
+  /** 1-based source line of each row of the table, when `trackLines` was set. */
+  lineOfRow: Int32Array | undefined;
+}
+
+/** A loaded ratings table and its {@link RatingsLoadReport}. */
+export interface LoadedRatings {
+  table: RatingsTable;
+  report: RatingsLoadReport;
+}
+
+interface ResolvedColumns {
+  user: number;
+  item: number;
+  rating: number;
+  timestamp: number;
+  minFields: number;
+}
+
+const DELIMITER_CANDIDATES = ['\t', ',', '::', ';', '|'];
+
+function isBlank(text: string): boolean {
+  return text.trim().length === 0;
+}
+
+/**
+ * Parses ratings text pushed in pieces (any split, even inside a line) into a {@link RatingsTable}.
+ * The engine under {@link parseRatingsText} and the stream loaders; no Node APIs.
+ */
+export class RatingsParser {
+  readonly #format: RatingsFormat;
+  readonly #options: LoadRatingsOptions;
+  readonly #file: string;
+  readonly #builder: RatingsTableBuilder;
+  readonly #reader: DelimitedTextReader;
+  #columns: ResolvedColumns | undefined;
+  #lastLine = 0;
+  #lines: Int32Array | undefined;
+
+  constructor(options: LoadRatingsOptions = {}) {
+    this.#format = resolveRatingsFormat(options.format);
+    this.#options = options;
+    this.#file = options.source ?? '<text>';
+    const scale = options.ratingScale;
+    if (scale !== undefined && !(scale.length === 2 && Number.isFinite(scale[0]) && Number.isFinite(scale[1]) && scale[0] <= scale[1])) {
+      throw new InvalidArgumentError('ratingScale', `must be [min, max] with finite min <= max, got ${JSON.stringify(scale)}`);
+    }
+    this.#builder = new RatingsTableBuilder({
+      source: this.#file,
+      ...(options.idOrder ? { idOrder: options.idOrder } : {}),
+      ...(options.initialCapacity ? { initialCapacity: options.initialCapacity } : {}),
+    });
+    if (options.trackLines || options.duplicates === 'error') this.#lines = new Int32Array(1024);
+    this.#reader = new DelimitedTextReader({
+      file: this.#file,
+      delimiter: this.#format.delimiter,
+      quoted: this.#format.quoted ?? true,
+      parser: options.parser ?? 'auto',
+      rejectInvalidUtf8: true,
+      onRecord: (fields, line) => this.#onRecord(fields, line),
+    });
+  }
+
+  /** Feeds the next piece of text. */
+  push(text: string): void {
+    this.#reader.push(text);
+  }
+
+  /** Reads the rest, checks the file was not empty, applies the duplicate policy. The parser is spent. */
+  end(): LoadedRatings {
+    this.#reader.end();
+    const { header } = this.#format;
+    if (this.#columns === undefined) {
+      const expected = header ? `a header line naming the columns (${this.#columnList()}) and rating rows` : `rating rows of ${this.#columnList()}`;
+      throw new CsvParseError({ file: this.#file, line: 1 }, `${expected}, but the file is empty`);
+    }
+    if (this.#builder.length === 0) {
+      throw new CsvParseError({ file: this.#file, line: this.#lastLine + 1 }, 'at least one rating row after the header, but the file ends there');
+    }
+    const rowsRead = this.#builder.length;
+    const policy = this.#options.duplicates ?? 'keep-all';
+    const lines = this.#lines?.subarray(0, rowsRead);
+    const { table, duplicateCount, keptRows } = applyDuplicatePolicy(this.#builder.finish(), policy, {
+      lineOfRow: lines,
+      ...(this.#options.idOrder ? { idOrder: this.#options.idOrder } : {}),
+    });
+    let lineOfRow: Int32Array | undefined;
+    if (lines && this.#options.trackLines) lineOfRow = keptRows ? keptRows.map((r) => lines[r]!) : lines.slice();
+    return { table, report: { source: this.#file, format: this.#format, rowsRead, duplicateCount, duplicates: policy, lineOfRow } };
+  }
+
+  #columnList(): string {
+    const { user, item, rating, timestamp } = this.#format.columns;
+    return [user, item, rating, ...(timestamp === undefined ? [] : [timestamp])].map(String).join(', ');
+  }
+
+  #onRecord(fields: string[], line: number): void {
+    let columns = this.#columns;
+    if (columns === undefined) {
+      columns = this.#columns = this.#resolveColumns(fields, line);
+      if (this.#format.header) {
+        this.#lastLine = line;
+        return;
+      }
+    }
+    if (fields.length < columns.minFields) this.#throwTooFewFields(fields, line, columns.minFields);
+    const userText = fields[columns.user]!;
+    const itemText = fields[columns.item]!;
+    if (userText.length === 0) throw new CsvParseError({ file: this.#file, line, column: columns.user + 1 }, 'a user id', userText);
+    if (itemText.length === 0) throw new CsvParseError({ file: this.#file, line, column: columns.item + 1 }, 'an item id', itemText);
+    const rating = this.#number(fields, columns.rating, line, 'rating');
+    const scale = this.#options.ratingScale;
+    if (scale && (rating < scale[0] || rating > scale[1])) {
+      throw new CsvParseError({ file: this.#file, line, column: columns.rating + 1 }, `a rating within the declared scale [${scale[0]}, ${scale[1]}]`, fields[columns.rating]);
+    }
+    const timestamp = columns.timestamp < 0 ? undefined : this.#number(fields, columns.timestamp, line, 'timestamp');
+    const row = this.#builder.length;
+    this.#builder.add(parseRawId(userText), parseRawId(itemText), rating, timestamp);
+    if (this.#lines) {
+      if (row === this.#lines.length) {
+        const grown = new Int32Array(row * 2);
+        grown.set(this.#lines);
+        this.#lines = grown;
+      }
+      this.#lines[row] = line;
+    }
+    this.#lastLine = line;
+  }
+
+  #number(fields: string[], index: number, line: number, what: string): number {
+    const text = fields[index]!;
+    const value = Number(text);
+    if (Number.isFinite(value) && (value !== 0 || !isBlank(text))) return value;
+    throw new CsvParseError({ file: this.#file, line, column: index + 1 }, `a number for the ${what}`, text);
+  }
+
+  #throwTooFewFields(fields: string[], line: number, minFields: number): never {
+    const { delimiter } = this.#format;
+    const text = fields.join(delimiter);
+    if (fields.length === 1) {
+      const other = DELIMITER_CANDIDATES.find((d) => d !== delimiter && !delimiter.includes(d) && text.split(d).length >= minFields);
+      if (other !== undefined) {
+        throw new CsvParseError(
+          { file: this.#file, line },
+          `fields separated by ${describeDelimiter(delimiter)}, but this line is separated by ${describeDelimiter(other)}: pass a format with delimiter ${JSON.stringify(other)}${other === '\t' ? " (ml-100k u.data: format 'u-data')" : other === '::' ? " (ml-1m ratings.dat: format 'ratings-dat')" : ''}`,
+          text,
+        );
+      }
+    }
+    throw new CsvParseError({ file: this.#file, line }, `at least ${minFields} fields separated by ${describeDelimiter(delimiter)} (${this.#columnList()}), got ${fields.length}`, text);
+  }
+
+  #resolveColumns(fields: string[], line: number): ResolvedColumns {
+    const { header, columns } = this.#format;
+    const resolve = (ref: ColumnRef | undefined, what: string): number => {
+      if (ref === undefined) return -1;
+      if (typeof ref === 'number') return ref;
+      const index = fields.indexOf(ref);
+      if (index === -1) {
+        if (fields.length === 1) this.#throwTooFewFields(fields, line, Object.keys(columns).length);
+        throw new CsvParseError({ file: this.#file, line }, `a header with a column named ${JSON.stringify(ref)} for the ${what} (the header has ${fields.map((f) => JSON.stringify(f)).join(', ')})`);
+      }
+      return index;
+    };
+    const resolved = {
+      user: resolve(columns.user, 'user id'),
+      item: resolve(columns.item, 'item id'),
+      rating: resolve(columns.rating, 'rating'),
+      timestamp: resolve(columns.timestamp, 'timestamp'),
+    };
+    const minFields = Math.max(resolved.user, resolved.item, resolved.rating, resolved.timestamp) + 1;
+    if (header && fields.length < minFields) this.#throwTooFewFields(fields, line, minFields);
+    return { ...resolved, minFields };
+  }
+}
+
+/** Parses a whole ratings text (a file read into memory, a test fixture) into a table and a report. */
+export function parseRatingsText(text: string, options: LoadRatingsOptions = {}): LoadedRatings {
+  const parser = new RatingsParser(options);
+  parser.push(text);
+  return parser.end();
+}
