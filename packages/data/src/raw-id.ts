@@ -1,7 +1,7 @@
 /** A user or item id as it appears in the user's data: a number or a string. */
 export type RawId = number | string;
 
-const CANONICAL_INTEGER = /^-?(0|[1-9]\d*)$/;
+const CANONICAL_INTEGER = /^(0|-?[1-9]\d*)$/; // "-0" is not canonical: it would collide with 0
 
 /**
  * Turns a text field into a {@link RawId}: a canonical integer that is a safe JS integer
