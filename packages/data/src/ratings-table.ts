@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from './errors.js';
 import { IdMap, type IdOrder } from './id-map.js';
 import type { RawId } from './raw-id.js';
 
@@ -75,9 +76,19 @@ export class RatingsTableBuilder {
     return this.#length;
   }
 
-  /** Appends one rating. `timestamp` must be given for every row or for none. */
+  /**
+   * Appends one rating. `timestamp` must be given for every row or for none: otherwise throws
+   * {@link InvalidArgumentError} (`argument: 'timestamp'`) and the row is not added.
+   */
   add(userId: RawId, itemId: RawId, rating: number, timestamp?: number): void {
     const row = this.#length;
+    // Checked before any state changes, so a rejected row registers no user or item id.
+    if (row > 0 && (timestamp !== undefined) !== (this.#timestamp !== undefined)) {
+      throw new InvalidArgumentError(
+        'timestamp',
+        `row ${row + 1} ${timestamp === undefined ? 'has no timestamp but earlier rows have one' : 'has a timestamp but earlier rows have none'}; give a timestamp for every row or for none`,
+      );
+    }
     if (row === this.#rating.length) {
       const capacity = row * 2;
       this.#userIndex = grow(this.#userIndex, capacity);
@@ -101,13 +112,8 @@ export class RatingsTableBuilder {
     this.#itemIndex[row] = item;
     this.#rating[row] = rating;
     if (timestamp !== undefined) {
-      if (!this.#timestamp) {
-        if (row !== 0) throw new RangeError('timestamp given for some rows only');
-        this.#timestamp = new Float64Array(this.#rating.length);
-      }
+      this.#timestamp ??= new Float64Array(this.#rating.length);
       this.#timestamp[row] = timestamp;
-    } else if (this.#timestamp) {
-      throw new RangeError('timestamp given for some rows only');
     }
     this.#length = row + 1;
   }
