@@ -1,7 +1,6 @@
-import { InvalidArgumentError } from './errors.js';
 import { NumpyRandomState } from './numpy-random.js';
 import { rowCountOf, splitFromMask, type RowSource, type Split } from './split.js';
-import { assertValPct } from './validate.js';
+import { roundedValidCount } from './validate.js';
 
 /** Options of {@link randomHoldoutSplit}. */
 export interface RandomHoldoutSplitOptions {
@@ -20,14 +19,7 @@ export interface RandomHoldoutSplitOptions {
 export function randomHoldoutSplit(source: RowSource, options: RandomHoldoutSplitOptions): Split {
   const n = rowCountOf(source);
   const { valPct, seed = 42 } = options;
-  assertValPct(valPct);
-  const nValid = Math.round(valPct * n);
-  if (nValid === 0 || nValid === n) {
-    throw new InvalidArgumentError(
-      'valPct',
-      `${valPct} of ${n} rows leaves the ${nValid === 0 ? 'validation' : 'training'} set empty`,
-    );
-  }
+  const nValid = roundedValidCount(valPct, n);
   const permutation = new NumpyRandomState(seed).permutation(n);
   const mask = new Uint8Array(n);
   for (let i = 0; i < nValid; i++) mask[permutation[i]!] = 1;

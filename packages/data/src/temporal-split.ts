@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from './errors.js';
 import type { RatingsTable } from './ratings-table.js';
 import { groupRowsByUser, splitFromMask, type Split } from './split.js';
-import { assertValPct } from './validate.js';
+import { assertValPct, roundedValidCount } from './validate.js';
 
 /** Options of {@link temporalSplit}. */
 export interface TemporalSplitOptions {
@@ -38,13 +38,7 @@ export function temporalSplit(table: RatingsTable, options: TemporalSplitOptions
 
 function globalSplit(timestamp: Int32Array | Float64Array, valPct: number): Split {
   const n = timestamp.length;
-  const nValid = Math.round(valPct * n);
-  if (nValid === 0 || nValid === n) {
-    throw new InvalidArgumentError(
-      'valPct',
-      `${valPct} of ${n} rows leaves the ${nValid === 0 ? 'validation' : 'training'} set empty`,
-    );
-  }
+  const nValid = roundedValidCount(valPct, n);
   // The nValid-th latest timestamp is the threshold: rows after it are held out, and among rows
   // at it the highest row indices fill the remaining places. A native numeric sort, no comparator.
   const threshold = Float64Array.from(timestamp).sort()[n - nValid]!;

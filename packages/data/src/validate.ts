@@ -41,3 +41,19 @@ export function assertValPct(valPct: number, argument = 'valPct'): void {
     );
   }
 }
+
+/**
+ * `Math.round(valPct * n)`, the validation row count of the holdout and global temporal splits,
+ * after checking `valPct`; throws when it leaves the validation or the training side empty.
+ */
+export function roundedValidCount(valPct: number, n: number): number {
+  assertValPct(valPct);
+  const nValid = Math.round(valPct * n);
+  if (nValid === 0 || nValid === n) {
+    throw new InvalidArgumentError(
+      'valPct',
+      `${valPct} of ${n} rows leaves the ${nValid === 0 ? 'validation' : 'training'} set empty`,
+    );
+  }
+  return nValid;
+}
