@@ -1,2 +1,6 @@
 // Node-only entry (`@cf/data/node`): file-system loaders and downloads.
-export {};
+export { detectLayout } from './detect-layout.js';
+export type { DatasetLayout } from './detect-layout.js';
+export { loadRatings, loadItemTitles, ratingsLayoutOfFile, titlesLayoutOfFile } from './load-ratings.js';
+export { loadPredefinedFolds } from './predefined-folds.js';
+export type { PredefinedFold, PredefinedFolds, LoadPredefinedFoldsOptions } from './predefined-folds.js';

@@ -1,0 +1,73 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { detectLayout } from './detect-layout.js';
+import { InvalidArgumentError } from './errors.js';
+import { parseItemTitles, type ItemTitles, type ItemTitlesOptions, type TitlesLayout } from './item-titles.js';
+import { loadRatingsFromStream, type LoadRatingsFromStreamOptions } from './load-ratings-from-stream.js';
+import type { RatingsLayout } from './ratings-format.js';
+import type { LoadedRatings } from './ratings-parser.js';
+
+/** The ratings layout a file name suggests: `*.dat` → `'ratings-dat'`, `u.data`/`*.base`/`*.test` → `'u-data'`, else `'ratings-csv'`. */
+export function ratingsLayoutOfFile(file: string): RatingsLayout {
+  const name = basename(file);
+  if (name.endsWith('.dat')) return 'ratings-dat';
+  if (name === 'u.data' || name.endsWith('.base') || name.endsWith('.test')) return 'u-data';
+  return 'ratings-csv';
+}
+
+/** The titles layout a file name suggests: `u.item` → `'u-item'`, `*.dat` → `'movies-dat'`, else `'movies-csv'`. */
+export function titlesLayoutOfFile(file: string): TitlesLayout {
+  const name = basename(file);
+  if (name === 'u.item') return 'u-item';
+  return name.endsWith('.dat') ? 'movies-dat' : 'movies-csv';
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch (error) {
+    throw new InvalidArgumentError('path', `cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Loads ratings from a file, or from a MovieLens folder (the layout is picked by the files in it,
+ * see `detectLayout`). The file is streamed in 1 MiB chunks; the format defaults to the one its
+ * name suggests ({@link ratingsLayoutOfFile}). Returns the table and a load report.
+ */
+export async function loadRatings(path: string, options: LoadRatingsFromStreamOptions = {}): Promise<LoadedRatings> {
+  let file = path;
+  let format = options.format;
+  if (await isFolder(path)) {
+    const layout = await detectLayout(path);
+    file = layout.ratingsFile;
+    format ??= layout.ratingsLayout;
+  }
+  format ??= ratingsLayoutOfFile(file);
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    return await loadRatingsFromStream(stream, { ...options, format, source: options.source ?? file });
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Loads item titles and genres from a MovieLens folder (`movies.csv`, `u.item` or `movies.dat`)
+ * or from an item file, decoding UTF-8 or latin-1 as the bytes require.
+ */
+export async function loadItemTitles(path: string, options: ItemTitlesOptions = {}): Promise<ItemTitles> {
+  let file = path;
+  let layout = options.layout;
+  if (await isFolder(path)) {
+    const found = await detectLayout(path);
+    if (found.titlesFile === undefined) {
+      throw new InvalidArgumentError('path', `${path} has no movies.csv, u.item or movies.dat next to its ratings file`);
+    }
+    file = found.titlesFile;
+    layout ??= found.titlesLayout;
+  }
+  layout ??= titlesLayoutOfFile(file);
+  return parseItemTitles(await readFile(file), { ...options, layout, source: options.source ?? file });
+}
