@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { expectCsvErrorAsync } from './expect-csv-error.test-util.js';
 import { loadRatingsFromStream } from './load-ratings-from-stream.js';
@@ -27,12 +28,9 @@ describe('loadRatingsFromStream', () => {
     expect(report.source).toBe('<stream>');
   });
 
-  it('reads an async iterable of chunks (what a Node stream is)', async () => {
-    async function* chunks() {
-      yield encoder.encode('1::10::4::100\n2::1');
-      yield encoder.encode('0::3.5::200\n');
-    }
-    const { table } = await loadRatingsFromStream(chunks(), { format: 'ratings-dat' });
+  it('reads a Node Readable (an async iterable of Buffers)', async () => {
+    const chunks = Readable.from([Buffer.from('1::10::4::100\n2::1'), Buffer.from('0::3.5::200\n')]);
+    const { table } = await loadRatingsFromStream(chunks, { format: 'ratings-dat' });
     expect(Array.from(table.userIndex)).toEqual([0, 1]);
     expect(Array.from(table.rating)).toEqual([4, 3.5]);
   });
