@@ -1,0 +1,179 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Parameter, ParameterGradient } from './parameter.js';
+import type { SeededRandom } from './random.js';
+import type { RatingModelConfig } from './model-config.js';
+import type {
+  ForwardOptions,
+  LossAndGradients,
+  LossAndGradientsOptions,
+  RatingBatch,
+  RatingModel,
+} from './rating-model.js';
+import { CfError } from '@cf/data';
+
+/** Rows per chunk when predicting many pairs. */
+const PREDICT_CHUNK = 8192;
+
+/** Inputs of one pass: `count` pairs of dense indices, and dropout masks when training. */
+export interface PassInput {
+  readonly userIndex: Int32Array;
+  readonly itemIndex: Int32Array;
+  readonly count: number;
+  /** One mask per dropout site, `count × width` entries of 0 or `1/(1−p)`; undefined in eval mode. */
+  readonly masks: Float32Array[] | undefined;
+}
+
+/**
+ * Shared machinery of the cf models: parameter lookup, cached parameter tensors, chunked
+ * prediction, the choice between the tfjs and the fused host engine, and index checks.
+ * Subclasses implement the maths once per engine.
+ */
+export abstract class BaseRatingModel implements RatingModel {
+  abstract readonly config: RatingModelConfig;
+  readonly parameters: readonly Parameter[];
+  abstract readonly userParameterNames: readonly string[];
+  readonly #byName = new Map<string, Parameter>();
+  readonly #tensorCache = new Map<string, { version: number; tensor: tf.Tensor }>();
+
+  protected constructor(parameters: Parameter[]) {
+    this.parameters = parameters;
+    for (const p of parameters) this.#byName.set(p.name, p);
+  }
+
+  /** The parameter of that name; throws if the model has none. */
+  parameter(name: string): Parameter {
+    const p = this.#byName.get(name);
+    if (!p) throw new RangeError(`model has no parameter ${name}`);
+    return p;
+  }
+
+  /** A backend tensor of the parameter's current values, cached until the parameter changes. Owned by the model. */
+  protected tensorOf(p: Parameter): tf.Tensor {
+    const cached = this.#tensorCache.get(p.name);
+    if (cached && cached.version === p.version) return cached.tensor;
+    cached?.tensor.dispose();
+    const tensor = tf.keep(tf.tensor(p.values, [...p.shape], 'float32'));
+    this.#tensorCache.set(p.name, { version: p.version, tensor });
+    return tensor;
+  }
+
+  /** Dropout sites' widths and probabilities, in the order masks are drawn. Empty for no dropout. */
+  protected dropoutSites(): { width: number; p: number }[] {
+    return [];
+  }
+
+  /** Draws the masks of one training pass: site by site, row by row. Both engines use the same masks. */
+  protected drawMasks(count: number, random: SeededRandom | undefined): Float32Array[] | undefined {
+    const sites = this.dropoutSites().filter((s) => s.p > 0);
+    if (sites.length === 0) return undefined;
+    if (!random) throw new CfError('MISSING_RANDOM', 'training mode with dropout needs a seeded `random` source');
+    return this.dropoutSites().map(({ width, p }) => {
+      const mask = new Float32Array(count * width);
+      if (p <= 0) return mask.fill(1);
+      const keep = 1 / (1 - p);
+      for (let k = 0; k < mask.length; k++) mask[k] = random.next() >= p ? keep : 0;
+      return mask;
+    });
+  }
+
+  protected checkIndices(userIndex: Int32Array, itemIndex: Int32Array, count: number): void {
+    const { nUsers, nItems } = this.config;
+    if (userIndex.length < count || itemIndex.length < count) {
+      throw new RangeError(`expected ${count} user and item indices, got ${userIndex.length} and ${itemIndex.length}`);
+    }
+    for (let b = 0; b < count; b++) {
+      const u = userIndex[b]!;
+      const i = itemIndex[b]!;
+      if (!(u >= 0 && u < nUsers)) throw new RangeError(`user index ${u} at position ${b} is outside 0..${nUsers - 1}`);
+      if (!(i >= 0 && i < nItems)) throw new RangeError(`item index ${i} at position ${b} is outside 0..${nItems - 1}`);
+    }
+  }
+
+  protected useFused(engine: LossAndGradientsOptions['engine']): boolean {
+    if (engine === 'fused') return true;
+    if (engine === 'tfjs') return false;
+    const backend = tf.getBackend();
+    return backend === 'cpu' || backend === 'wasm';
+  }
+
+  forward(userIndex: Int32Array, itemIndex: Int32Array, options: ForwardOptions = {}): tf.Tensor1D {
+    const count = Math.min(userIndex.length, itemIndex.length);
+    if (userIndex.length !== itemIndex.length) {
+      throw new RangeError(`userIndex has ${userIndex.length} entries but itemIndex has ${itemIndex.length}`);
+    }
+    this.checkIndices(userIndex, itemIndex, count);
+    const masks = options.training ? this.drawMasks(count, options.random) : undefined;
+    return tf.tidy(() => this.forwardTfjs({ userIndex, itemIndex, count, masks }));
+  }
+
+  predict(userIndex: Int32Array, itemIndex: Int32Array): Float32Array {
+    if (userIndex.length !== itemIndex.length) {
+      throw new RangeError(`userIndex has ${userIndex.length} entries but itemIndex has ${itemIndex.length}`);
+    }
+    const n = userIndex.length;
+    this.checkIndices(userIndex, itemIndex, n);
+    const out = new Float32Array(n);
+    const fused = this.useFused('auto');
+    for (let start = 0; start < n; start += PREDICT_CHUNK) {
+      const end = Math.min(n, start + PREDICT_CHUNK);
+      const input: PassInput = {
+        userIndex: userIndex.subarray(start, end),
+        itemIndex: itemIndex.subarray(start, end),
+        count: end - start,
+        masks: undefined,
+      };
+      if (fused) {
+        this.predictFused(input, out.subarray(start, end));
+      } else {
+        const t = tf.tidy(() => this.forwardTfjs(input));
+        out.set(t.dataSync(), start);
+        t.dispose();
+      }
+    }
+    return out;
+  }
+
+  lossAndGradients(batch: RatingBatch, options: LossAndGradientsOptions = {}): LossAndGradients {
+    const count = batch.size ?? batch.rating.length;
+    if (count <= 0) throw new RangeError('a batch needs at least one row');
+    if (batch.rating.length < count) throw new RangeError(`batch has ${batch.rating.length} targets for ${count} rows`);
+    this.checkIndices(batch.userIndex, batch.itemIndex, count);
+    const masks = options.training === false ? undefined : this.drawMasks(count, options.random);
+    const input: PassInput = { userIndex: batch.userIndex, itemIndex: batch.itemIndex, count, masks };
+    return this.useFused(options.engine)
+      ? this.lossAndGradientsFused(input, batch.rating)
+      : this.lossAndGradientsTfjs(input, batch.rating);
+  }
+
+  /** tfjs forward pass inside a tidy scope; returns `[count]` predictions. */
+  protected abstract forwardTfjs(input: PassInput): tf.Tensor1D;
+  /** Host forward pass writing `count` predictions to `out`. */
+  protected abstract predictFused(input: PassInput, out: Float32Array): void;
+  protected abstract lossAndGradientsTfjs(input: PassInput, target: Float32Array): LossAndGradients;
+  protected abstract lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients;
+  abstract withUsers(nUsers: number): RatingModel;
+
+  dispose(): void {
+    for (const { tensor } of this.#tensorCache.values()) tensor.dispose();
+    this.#tensorCache.clear();
+  }
+}
+
+/** Reads back one flat tensor and disposes it. */
+export function readAndDispose(t: tf.Tensor): Float32Array {
+  const values = t.dataSync() as Float32Array;
+  t.dispose();
+  return values;
+}
+
+/** Uniform(low, high) values. */
+export function uniformValues(n: number, low: number, high: number, random: SeededRandom): Float32Array {
+  const v = new Float32Array(n);
+  for (let k = 0; k < n; k++) v[k] = random.uniform(low, high);
+  return v;
+}
+
+/** A dense gradient record. */
+export function denseGradient(parameter: Parameter, values: Float32Array): ParameterGradient {
+  return { parameter, rows: undefined, values };
+}

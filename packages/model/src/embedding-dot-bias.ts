@@ -1,0 +1,197 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createParameter, type Parameter } from './parameter.js';
+import { SeededRandom } from './random.js';
+import type { EmbeddingDotBiasConfig } from './model-config.js';
+import type { LossAndGradients } from './rating-model.js';
+import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
+import { BaseRatingModel, readAndDispose, type PassInput } from './base-rating-model.js';
+
+/** Options of {@link createEmbeddingDotBias}; defaults are fastai v2's `collab_learner`. */
+export interface EmbeddingDotBiasOptions {
+  nUsers: number;
+  nItems: number;
+  /** Default 50. */
+  nFactors?: number;
+  /** `sigmoid_range` bounds, or null for none. Default `[0, 5.5]`. */
+  yRange?: [number, number] | null;
+  /** Seed of the initial weights. Default 42. */
+  seed?: number;
+}
+
+/** fastai v2's `trunc_normal_`: normal, `fmod 2`, times std. */
+function truncNormalValues(n: number, std: number, random: SeededRandom): Float32Array {
+  const v = new Float32Array(n);
+  for (let k = 0; k < n; k++) v[k] = (random.normal() % 2) * std;
+  return v;
+}
+
+/**
+ * fastai v2's EmbeddingDotBias: `sigmoid_range(Σ u·i + b_u + b_i, low, high)`. All four tables are
+ * embeddings initialised with fastai's truncated normal (std 0.01).
+ */
+export class EmbeddingDotBias extends BaseRatingModel {
+  readonly config: EmbeddingDotBiasConfig;
+  readonly userParameterNames = ['userEmbedding', 'userBias'] as const;
+  readonly #user: Parameter;
+  readonly #item: Parameter;
+  readonly #userBias: Parameter;
+  readonly #itemBias: Parameter;
+  readonly #acc: RowGradientAccumulator[];
+  #scratch = new Float32Array(0);
+
+  constructor(config: EmbeddingDotBiasConfig, parameters: Parameter[]) {
+    super(parameters);
+    if (config.yRange && !(config.yRange[1] > config.yRange[0])) {
+      throw new RangeError(`EmbeddingDotBias: yRange [${config.yRange.join(', ')}] is empty`);
+    }
+    this.config = config;
+    this.#user = this.parameter('userEmbedding');
+    this.#item = this.parameter('itemEmbedding');
+    this.#userBias = this.parameter('userBias');
+    this.#itemBias = this.parameter('itemBias');
+    const f = config.nFactors;
+    this.#acc = [
+      new RowGradientAccumulator(config.nUsers, f),
+      new RowGradientAccumulator(config.nItems, f),
+      new RowGradientAccumulator(config.nUsers, 1),
+      new RowGradientAccumulator(config.nItems, 1),
+    ];
+  }
+
+  /** Parameters of a fresh model, initialised from `seed`. */
+  static initialParameters(config: EmbeddingDotBiasConfig, seed: number): Parameter[] {
+    const random = new SeededRandom(seed);
+    const f = config.nFactors;
+    return [
+      createParameter('userEmbedding', 'embedding', [config.nUsers, f], truncNormalValues(config.nUsers * f, 0.01, random)),
+      createParameter('itemEmbedding', 'embedding', [config.nItems, f], truncNormalValues(config.nItems * f, 0.01, random)),
+      createParameter('userBias', 'embedding', [config.nUsers, 1], truncNormalValues(config.nUsers, 0.01, random)),
+      createParameter('itemBias', 'embedding', [config.nItems, 1], truncNormalValues(config.nItems, 0.01, random)),
+    ];
+  }
+
+  withUsers(nUsers: number): EmbeddingDotBias {
+    const config = { ...this.config, nUsers };
+    const random = new SeededRandom(nUsers);
+    const fresh = new Map([
+      ['userEmbedding', createParameter('userEmbedding', 'embedding', [nUsers, config.nFactors], truncNormalValues(nUsers * config.nFactors, 0.01, random))],
+      ['userBias', createParameter('userBias', 'embedding', [nUsers, 1], new Float32Array(nUsers))],
+    ]);
+    return new EmbeddingDotBias(config, this.parameters.map((p) => fresh.get(p.name) ?? p));
+  }
+
+  #squash(): { low: number; span: number } | undefined {
+    const r = this.config.yRange;
+    return r ? { low: r[0], span: r[1] - r[0] } : undefined;
+  }
+
+  #graph(input: PassInput): { pred: tf.Tensor1D; sig: tf.Tensor1D | undefined; u: tf.Tensor2D; i: tf.Tensor2D } {
+    const f = this.config.nFactors;
+    const n = input.count;
+    const u = tf.tensor2d(gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)), [n, f]);
+    const i = tf.tensor2d(gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)), [n, f]);
+    const ub = tf.tensor1d(gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)));
+    const ib = tf.tensor1d(gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)));
+    const res = tf.add(tf.add(tf.sum(tf.mul(u, i), 1), ub), ib) as tf.Tensor1D;
+    const squash = this.#squash();
+    if (!squash) return { pred: res, sig: undefined, u, i };
+    const sig = tf.sigmoid(res);
+    return { pred: tf.add(tf.mul(sig, squash.span), squash.low), sig, u, i };
+  }
+
+  protected forwardTfjs(input: PassInput): tf.Tensor1D {
+    return this.#graph(input).pred;
+  }
+
+  protected lossAndGradientsTfjs(input: PassInput, target: Float32Array): LossAndGradients {
+    const n = input.count;
+    const flat = tf.tidy(() => {
+      const { pred, sig, u, i } = this.#graph(input);
+      const diff = tf.sub(pred, tf.tensor1d(target.subarray(0, n)));
+      const loss = tf.mean(tf.square(diff));
+      const squash = this.#squash();
+      let dres = tf.mul(diff, 2 / n);
+      if (sig && squash) dres = tf.mul(dres, tf.mul(tf.mul(sig, tf.sub(1, sig)), squash.span));
+      const d2 = tf.reshape(dres, [n, 1]);
+      return tf.concat([tf.reshape(loss, [1]), tf.reshape(tf.mul(d2, i), [-1]), tf.reshape(tf.mul(d2, u), [-1]), dres]);
+    });
+    const values = readAndDispose(flat);
+    return this.#collect(input, values, 1, values[0]!);
+  }
+
+  /** Flat layout from `offset`: du rows, di rows, then one dres per row (the gradient of both biases). */
+  #collect(input: PassInput, values: Float32Array, offset: number, loss: number): LossAndGradients {
+    const n = input.count;
+    const f = this.config.nFactors;
+    const [ua, ia, uba, iba] = this.#acc as [RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator];
+    const du = ua.accumulate(input.userIndex, values, n, offset);
+    const di = ia.accumulate(input.itemIndex, values, n, offset + n * f);
+    const dub = uba.accumulate(input.userIndex, values, n, offset + 2 * n * f);
+    const dib = iba.accumulate(input.itemIndex, values, n, offset + 2 * n * f);
+    return {
+      loss,
+      gradients: [
+        { parameter: this.#user, rows: du.rows, values: du.values },
+        { parameter: this.#item, rows: di.rows, values: di.values },
+        { parameter: this.#userBias, rows: dub.rows, values: dub.values },
+        { parameter: this.#itemBias, rows: dib.rows, values: dib.values },
+      ],
+    };
+  }
+
+  #example(b: number, input: PassInput): { pred: number; sig: number } {
+    const f = this.config.nFactors;
+    const uo = input.userIndex[b]! * f;
+    const io = input.itemIndex[b]! * f;
+    const uv = this.#user.values;
+    const iv = this.#item.values;
+    let res = this.#userBias.values[input.userIndex[b]!]! + this.#itemBias.values[input.itemIndex[b]!]!;
+    for (let d = 0; d < f; d++) res += uv[uo + d]! * iv[io + d]!;
+    const squash = this.#squash();
+    if (!squash) return { pred: res, sig: NaN };
+    const sig = 1 / (1 + Math.exp(-res));
+    return { pred: sig * squash.span + squash.low, sig };
+  }
+
+  protected predictFused(input: PassInput, out: Float32Array): void {
+    for (let b = 0; b < input.count; b++) out[b] = this.#example(b, input).pred;
+  }
+
+  protected lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients {
+    const n = input.count;
+    const f = this.config.nFactors;
+    if (this.#scratch.length < n * (2 * f + 1)) this.#scratch = new Float32Array(n * (2 * f + 1));
+    const g = this.#scratch;
+    const uv = this.#user.values;
+    const iv = this.#item.values;
+    const squash = this.#squash();
+    let sum = 0;
+    for (let b = 0; b < n; b++) {
+      const { pred, sig } = this.#example(b, input);
+      const err = pred - target[b]!;
+      sum += err * err;
+      let dres = (2 / n) * err;
+      if (squash) dres *= sig * (1 - sig) * squash.span;
+      const uo = input.userIndex[b]! * f;
+      const io = input.itemIndex[b]! * f;
+      for (let d = 0; d < f; d++) {
+        g[b * f + d] = dres * iv[io + d]!;
+        g[(n + b) * f + d] = dres * uv[uo + d]!;
+      }
+      g[2 * n * f + b] = dres;
+    }
+    return this.#collect(input, g, 0, sum / n);
+  }
+}
+
+/** Creates a freshly initialised {@link EmbeddingDotBias} (fastai v2 defaults). */
+export function createEmbeddingDotBias(options: EmbeddingDotBiasOptions): EmbeddingDotBias {
+  const config: EmbeddingDotBiasConfig = {
+    type: 'embedding-dot-bias',
+    nUsers: options.nUsers,
+    nItems: options.nItems,
+    nFactors: options.nFactors ?? 50,
+    yRange: options.yRange === undefined ? [0, 5.5] : options.yRange,
+  };
+  return new EmbeddingDotBias(config, EmbeddingDotBias.initialParameters(config, options.seed ?? 42));
+}

@@ -1,0 +1,66 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Parameter, ParameterGradient } from './parameter.js';
+import type { SeededRandom } from './random.js';
+import type { RatingModelConfig } from './model-config.js';
+
+/** A batch of training rows as dense indices and targets (typed-array views are fine). */
+export interface RatingBatch {
+  readonly userIndex: Int32Array;
+  readonly itemIndex: Int32Array;
+  readonly rating: Float32Array;
+  /** Rows used; defaults to `rating.length`. */
+  readonly size?: number;
+}
+
+/** Options of {@link RatingModel.forward}. */
+export interface ForwardOptions {
+  /** Training mode applies dropout (needs `random`). Default false (eval mode). */
+  training?: boolean;
+  /** Source of dropout masks in training mode. */
+  random?: SeededRandom;
+}
+
+/** Options of {@link RatingModel.lossAndGradients}. */
+export interface LossAndGradientsOptions {
+  /** Training mode (dropout on). Default true. */
+  training?: boolean;
+  /** Source of dropout masks in training mode. */
+  random?: SeededRandom;
+  /**
+   * `tfjs` computes with tfjs-core ops on the registered backend; `fused` with the model's
+   * hand-written host kernel (same maths, no per-op dispatch); `auto` (default) picks `fused` when
+   * the backend is `cpu` or `wasm` and the model has a fused kernel, else `tfjs`.
+   */
+  engine?: 'auto' | 'tfjs' | 'fused';
+}
+
+/** The result of one forward and backward pass. Gradient buffers are reused by the next call. */
+export interface LossAndGradients {
+  /** Mean squared error over the batch. */
+  loss: number;
+  gradients: ParameterGradient[];
+}
+
+/**
+ * What every cf model is: a serialisable config, parameters on the host, a tfjs forward pass, and
+ * a loss-and-gradients step that gives row-sparse gradients for embedding tables.
+ */
+export interface RatingModel {
+  readonly config: RatingModelConfig;
+  readonly parameters: readonly Parameter[];
+  /** Names of the parameters with one row per user (replaced when a user is folded in). */
+  readonly userParameterNames: readonly string[];
+  /**
+   * Predictions for `userIndex[b], itemIndex[b]` as a `[B]` tensor, computed with tfjs-core ops on
+   * the current backend. The caller owns (and must dispose) the returned tensor.
+   */
+  forward(userIndex: Int32Array, itemIndex: Int32Array, options?: ForwardOptions): tf.Tensor1D;
+  /** Eval-mode predictions read back to the host, computed in chunks. Nothing to dispose. */
+  predict(userIndex: Int32Array, itemIndex: Int32Array): Float32Array;
+  /** Mean squared error of a batch and its gradients (row-sparse for embeddings). */
+  lossAndGradients(batch: RatingBatch, options?: LossAndGradientsOptions): LossAndGradients;
+  /** A model of the same kind and hyper-parameters for `nUsers` users whose item-side parameters share this model's storage. */
+  withUsers(nUsers: number): RatingModel;
+  /** Frees the tensors the model caches on the backend. The host parameters stay usable. */
+  dispose(): void;
+}
