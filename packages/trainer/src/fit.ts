@@ -1,0 +1,156 @@
+import type { RatingModel } from '@cf/model';
+import { InvalidArgumentError } from '@cf/data';
+import type { EpochResult, FitCallback, FitContext } from './callback.js';
+import { TrainingDivergedError } from './errors.js';
+import type { Metric } from './metrics.js';
+import type { ModelData } from './model-data.js';
+import type { Optimizer } from './optimizer.js';
+
+/** The loss `fit` minimises. Only mean squared error (`F.mse_loss`) is implemented. */
+export type LossName = 'mse';
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  /** Metrics computed on the validation set after each epoch. */
+  metrics?: readonly Metric[];
+  callbacks?: readonly FitCallback[];
+  /** Stops training cleanly after the current batch when aborted. */
+  signal?: AbortSignal;
+  /** Engine for the training steps (see `LossAndGradientsOptions.engine`). Default `auto`. */
+  engine?: 'auto' | 'tfjs' | 'fused';
+}
+
+/** EWMA factor of fastai 0.7's smoothed training loss. */
+const AVG_MOM = 0.98;
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Lets timers, signals and UI events run without slowing the loop: at most every 50 ms. */
+function makeYielder(): () => Promise<void> | undefined {
+  let last = now();
+  return () => {
+    const t = now();
+    if (t - last < 50) return undefined;
+    last = t;
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  };
+}
+
+/** Eval-mode loss and metrics over all validation rows. */
+export function evaluate(model: RatingModel, data: ModelData, metrics: readonly Metric[] = []): { valLoss: number; metrics: Record<string, number> } {
+  const n = data.validTargets.length;
+  if (n === 0) return { valLoss: NaN, metrics: Object.fromEntries(metrics.map((m) => [m.name, NaN])) };
+  const prediction = model.predict(data.validUserIndex, data.validItemIndex);
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    const e = prediction[k]! - data.validTargets[k]!;
+    sum += e * e;
+  }
+  return { valLoss: sum / n, metrics: Object.fromEntries(metrics.map((m) => [m.name, m.compute(prediction, data.validTargets)])) };
+}
+
+/**
+ * Trains `model` for `epochs` passes over the shuffled training batches of `data`, as fastai 0.7's
+ * `fit(model, data, epochs, opt, crit, metrics)`: after each epoch one {@link EpochResult} (smoothed
+ * training loss, exact validation loss, metrics, seconds) goes to the callbacks. Returns the last
+ * epoch's `[valLoss, ...metrics]` (the current ones when `epochs` is 0). A NaN or infinite batch
+ * loss throws {@link TrainingDivergedError}; a stop request or an aborted `signal` ends training
+ * after the current batch and is not an error.
+ */
+export async function fit(
+  model: RatingModel,
+  data: ModelData,
+  epochs: number,
+  optimizer: Optimizer,
+  loss: LossName = 'mse',
+  options: FitOptions = {},
+): Promise<number[]> {
+  if (!Number.isInteger(epochs) || epochs < 0) throw new InvalidArgumentError('epochs', `expected a whole number ≥ 0, got ${epochs}`);
+  if (loss !== 'mse') throw new InvalidArgumentError('loss', `only 'mse' is implemented, got ${String(loss)}`);
+  if (data.split.train.length === 0 && epochs > 0) {
+    throw new InvalidArgumentError('data', 'the split has no training rows: nothing to train on');
+  }
+  const metrics = options.metrics ?? [];
+  const callbacks = options.callbacks ?? [];
+  const history: EpochResult[] = [];
+  let stopReason: string | undefined;
+  const context: FitContext = {
+    model,
+    optimizer,
+    data,
+    epochs,
+    batchesPerEpoch: data.trainBatches.batchCount,
+    epoch: 0,
+    batch: 0,
+    iteration: 0,
+    batchLoss: NaN,
+    smoothedLoss: NaN,
+    history,
+    stop(reason = 'stopped') {
+      stopReason ??= reason;
+    },
+    get stopReason() {
+      return stopReason;
+    },
+  };
+  const signal = options.signal;
+  const onAbort = (): void => context.stop('aborted');
+  signal?.addEventListener('abort', onAbort);
+  if (signal?.aborted) onAbort();
+  const engine = options.engine ?? 'auto';
+  const run = async (hook: keyof FitCallback, result?: EpochResult): Promise<void> => {
+    for (const cb of callbacks) {
+      const fn = cb[hook] as ((c: FitContext, r?: EpochResult) => void | Promise<void>) | undefined;
+      const pending = fn?.call(cb, context, result);
+      if (pending) await pending;
+    }
+  };
+  const yieldNow = makeYielder();
+  let avg = 0;
+  try {
+    await run('onTrainBegin');
+    for (let epoch = 0; epoch < epochs && stopReason === undefined; epoch++) {
+      context.epoch = epoch;
+      await run('onEpochBegin');
+      const start = now();
+      let batchIndex = 0;
+      for (const batch of data.trainBatches.epoch(data.epochsSeen)) {
+        context.batch = batchIndex;
+        if (callbacks.length) await run('onBatchBegin');
+        const { loss: batchLoss, gradients } = model.lossAndGradients(batch, { random: data.random, engine });
+        if (!Number.isFinite(batchLoss)) throw new TrainingDivergedError(epoch, batchIndex, batchLoss);
+        optimizer.step(gradients);
+        context.iteration++;
+        avg = avg * AVG_MOM + batchLoss * (1 - AVG_MOM);
+        context.batchLoss = batchLoss;
+        context.smoothedLoss = avg / (1 - Math.pow(AVG_MOM, context.iteration));
+        if (callbacks.length) await run('onBatchEnd');
+        batchIndex++;
+        const pause = yieldNow();
+        if (pause) await pause;
+        if (stopReason !== undefined) break;
+      }
+      data.epochsSeen++;
+      const seconds = (now() - start) / 1000;
+      const validStart = now();
+      const evaluation = evaluate(model, data, metrics);
+      const result: EpochResult = {
+        epoch,
+        trainLoss: context.smoothedLoss,
+        valLoss: evaluation.valLoss,
+        metrics: evaluation.metrics,
+        seconds,
+        validSeconds: (now() - validStart) / 1000,
+      };
+      history.push(result);
+      await run('onEpochEnd', result);
+    }
+    await run('onTrainEnd');
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  const last = history[history.length - 1];
+  if (last) return [last.valLoss, ...metrics.map((m) => last.metrics[m.name]!)];
+  const current = evaluate(model, data, metrics);
+  return [current.valLoss, ...metrics.map((m) => current.metrics[m.name]!)];
+}
