@@ -1,0 +1,93 @@
+import { InvalidArgumentError } from '@cf/data';
+import { createParameter, type Parameter } from './parameter.js';
+import type { RatingModelConfig } from './model-config.js';
+import type { RatingModel } from './rating-model.js';
+import { EmbeddingNet } from './embedding-net.js';
+import { EmbeddingDotBias } from './embedding-dot-bias.js';
+import { BiasBaseline } from './bias-baseline.js';
+
+/** Values of one parameter: a flat `Float32Array` (only its length is checked) or values with a shape (checked). */
+export type ParameterValue = Float32Array | { readonly shape: readonly number[]; readonly values: Float32Array };
+
+/** Parameter values by parameter name, as {@link createModelFromConfig} takes them. */
+export type ParameterValues = Readonly<Record<string, ParameterValue>> | ReadonlyMap<string, ParameterValue>;
+
+/** Name, kind and shape of a parameter a model of some config has. */
+export interface ParameterSpec {
+  readonly name: string;
+  readonly kind: Parameter['kind'];
+  readonly shape: readonly number[];
+}
+
+/** How each model type is built: its fresh parameters (which fix names, kinds, shapes and decay scales) and its constructor. */
+const MODEL_TYPES = {
+  'embedding-net': {
+    initial: (c: RatingModelConfig, seed: number) => EmbeddingNet.initialParameters(c as Extract<RatingModelConfig, { type: 'embedding-net' }>, seed),
+    build: (c: RatingModelConfig, p: Parameter[]) => new EmbeddingNet(c as Extract<RatingModelConfig, { type: 'embedding-net' }>, p),
+  },
+  'embedding-dot-bias': {
+    initial: (c: RatingModelConfig, seed: number) => EmbeddingDotBias.initialParameters(c as Extract<RatingModelConfig, { type: 'embedding-dot-bias' }>, seed),
+    build: (c: RatingModelConfig, p: Parameter[]) => new EmbeddingDotBias(c as Extract<RatingModelConfig, { type: 'embedding-dot-bias' }>, p),
+  },
+  bias: {
+    initial: (c: RatingModelConfig) => BiasBaseline.initialParameters(c as Extract<RatingModelConfig, { type: 'bias' }>),
+    build: (c: RatingModelConfig, p: Parameter[]) => new BiasBaseline(c as Extract<RatingModelConfig, { type: 'bias' }>, p),
+  },
+} as const satisfies Record<RatingModelConfig['type'], unknown>;
+
+/** The model types {@link createModelFromConfig} can build. */
+export const MODEL_TYPE_NAMES: readonly RatingModelConfig['type'][] = Object.keys(MODEL_TYPES) as RatingModelConfig['type'][];
+
+function entryOf(config: RatingModelConfig): (typeof MODEL_TYPES)[RatingModelConfig['type']] {
+  const entry = (MODEL_TYPES as Record<string, (typeof MODEL_TYPES)[RatingModelConfig['type']] | undefined>)[config.type];
+  if (!entry) throw new InvalidArgumentError('config.type', `unknown model type ${JSON.stringify(config.type)}; expected one of ${MODEL_TYPE_NAMES.join(', ')}`);
+  return entry;
+}
+
+/** The parameters (names, kinds, shapes, in model order) a model of this config has. */
+export function parameterSpecsOf(config: RatingModelConfig): ParameterSpec[] {
+  return entryOf(config)
+    .initial(config, 0)
+    .map((p) => ({ name: p.name, kind: p.kind, shape: p.shape }));
+}
+
+function valueOf(values: ParameterValues, name: string): ParameterValue | undefined {
+  return values instanceof Map ? (values as ReadonlyMap<string, ParameterValue>).get(name) : (values as Readonly<Record<string, ParameterValue>>)[name];
+}
+
+function namesOf(values: ParameterValues): string[] {
+  return values instanceof Map ? [...(values as ReadonlyMap<string, ParameterValue>).keys()] : Object.keys(values);
+}
+
+/**
+ * Builds any cf model from its serialisable config. Without `parameters` the model is freshly
+ * initialised from `seed` (default 42, as the `create…` factories); with them, every parameter the
+ * config implies must be given once with the right size (and shape, when one is given), and no
+ * other name: otherwise throws {@link InvalidArgumentError} (`argument: 'parameters'`) naming the
+ * parameter and the expected shape. The values are used as they are (not copied). The returned
+ * model holds no tensors until it computes; call its `dispose()` when done.
+ */
+export function createModelFromConfig(config: RatingModelConfig, parameters?: ParameterValues, options: { seed?: number } = {}): RatingModel {
+  const entry = entryOf(config);
+  const fresh = entry.initial(config, options.seed ?? 42);
+  if (!parameters) return entry.build(config, fresh);
+  const expected = new Set(fresh.map((p) => p.name));
+  const extra = namesOf(parameters).filter((name) => !expected.has(name));
+  if (extra.length > 0) {
+    throw new InvalidArgumentError('parameters', `a ${config.type} model has no parameter ${extra.map((n) => JSON.stringify(n)).join(', ')}; expected ${[...expected].join(', ')}`);
+  }
+  const built = fresh.map((p) => {
+    const given = valueOf(parameters, p.name);
+    const shape = `[${p.shape.join(', ')}]`;
+    if (given === undefined) throw new InvalidArgumentError('parameters', `missing parameter ${JSON.stringify(p.name)} of shape ${shape} for a ${config.type} model`);
+    const values = given instanceof Float32Array ? given : given.values;
+    if (!(given instanceof Float32Array) && (given.shape.length !== p.shape.length || given.shape.some((d, k) => d !== p.shape[k]))) {
+      throw new InvalidArgumentError('parameters', `parameter ${JSON.stringify(p.name)} has shape [${given.shape.join(', ')}] but the config needs ${shape}`);
+    }
+    if (values.length !== p.values.length) {
+      throw new InvalidArgumentError('parameters', `parameter ${JSON.stringify(p.name)} has ${values.length} values but the config needs ${shape} (${p.values.length} values)`);
+    }
+    return createParameter(p.name, p.kind, p.shape, values, { weightDecayScale: p.weightDecayScale });
+  });
+  return entry.build(config, built);
+}

@@ -1,0 +1,170 @@
+import { InvalidArgumentError, type IdMap, type RawId } from '@cf/data';
+import type { Parameter } from './parameter.js';
+import type { RatingModel } from './rating-model.js';
+import { SeededRandom } from './random.js';
+import { rankItems } from './rank-items.js';
+import { toRecommendations, type Recommendation } from './recommendation.js';
+
+/** Options of {@link foldInUser}. */
+export interface FoldInOptions {
+  /** Full-batch Adam steps. Default 300. */
+  steps?: number;
+  /** Adam learning rate. Default 0.05. */
+  lr?: number;
+  /** L2 penalty `l2 · Σ w²` on the new user's parameters, added to the MSE. Default 0.01. */
+  l2?: number;
+  /** Seed of the small jitter added to the starting point. Default 0. */
+  seed?: number;
+}
+
+/** One rating of the user being folded in, by raw item id. */
+export interface FoldInRating {
+  itemId: RawId;
+  rating: number;
+}
+
+/**
+ * A user fitted onto a trained model without retraining it. Its `model` has one user (index 0) and
+ * shares the trained model's item-side parameters; call {@link FoldedInUser.dispose} when done
+ * (frees the tensors that model caches; the trained model is unaffected).
+ */
+export class FoldedInUser {
+  /** The one-user model (user index 0). */
+  readonly model: RatingModel;
+  /** Raw item ids of the input that the model does not know; they were not used. */
+  readonly skipped: RawId[];
+  /** Ratings used. */
+  readonly used: number;
+  /** RMSE on the used ratings after fitting. */
+  readonly trainingRmse: number;
+  readonly #itemIds: IdMap;
+  readonly #titles: ReadonlyMap<RawId, string> | undefined;
+  readonly #rated: Int32Array;
+
+  /** @internal Built by {@link foldInUser}. */
+  constructor(parts: { model: RatingModel; itemIds: IdMap; titles: ReadonlyMap<RawId, string> | undefined; rated: Int32Array; skipped: RawId[]; trainingRmse: number }) {
+    this.model = parts.model;
+    this.#itemIds = parts.itemIds;
+    this.#titles = parts.titles;
+    this.#rated = parts.rated;
+    this.skipped = parts.skipped;
+    this.used = parts.rated.length;
+    this.trainingRmse = parts.trainingRmse;
+  }
+
+  /** Predicted rating of a known item; throws `UnknownIdError` for an unknown one. */
+  predict(itemId: RawId): number {
+    const itemIndex = this.#itemIds.indexOf(itemId);
+    return this.model.predict(Int32Array.of(0), Int32Array.of(itemIndex))[0]!;
+  }
+
+  /** The `k` (default 10) best items for this user, leaving out the items they rated unless `excludeSeen` is false. */
+  recommend(options: { k?: number; excludeSeen?: boolean } = {}): Recommendation[] {
+    const k = checkK(options.k ?? 10);
+    const candidates = Int32Array.from({ length: this.#itemIds.size }, (_, i) => i);
+    const excluded = (options.excludeSeen ?? true) ? this.#rated : undefined;
+    const [heap] = rankItems(this.model, Int32Array.of(0), { k, candidates, excluded: () => excluded });
+    return toRecommendations(heap!, this.#itemIds, this.#titles);
+  }
+
+  /** Frees the tensors of the one-user model. */
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Checks a `k` option. */
+export function checkK(k: number): number {
+  if (!(Number.isInteger(k) && k >= 0)) throw new InvalidArgumentError('k', `must be a non-negative integer, got ${k}`);
+  return k;
+}
+
+/**
+ * Folds a new user into a trained model: builds `model.withUsers(1)` (item parameters shared, not
+ * copied), starts the user's parameters at the mean of the trained users' rows (plus a jitter of a
+ * tenth of their spread, from `seed`), and fits only those parameters to the given ratings with
+ * full-batch Adam in eval mode (no dropout) and an L2 penalty. The trained model is not changed.
+ * Ratings of items the model does not know are skipped and listed in `skipped`; if none is left,
+ * throws {@link InvalidArgumentError}.
+ */
+export function foldInUser(
+  model: RatingModel,
+  itemIds: IdMap,
+  ratings: readonly FoldInRating[],
+  options: FoldInOptions = {},
+  titles?: ReadonlyMap<RawId, string>,
+): FoldedInUser {
+  const steps = options.steps ?? 300;
+  const lr = options.lr ?? 0.05;
+  const l2 = options.l2 ?? 0.01;
+  const byItem = new Map<number, number>();
+  const skipped: RawId[] = [];
+  for (const { itemId, rating } of ratings) {
+    if (!Number.isFinite(rating)) throw new InvalidArgumentError('ratings', `rating of item ${JSON.stringify(itemId)} is ${rating}, not a finite number`);
+    const index = itemIds.indexOf(itemId, 'missing');
+    if (index < 0) skipped.push(itemId);
+    else byItem.set(index, rating); // a repeated item keeps its last rating
+  }
+  if (byItem.size === 0) {
+    throw new InvalidArgumentError('ratings', `none of the ${ratings.length} rated items is known to the model (skipped: ${skipped.slice(0, 5).map((s) => JSON.stringify(s)).join(', ')}${skipped.length > 5 ? ', …' : ''}); rate some items it was trained on`);
+  }
+  const itemIndex = Int32Array.from(byItem.keys());
+  const rating = Float32Array.from(byItem.values());
+  const batch = { userIndex: new Int32Array(itemIndex.length), itemIndex, rating };
+  const folded = model.withUsers(1);
+  const userNames = new Set(folded.userParameterNames);
+  const userParams = folded.parameters.filter((p) => userNames.has(p.name));
+  const random = new SeededRandom(options.seed ?? 0);
+  for (const p of userParams) startAtMeanRow(p, model.parameters.find((q) => q.name === p.name), random);
+  const adam = userParams.map((p) => ({ p, m: new Float64Array(p.values.length), v: new Float64Array(p.values.length) }));
+  const byParam = new Map(adam.map((s) => [s.p, s]));
+  const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+  for (let t = 1; t <= steps; t++) {
+    const { gradients } = folded.lossAndGradients(batch, { training: false });
+    for (const g of gradients) {
+      const state = byParam.get(g.parameter);
+      if (!state) continue; // item-side and shared parameters stay as trained
+      const { p, m, v } = state;
+      const dim = p.values.length; // one user: the whole parameter is its row
+      // dense, or row-sparse with row 0 listed (or no row: zero gradient)
+      const grad = g.rows && g.rows.length === 0 ? new Float32Array(dim) : g.values.subarray(0, dim);
+      const c1 = 1 - beta1 ** t;
+      const c2 = 1 - beta2 ** t;
+      for (let d = 0; d < dim; d++) {
+        const gd = grad[d]! + 2 * l2 * p.values[d]!;
+        m[d] = beta1 * m[d]! + (1 - beta1) * gd;
+        v[d] = beta2 * v[d]! + (1 - beta2) * gd * gd;
+        p.values[d] = p.values[d]! - (lr * (m[d]! / c1)) / (Math.sqrt(v[d]! / c2) + eps);
+      }
+      p.markChanged();
+    }
+  }
+  const predicted = folded.predict(batch.userIndex, itemIndex);
+  let sum = 0;
+  for (let k = 0; k < rating.length; k++) sum += (predicted[k]! - rating[k]!) ** 2;
+  return new FoldedInUser({
+    model: folded,
+    itemIds,
+    titles,
+    rated: itemIndex.slice().sort(),
+    skipped,
+    trainingRmse: Math.sqrt(sum / rating.length),
+  });
+}
+
+/** Sets a one-row user parameter to the mean row of the trained one plus seeded jitter (a tenth of the per-column spread). */
+function startAtMeanRow(p: Parameter, trained: Parameter | undefined, random: SeededRandom): void {
+  const dim = p.values.length;
+  if (!trained || trained.values.length === 0) return;
+  const rows = trained.values.length / dim;
+  for (let d = 0; d < dim; d++) {
+    let mean = 0;
+    for (let r = 0; r < rows; r++) mean += trained.values[r * dim + d]!;
+    mean /= rows;
+    let variance = 0;
+    for (let r = 0; r < rows; r++) variance += (trained.values[r * dim + d]! - mean) ** 2;
+    const spread = Math.sqrt(variance / rows);
+    p.values[d] = mean + 0.1 * spread * random.normal();
+  }
+  p.markChanged();
+}

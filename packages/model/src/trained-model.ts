@@ -1,0 +1,325 @@
+import { InvalidArgumentError, UnknownIdError, type IdMap, type RatingsTable, type RawId } from '@cf/data';
+import type { RatingModel } from './rating-model.js';
+import { fitBiasBaseline, type BiasBaseline } from './bias-baseline.js';
+import { buildSeenItems, checkSeenItems, type SeenItems } from './seen-items.js';
+import { rankItems } from './rank-items.js';
+import { TopK } from './top-k.js';
+import { toRecommendations, withTitle, type Recommendation } from './recommendation.js';
+import { checkK, foldInUser, type FoldedInUser, type FoldInOptions, type FoldInRating } from './fold-in.js';
+
+/** What `predict` does with an id the model never saw: throw `UnknownIdError`, or answer from the fallback baseline. */
+export type UnknownIdStrategy = 'error' | 'fallback';
+
+/** Where a prediction came from: the model, or the fallback baseline's item bias, user bias or global mean. */
+export type PredictionSource = 'model' | 'item-bias' | 'user-bias' | 'global-mean';
+
+/** A predicted rating and its source. */
+export interface Prediction {
+  rating: number;
+  source: PredictionSource;
+}
+
+/** Options of {@link TrainedModel.predict} and {@link TrainedModel.predictMany}. */
+export interface PredictOptions {
+  /** Default `'error'`. */
+  unknown?: UnknownIdStrategy;
+}
+
+/** Options of {@link TrainedModel.recommend}. */
+export interface RecommendOptions {
+  /** How many items. Default 10. */
+  k?: number;
+  /** Leave out items the user rated in training. Default true. */
+  excludeSeen?: boolean;
+  /** Raw item ids to choose from (default: every item); unknown ids throw `UnknownIdError`. */
+  candidates?: readonly RawId[];
+}
+
+/** Summary of the data a model was trained on (saved with it). */
+export interface TrainingDataSummary {
+  nRatings: number;
+  nUsers: number;
+  nItems: number;
+  minRating: number;
+  maxRating: number;
+  meanRating: number;
+  /** Path or label of the ratings. */
+  source: string;
+}
+
+/** How the training rows were chosen (saved with the model): a split kind and what fixes it. */
+export interface TrainingSplitInfo {
+  /** e.g. `'cv-idxs'`, `'random-holdout'`, `'temporal'`, `'k-fold'`, `'all'`. */
+  kind: string;
+  seed?: number;
+  valPct?: number;
+  cvIdx?: number;
+  nTrain?: number;
+  nValid?: number;
+}
+
+/** Everything a {@link TrainedModel} bundles. */
+export interface TrainedModelParts {
+  model: RatingModel;
+  userIds: IdMap;
+  itemIds: IdMap;
+  /** Ratings scale `[min, max]` of the training data. */
+  ratingRange: [number, number];
+  /** Baseline on the same id maps, used by the `'fallback'` unknown-id strategy. */
+  fallback?: BiasBaseline | undefined;
+  /** Items each user rated in training (for `excludeSeen`). */
+  seen?: SeenItems | undefined;
+  /** Titles by raw item id. */
+  itemTitles?: ReadonlyMap<RawId, string> | undefined;
+  training?: TrainingDataSummary | undefined;
+  split?: TrainingSplitInfo | undefined;
+}
+
+/** Users per block in {@link TrainedModel.recommendForAll}. */
+const USERS_PER_BLOCK = 1024;
+
+/**
+ * A trained model ready for inference in raw ids: the model, both id maps, an optional fallback
+ * baseline, the items each user saw in training and optional titles. This is what `saveModel` writes
+ * and `loadModel` returns. Methods return plain numbers and typed arrays (no tensors); the bundle
+ * owns its model's cached tensors: call {@link TrainedModel.dispose} when done.
+ */
+export class TrainedModel {
+  readonly model: RatingModel;
+  readonly userIds: IdMap;
+  readonly itemIds: IdMap;
+  readonly ratingRange: [number, number];
+  readonly fallback: BiasBaseline | undefined;
+  readonly seen: SeenItems | undefined;
+  readonly itemTitles: ReadonlyMap<RawId, string> | undefined;
+  readonly training: TrainingDataSummary | undefined;
+  readonly split: TrainingSplitInfo | undefined;
+  #norms: { version: number; values: Float64Array } | undefined;
+
+  /** Bundles the parts; throws {@link InvalidArgumentError} when their sizes disagree. */
+  constructor(parts: TrainedModelParts) {
+    const { model, userIds, itemIds } = parts;
+    if (model.config.nUsers !== userIds.size || model.config.nItems !== itemIds.size) {
+      throw new InvalidArgumentError('model', `has ${model.config.nUsers} users and ${model.config.nItems} items but the id maps have ${userIds.size} and ${itemIds.size}`);
+    }
+    const fb = parts.fallback;
+    if (fb && (fb.config.nUsers !== userIds.size || fb.config.nItems !== itemIds.size)) {
+      throw new InvalidArgumentError('fallback', `has ${fb.config.nUsers} users and ${fb.config.nItems} items but the id maps have ${userIds.size} and ${itemIds.size}; fit it on the same table`);
+    }
+    if (parts.seen) {
+      const problem = checkSeenItems(parts.seen, userIds.size, itemIds.size);
+      if (problem) throw new InvalidArgumentError('seen', problem);
+    }
+    this.model = model;
+    this.userIds = userIds;
+    this.itemIds = itemIds;
+    this.ratingRange = parts.ratingRange;
+    this.fallback = fb;
+    this.seen = parts.seen;
+    this.itemTitles = parts.itemTitles;
+    this.training = parts.training;
+    this.split = parts.split;
+  }
+
+  /** The predicted rating of one (user, item) pair by raw ids, with its source. */
+  predict(userId: RawId, itemId: RawId, options: PredictOptions = {}): Prediction {
+    return this.predictMany([{ userId, itemId }], options)[0]!;
+  }
+
+  /**
+   * Predictions for many pairs by raw ids, in order; known pairs go through the model in one chunked
+   * call. With `unknown: 'error'` (default) the first unknown id throws {@link UnknownIdError}
+   * `{kind, id}`; with `'fallback'` an unknown user gets `globalMean + itemBias` (`'item-bias'`), an
+   * unknown item `globalMean + userBias` (`'user-bias'`), both unknown the global mean, clipped to the
+   * rating range. `'fallback'` without a fallback baseline throws {@link InvalidArgumentError}.
+   */
+  predictMany(pairs: readonly { userId: RawId; itemId: RawId }[], options: PredictOptions = {}): Prediction[] {
+    const unknown = options.unknown ?? 'error';
+    if (unknown === 'fallback' && !this.fallback) {
+      throw new InvalidArgumentError('unknown', "'fallback' needs a fallback bias baseline, and this model has none; save it with one (createTrainedModel's `fallback` option) or use unknown: 'error'");
+    }
+    const out: Prediction[] = new Array<Prediction>(pairs.length);
+    const known: number[] = [];
+    const users: number[] = [];
+    const items: number[] = [];
+    pairs.forEach(({ userId, itemId }, k) => {
+      const u = this.userIds.indexOf(userId, 'missing');
+      const i = this.itemIds.indexOf(itemId, 'missing');
+      if (u >= 0 && i >= 0) {
+        known.push(k);
+        users.push(u);
+        items.push(i);
+        return;
+      }
+      if (unknown === 'error') throw new UnknownIdError(u < 0 ? 'user' : 'item', u < 0 ? userId : itemId);
+      out[k] = this.#fallbackPrediction(u, i);
+    });
+    if (known.length > 0) {
+      const ratings = this.model.predict(Int32Array.from(users), Int32Array.from(items));
+      known.forEach((k, j) => (out[k] = { rating: ratings[j]!, source: 'model' }));
+    }
+    return out;
+  }
+
+  #fallbackPrediction(userIndex: number, itemIndex: number): Prediction {
+    const fb = this.fallback!;
+    let raw = fb.globalMean;
+    let source: PredictionSource = 'global-mean';
+    if (itemIndex >= 0) {
+      raw += fb.itemBiasAt(itemIndex);
+      source = 'item-bias';
+    } else if (userIndex >= 0) {
+      raw += fb.userBiasAt(userIndex);
+      source = 'user-bias';
+    }
+    const [lo, hi] = this.ratingRange;
+    return { rating: Math.min(hi, Math.max(lo, raw)), source };
+  }
+
+  /**
+   * The `k` items with the highest predicted rating for a known user (unknown: `UnknownIdError`;
+   * fold them in with {@link TrainedModel.foldInUser}). Items are scored in chunks and kept in a k-heap:
+   * no users × items matrix is formed. Ties go to the lower item index.
+   */
+  recommend(userId: RawId, options: RecommendOptions = {}): Recommendation[] {
+    const k = checkK(options.k ?? 10);
+    const userIndex = this.userIds.indexOf(userId);
+    const candidates = options.candidates ? this.#candidateIndices(options.candidates) : this.#allItems();
+    const excluded = this.#excluded(options.excludeSeen ?? true);
+    const [heap] = rankItems(this.model, Int32Array.of(userIndex), { k, candidates, excluded: () => excluded?.(userIndex) });
+    return toRecommendations(heap!, this.itemIds, this.itemTitles);
+  }
+
+  /** {@link TrainedModel.recommend} for every user, in blocks of users (benchmarks, batch exports). */
+  recommendForAll(options: { k?: number; excludeSeen?: boolean } = {}): Map<RawId, Recommendation[]> {
+    const k = checkK(options.k ?? 10);
+    const candidates = this.#allItems();
+    const excluded = this.#excluded(options.excludeSeen ?? true);
+    const result = new Map<RawId, Recommendation[]>();
+    const nUsers = this.userIds.size;
+    for (let u0 = 0; u0 < nUsers; u0 += USERS_PER_BLOCK) {
+      const block = Int32Array.from({ length: Math.min(USERS_PER_BLOCK, nUsers - u0) }, (_, j) => u0 + j);
+      const heaps = rankItems(this.model, block, { k, candidates, excluded: (p) => excluded?.(block[p]!) });
+      heaps.forEach((heap, p) => result.set(this.userIds.idAt(block[p]!), toRecommendations(heap, this.itemIds, this.itemTitles)));
+    }
+    return result;
+  }
+
+  #allItems(): Int32Array {
+    return Int32Array.from({ length: this.itemIds.size }, (_, i) => i);
+  }
+
+  #candidateIndices(ids: readonly RawId[]): Int32Array {
+    const indices = Int32Array.from(ids, (id) => this.itemIds.indexOf(id)).sort();
+    let n = 0;
+    for (let k = 0; k < indices.length; k++) if (k === 0 || indices[k] !== indices[k - 1]) indices[n++] = indices[k]!;
+    return indices.slice(0, n);
+  }
+
+  #excluded(excludeSeen: boolean): ((userIndex: number) => Int32Array) | undefined {
+    const seen = this.seen;
+    if (!excludeSeen || !seen) return undefined;
+    return (u) => seen.itemIndex.subarray(seen.offsets[u], seen.offsets[u + 1]);
+  }
+
+  /** The model's item embedding table; throws {@link InvalidArgumentError} for a model without one (the bias baseline). */
+  #itemEmbedding(): { values: Float32Array; dim: number; version: number } {
+    const p = this.model.parameters.find((q) => q.name === 'itemEmbedding');
+    if (!p) throw new InvalidArgumentError('model', `a ${this.model.config.type} model has no item embeddings; item similarity and embeddings need an embedding-net or embedding-dot-bias model`);
+    return { values: p.values, dim: p.shape[1] ?? 1, version: p.version };
+  }
+
+  /** The `k` (default 10) items most similar to a known item by cosine of their embedding rows (the item itself left out). */
+  similarItems(itemId: RawId, options: { k?: number } = {}): Recommendation[] {
+    const k = checkK(options.k ?? 10);
+    const target = this.itemIds.indexOf(itemId);
+    const { values, dim, version } = this.#itemEmbedding();
+    if (this.#norms?.version !== version) {
+      const norms = new Float64Array(this.itemIds.size);
+      for (let i = 0; i < norms.length; i++) {
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += values[i * dim + d]! ** 2;
+        norms[i] = Math.sqrt(s);
+      }
+      this.#norms = { version, values: norms };
+    }
+    const norms = this.#norms.values;
+    const heap = new TopK(k);
+    const to = target * dim;
+    for (let i = 0; i < norms.length; i++) {
+      if (i === target) continue;
+      let dot = 0;
+      for (let d = 0; d < dim; d++) dot += values[to + d]! * values[i * dim + d]!;
+      const denominator = norms[target]! * norms[i]!;
+      heap.push(denominator > 0 ? dot / denominator : 0, i);
+    }
+    return toRecommendations(heap, this.itemIds, this.itemTitles);
+  }
+
+  /** Every item's bias, in item index order: the model's `itemBias` parameter if it has one, else the fallback baseline's. */
+  itemBiases(): { itemId: RawId; bias: number; title?: string }[] {
+    const p = this.model.parameters.find((q) => q.name === 'itemBias') ?? this.fallback?.parameters.find((q) => q.name === 'itemBias');
+    if (!p) throw new InvalidArgumentError('model', `a ${this.model.config.type} model has no item biases and there is no fallback baseline to take them from`);
+    return Array.from(p.values, (bias, i) => withTitle<{ itemId: RawId; bias: number; title?: string }>({ itemId: this.itemIds.idAt(i), bias }, this.itemTitles));
+  }
+
+  /** A copy of the item embedding table (`itemIds.length × dim`, row-major) with the raw ids of its rows. */
+  itemEmbeddings(): { itemIds: RawId[]; dim: number; values: Float32Array } {
+    const { values, dim } = this.#itemEmbedding();
+    return { itemIds: this.itemIds.ids(), dim, values: values.slice() };
+  }
+
+  /**
+   * Fits a new user from their ratings without retraining (see {@link foldInUser}): only the user
+   * parameters of a one-user copy of the model are fitted; item parameters are shared. Dispose the
+   * result when done.
+   */
+  foldInUser(ratings: readonly FoldInRating[], options: FoldInOptions = {}): FoldedInUser {
+    return foldInUser(this.model, this.itemIds, ratings, options, this.itemTitles);
+  }
+
+  /** Frees the tensors the model and the fallback cache. */
+  dispose(): void {
+    this.model.dispose();
+    this.fallback?.dispose();
+  }
+}
+
+/** Options of {@link createTrainedModel}. */
+export interface CreateTrainedModelOptions {
+  /** Rows the model was trained on (its seen items). Default: every row of the table. */
+  trainRows?: Int32Array;
+  /** How those rows were chosen. */
+  split?: TrainingSplitInfo;
+  /** A fallback baseline, `'fit'` (default: {@link fitBiasBaseline} on the training rows) or `'none'`. */
+  fallback?: BiasBaseline | 'fit' | 'none';
+  /** Titles (or `ItemInfo`s from `@cf/data`) by raw item id; only titles of the table's items are kept. */
+  itemTitles?: ReadonlyMap<RawId, string | { title: string }>;
+  /** Default: the table's `[minRating, maxRating]`. */
+  ratingRange?: [number, number];
+}
+
+/** Bundles a model trained on `table` with the table's id maps, seen items, summary and (by default) a fitted fallback baseline. */
+export function createTrainedModel(model: RatingModel, table: RatingsTable, options: CreateTrainedModelOptions = {}): TrainedModel {
+  const trainRows = options.trainRows ?? Int32Array.from({ length: table.rating.length }, (_, r) => r);
+  const ratingRange = options.ratingRange ?? [table.stats.minRating, table.stats.maxRating];
+  const fb = options.fallback ?? 'fit';
+  const fallback = fb === 'fit' ? fitBiasBaseline(table, trainRows, { ratingRange }) : fb === 'none' ? undefined : fb;
+  let itemTitles: Map<RawId, string> | undefined;
+  if (options.itemTitles) {
+    itemTitles = new Map();
+    for (const [id, info] of options.itemTitles) if (table.itemIds.has(id)) itemTitles.set(id, typeof info === 'string' ? info : info.title);
+  }
+  const { stats } = table;
+  return new TrainedModel({
+    model,
+    userIds: table.userIds,
+    itemIds: table.itemIds,
+    ratingRange,
+    fallback,
+    seen: buildSeenItems(table, trainRows),
+    itemTitles,
+    training: { nRatings: stats.count, nUsers: stats.nUsers, nItems: stats.nItems, minRating: stats.minRating, maxRating: stats.maxRating, meanRating: stats.meanRating, source: table.source },
+    split: options.split ?? { kind: options.trainRows ? 'custom' : 'all', nTrain: trainRows.length, nValid: table.rating.length - trainRows.length },
+  });
+}
