@@ -1,11 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { 'index': 'src/index.ts', 'bin': 'src/bin.ts' },
+  entry: { index: 'src/index.ts', bin: 'src/bin.ts' },
   format: ['esm'],
   dts: true,
   clean: true,
   sourcemap: true,
-  target: 'es2022',
+  target: 'node20',
   platform: 'node',
 });

@@ -9,7 +9,7 @@ import { oneCycleSchedule } from './one-cycle.js';
 import { setLrs, type EmbeddingUpdateMode } from './optimizer.js';
 
 /** The named training recipes. */
-export type RecipeName = 'notebook' | 'fastai';
+export type RecipeName = 'notebook' | 'fastai' | 'bias';
 
 /** Overrides of a recipe's hyper-parameters. */
 export interface RecipeOptions {
@@ -54,6 +54,7 @@ export interface RecipeResult {
 export const RECIPE_DEFAULTS = {
   notebook: { model: 'embedding-net', lr: 1e-3, wd: 2e-5, batchSize: 64, epochs: [5, 10], embeddingUpdate: 'lazy', nFactors: 50 },
   fastai: { model: 'embedding-dot-bias', lr: 5e-3, wd: 0.1, batchSize: 64, epochs: [5], embeddingUpdate: 'dense', nFactors: 50 },
+  bias: { model: 'bias', lr: 0, wd: 0, batchSize: 64, epochs: [], embeddingUpdate: 'lazy', nFactors: 0 },
 } as const;
 
 function median(xs: number[]): number {
@@ -68,6 +69,7 @@ function median(xs: number[]): number {
  *   Adam lr 1e-3 with coupled L2 2e-5, batch 64, `fit` 5, `setLrs(1e-3)`, `fit` 10.
  * - `fastai`: fastai v2's collab recipe: EmbeddingDotBias (50 factors, yRange (0, 5.5)),
  *   `fitOneCycle(5, 5e-3, wd 0.1)` with AdamW (0.9, 0.99), eps 1e-5, batch 64.
+ * - `bias`: the damped bias baseline in closed form (no epochs); `model` and `baseline` are the same.
  */
 export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: Split, options: RecipeOptions = {}): Promise<RecipeResult> {
   const defaults = RECIPE_DEFAULTS[recipe];
@@ -84,6 +86,7 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
   const fits: EpochResult[][] = [];
   const base = { metrics: [rmse], callbacks: options.callbacks ?? [], engine: options.engine ?? 'auto' } as const;
   const fitOptions = options.signal ? { ...base, signal: options.signal } : base;
+  const baseline = fitBiasBaseline(table, split.train);
   let model: RatingModel;
   const record = (rows: EpochResult[]): FitCallback => ({ onEpochEnd: (_c, r) => void rows.push(r) });
   if (recipe === 'notebook') {
@@ -97,6 +100,8 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
       fits.push(rows);
       await fit(model, data, epochs[k]!, opt, 'mse', { ...fitOptions, callbacks: [...fitOptions.callbacks, record(rows)] });
     }
+  } else if (recipe === 'bias') {
+    model = baseline;
   } else {
     model = createEmbeddingDotBias({ nUsers, nItems, nFactors, yRange: [0, 5.5], seed });
     const opt = createAdamW(model.parameters, { lr, weightDecay: wd, embeddingUpdate });
@@ -107,7 +112,6 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
     await fit(model, data, total, opt, 'mse', { ...fitOptions, callbacks: [oneCycleSchedule(lr), ...fitOptions.callbacks, record(rows)] });
   }
   const final = evaluate(model, data, [mse, rmse, mae]);
-  const baseline = fitBiasBaseline(table, split.train);
   const baselineRmse = evaluate(baseline, data, [rmse]).metrics['rmse']!;
   return {
     recipe,
@@ -118,7 +122,7 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
     rmse: final.metrics['rmse']!,
     mae: final.metrics['mae']!,
     baselineRmse,
-    secondsPerEpoch: median(fits.flat().map((r) => r.seconds)),
+    secondsPerEpoch: fits.length ? median(fits.flat().map((r) => r.seconds)) : 0,
     hyperParameters: { model: defaults.model, lr, wd, batchSize, epochs, embeddingUpdate, nFactors, seed },
   };
 }

@@ -1,0 +1,25 @@
+/** Where the CLI reads its environment and writes its output; tests pass their own. */
+export interface CliIO {
+  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Aborted on Ctrl-C (SIGINT): training stops after the current batch. */
+  signal?: AbortSignal;
+}
+
+/** The real process's streams and environment. */
+export function processIO(signal?: AbortSignal): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), ...(signal ? { signal } : {}) };
+}
+
+/** Exit codes: 0 success, 1 the run failed, 2 bad usage (unknown option, bad value), 130 interrupted. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+/** A usage mistake (bad option value): exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

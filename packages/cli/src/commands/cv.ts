@@ -1,0 +1,81 @@
+import { crossValidate, cvIdxFolds, formatCrossValidation, kFolds, mae, rmse, runRecipe } from '@cf/trainer';
+import { loadPredefinedFolds } from '@cf/data/node';
+import type { Split } from '@cf/data';
+import { selectBackend } from '../backend.js';
+import { EXIT, UsageError, type CliIO } from '../cli-io.js';
+import { loadDataset } from '../dataset.js';
+import { resolveRecipe, type TrainCommandOptions } from './train.js';
+
+/** Parsed options of `cf cv`. */
+export interface CvCommandOptions extends Omit<TrainCommandOptions, 'out' | 'cvIdx'> {
+  folds?: number;
+  predefined?: boolean;
+}
+
+/** `cf cv`: cross-validation over the getCvIdxs folds, k folds, or the data set's own folds. */
+export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<number> {
+  const log = (line: string): void => {
+    if (!options.quiet) io.stderr.write(line + '\n');
+  };
+  const backend = await selectBackend(options.backend);
+  const dataset = await loadDataset(options, io, log);
+  let { table } = dataset.loaded;
+  let folds: Split[];
+  let kind: string;
+  if (options.predefined) {
+    if (options.folds !== undefined) throw new UsageError('--predefined and --folds exclude each other');
+    const predefined = await loadPredefinedFolds(dataset.path);
+    table = predefined.table;
+    folds = predefined.folds.map((f) => ({ train: f.train, valid: f.valid }));
+    kind = `predefined folds of ${dataset.path}`;
+  } else if (options.folds !== undefined) {
+    if (options.folds < 2) throw new UsageError('--folds needs at least 2');
+    folds = kFolds(table, { k: options.folds, seed: options.seed });
+    kind = `${options.folds}-fold (seed ${options.seed})`;
+  } else {
+    folds = cvIdxFolds(table, { valPct: options.valPct, seed: options.seed });
+    kind = `getCvIdxs cvIdx 0..${Math.floor(1 / options.valPct + 1e-9) - 1} (valPct ${options.valPct}, seed ${options.seed})`;
+  }
+  const { recipe, model } = resolveRecipe(options);
+  log(`cross-validation: ${kind}; recipe ${recipe} (${model}); backend ${backend}; ${table.stats.count} ratings`);
+  const result = await crossValidate({
+    table,
+    folds,
+    metrics: [rmse, mae],
+    train: async (split, fold) => {
+      log(`fold ${fold}: training on ${split.train.length} rows`);
+      const run = await runRecipe(recipe, table, split, {
+        seed: options.seed,
+        batchSize: options.bs,
+        ...(options.epochs !== undefined ? { epochs: [options.epochs] } : {}),
+        ...(options.lr !== undefined ? { lr: options.lr } : {}),
+        ...(options.wd !== undefined ? { wd: options.wd } : {}),
+        ...(options.embeddingUpdate ? { embeddingUpdate: options.embeddingUpdate } : {}),
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+      if (run.baseline !== run.model) run.baseline.dispose();
+      return run.model;
+    },
+  });
+  if (io.signal?.aborted) {
+    log('interrupted');
+    return EXIT.interrupted;
+  }
+  log(formatCrossValidation(result));
+  if (options.json) {
+    const pick = (r: Record<string, number>) => ({ rmse: r['rmse'], mae: r['mae'] });
+    io.stdout.write(
+      JSON.stringify({
+        folds: result.folds.map((f) => ({ fold: f.fold, rmse: f.metrics['rmse'], mae: f.metrics['mae'], seconds: f.fitSeconds, testSeconds: f.testSeconds })),
+        mean: { ...pick(result.mean), seconds: result.mean['fitSeconds'] },
+        std: { ...pick(result.std), seconds: result.std['fitSeconds'] },
+        recipe,
+        model,
+        backend,
+        kind,
+        nRatings: table.stats.count,
+      }) + '\n',
+    );
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,125 @@
+import { resolve } from 'node:path';
+import { describeSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
+import { createTrainedModel } from '@cf/model';
+import { saveModelToDirectory } from '@cf/model/node';
+import { runRecipe, type RecipeName, type RecipeResult } from '@cf/trainer';
+import { selectBackend, type BackendName } from '../backend.js';
+import { EXIT, UsageError, type CliIO } from '../cli-io.js';
+import { loadDataset } from '../dataset.js';
+import { epochProgress } from '../progress.js';
+
+/** Parsed options of `cf train` (and the training part of `cf cv`). */
+export interface TrainCommandOptions {
+  data?: string;
+  dataset: string;
+  model?: 'embedding-net' | 'embedding-dot-bias' | 'bias';
+  recipe?: RecipeName;
+  epochs?: number;
+  lr?: number;
+  wd?: number;
+  bs: number;
+  seed: number;
+  valPct: number;
+  cvIdx?: number;
+  embeddingUpdate?: 'dense' | 'lazy';
+  backend: BackendName;
+  out?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** The recipe and model a combination of `--recipe` and `--model` means. */
+export function resolveRecipe(options: Pick<TrainCommandOptions, 'model' | 'recipe'>): { recipe: RecipeName; model: string } {
+  const { model, recipe } = options;
+  if (model === 'bias' || options.recipe === 'bias') {
+    if (model && model !== 'bias') throw new UsageError(`--recipe bias trains the bias baseline, not ${model}`);
+    return { recipe: 'bias', model: 'bias' };
+  }
+  const byModel: Record<string, RecipeName> = { 'embedding-net': 'notebook', 'embedding-dot-bias': 'fastai' };
+  const chosen = recipe ?? (model ? byModel[model]! : 'notebook');
+  const expected = chosen === 'notebook' ? 'embedding-net' : 'embedding-dot-bias';
+  if (model && model !== expected) {
+    throw new UsageError(`--recipe ${chosen} trains ${expected}, not ${model}; drop --recipe to use ${model}'s recipe (${byModel[model]})`);
+  }
+  return { recipe: chosen, model: expected };
+}
+
+/** Trains per the options and returns what `--json` prints; writes progress to `log`. */
+export async function trainAndEvaluate(
+  table: RatingsTable,
+  split: Split,
+  options: TrainCommandOptions,
+  io: CliIO,
+  log: (line: string) => void,
+): Promise<{ result: RecipeResult; summary: Record<string, unknown>; interrupted: boolean }> {
+  const { recipe, model } = resolveRecipe(options);
+  const progressStream = options.quiet ? 'quiet' : 'normal';
+  const result = await runRecipe(recipe, table, split, {
+    seed: options.seed,
+    batchSize: options.bs,
+    ...(options.epochs !== undefined ? { epochs: [options.epochs] } : {}),
+    ...(options.lr !== undefined ? { lr: options.lr } : {}),
+    ...(options.wd !== undefined ? { wd: options.wd } : {}),
+    ...(options.embeddingUpdate ? { embeddingUpdate: options.embeddingUpdate } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+    callbacks: [epochProgress(io.stderr, progressStream)],
+    onFitBegin: (k, epochs) => log(k === 0 ? `fit: ${epochs} epochs` : `setLrs(${options.lr ?? 1e-3}); fit: ${epochs} epochs`),
+  });
+  let global = 0;
+  const epochs = result.fits.flatMap((rows, fitIndex) =>
+    rows.map((r) => ({ epoch: global++, fit: fitIndex, fitEpoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss, rmse: r.metrics['rmse'], seconds: r.seconds })),
+  );
+  const summary = {
+    rmse: result.rmse,
+    mse: result.mse,
+    mae: result.mae,
+    baselineRmse: result.baselineRmse,
+    epochs,
+    secondsPerEpoch: result.secondsPerEpoch,
+    model,
+    recipe,
+    hyperParameters: result.hyperParameters,
+  };
+  return { result, summary, interrupted: io.signal?.aborted === true };
+}
+
+/** `cf train`: load, split, train, report, save. */
+export async function trainCommand(options: TrainCommandOptions, io: CliIO): Promise<number> {
+  const log = (line: string): void => {
+    if (!options.quiet) io.stderr.write(line + '\n');
+  };
+  const backend = await selectBackend(options.backend);
+  const dataset = await loadDataset(options, io, log);
+  const { table } = dataset.loaded;
+  const cvIdx = options.cvIdx ?? 0;
+  const split = splitByCvIdxs(table, { cvIdx, valPct: options.valPct, seed: options.seed });
+  const described = describeSplit(table, split);
+  const { stats } = table;
+  log(`data: ${dataset.path} — ${stats.count} ratings, ${stats.nUsers} users, ${stats.nItems} items, ratings ${stats.minRating}–${stats.maxRating}`);
+  log(`split: getCvIdxs(cvIdx ${cvIdx}, valPct ${options.valPct}, seed ${options.seed}) — ${described.nTrain} train, ${described.nValid} valid (${described.validRowsWithUnseenUserOrItem} with a user or item unseen in training)`);
+  const { recipe, model } = resolveRecipe(options);
+  log(`recipe: ${recipe} (${model}), backend: ${backend}`);
+  const { result, summary, interrupted } = await trainAndEvaluate(table, split, options, io, log);
+  if (interrupted) {
+    log('interrupted: training stopped after the current batch; nothing was saved');
+    result.model.dispose();
+    return EXIT.interrupted;
+  }
+  log(`validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`);
+  const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
+  const trained = createTrainedModel(result.model, table, {
+    trainRows: split.train,
+    split: { kind: 'cv-idxs', seed: options.seed, valPct: options.valPct, cvIdx, nTrain: split.train.length, nValid: split.valid.length },
+    fallback: result.baseline,
+    ...(dataset.titles ? { itemTitles: dataset.titles } : {}),
+  });
+  await saveModelToDirectory(trained, modelDir);
+  log(`model saved to ${modelDir}`);
+  if (options.json) {
+    io.stdout.write(
+      JSON.stringify({ ...summary, backend, nRatings: stats.count, nUsers: stats.nUsers, nItems: stats.nItems, modelDir, data: dataset.path, split: { kind: 'cv-idxs', cvIdx, valPct: options.valPct, seed: options.seed, nTrain: split.train.length, nValid: split.valid.length } }) + '\n',
+    );
+  }
+  trained.dispose();
+  return EXIT.ok;
+}

@@ -1,0 +1,58 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ItemTitles, LoadedRatings } from '@cf/data';
+import { loadItemTitles, loadRatings, resolveDataset, MOVIELENS_DATASETS, type MovieLensName } from '@cf/data/node';
+import { UsageError, type CliIO } from './cli-io.js';
+
+/** A loaded data set, its folder or file, and titles when the folder has them. */
+export interface LoadedDataset {
+  path: string;
+  name: string;
+  loaded: LoadedRatings;
+  titles: ItemTitles | undefined;
+}
+
+/** Options shared by commands that read ratings. */
+export interface DatasetOptions {
+  data?: string;
+  dataset: string;
+}
+
+/**
+ * `--data PATH` (a folder with any MovieLens layout, or a ratings file) or `--dataset NAME`
+ * (from `$CF_DATA_DIR/NAME`, else the cache, else downloaded from GroupLens).
+ */
+export async function loadDataset(options: DatasetOptions, io: CliIO, log: (line: string) => void): Promise<LoadedDataset> {
+  let path: string;
+  let name: string;
+  if (options.data) {
+    path = isAbsolute(options.data) ? options.data : resolve(io.cwd, options.data);
+    name = path;
+  } else {
+    if (!(options.dataset in MOVIELENS_DATASETS)) {
+      throw new UsageError(`unknown --dataset ${options.dataset}; expected one of ${Object.keys(MOVIELENS_DATASETS).join(', ')}`);
+    }
+    name = options.dataset;
+    const dataDir = io.env['CF_DATA_DIR'];
+    let lastReport = 0;
+    path = await resolveDataset(options.dataset as MovieLensName, {
+      ...(dataDir ? { dataDir } : {}),
+      onProgress: (received, total) => {
+        if (received - lastReport < 5e6 && received !== total) return;
+        lastReport = received;
+        log(`downloading ${options.dataset}: ${(received / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`);
+      },
+    });
+  }
+  const loaded = await loadRatings(path);
+  let titles: ItemTitles | undefined;
+  const folder = (await stat(path)).isDirectory() ? path : undefined;
+  if (folder) {
+    try {
+      titles = await loadItemTitles(folder);
+    } catch {
+      titles = undefined; // titles are optional
+    }
+  }
+  return { path: folder ?? join(path), name, loaded, titles };
+}
