@@ -1,0 +1,145 @@
+import * as fsPromises from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@cf/data';
+import { crc32Hex } from './crc32.js';
+import { ModelFormatError } from './model-format-error.js';
+
+/** The parts of `node:fs/promises` that {@link fileSystemIO} uses (injectable for tests and virtual file systems). */
+export type FileSystemPromises = Pick<typeof fsPromises, 'readFile' | 'open' | 'rename' | 'unlink' | 'readdir' | 'mkdir'>;
+
+/** Options of {@link fileSystemIO}. */
+export interface FileSystemIOOptions {
+  /** Default `node:fs/promises`. */
+  fileSystem?: FileSystemPromises;
+}
+
+/** The name of the model file in a model directory. */
+export const MODEL_JSON = 'model.json';
+const WEIGHTS_FILE = /^weights\.[0-9a-f]{8}\.bin$/;
+let tempCounter = 0;
+
+/** A directory path from a path or a `file://` URL; a trailing `model.json` names its directory. */
+export function toModelDirectory(dirOrUrl: string): string {
+  const path = dirOrUrl.startsWith('file://') ? fileURLToPath(dirOrUrl) : dirOrUrl;
+  if (path === '') throw new InvalidArgumentError('dir', 'is empty; give a directory path or a file:// URL');
+  return basename(path) === MODEL_JSON ? dirname(path) : path;
+}
+
+function isNotFound(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
+}
+
+/**
+ * A tfjs IO handler over a directory in the tfjs layout: `model.json` (`modelTopology`,
+ * `weightsManifest: [{paths, weights}]`) and one weights file next to it, so the directory can also
+ * be served over HTTP and read with `tf.io.http`. Accepts a path or a `file://` URL.
+ *
+ * Saving is atomic: the weights go to `weights.<crc32>.bin` via a temp file, fsync and rename; then
+ * `model.json` via a temp file, fsync and rename; then stale weights files are removed. A crash at
+ * any point leaves a loadable model (the previous one until the final rename). One writer at a time.
+ */
+export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}): tf.io.IOHandler {
+  const dir = toModelDirectory(dirOrUrl);
+  const fs = options.fileSystem ?? fsPromises;
+
+  async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
+    const temp = `${path}.tmp-${typeof process === 'object' ? process.pid : 0}-${++tempCounter}`;
+    try {
+      const handle = await fs.open(temp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temp, path);
+    } catch (error) {
+      await fs.unlink(temp).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async function syncDirectory(): Promise<void> {
+    try {
+      const handle = await fs.open(dir, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      // some platforms cannot fsync a directory; the renames are still atomic
+    }
+  }
+
+  return {
+    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+      if (artifacts.modelTopology === undefined || artifacts.modelTopology instanceof ArrayBuffer) {
+        throw new InvalidArgumentError('artifacts', 'fileSystemIO saves JSON model topologies only');
+      }
+      const weights = new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData ?? []));
+      const weightsFile = `weights.${crc32Hex(weights)}.bin`;
+      await fs.mkdir(dir, { recursive: true });
+      await writeAtomically(join(dir, weightsFile), weights);
+      await syncDirectory();
+      const modelJson: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
+        ...(artifacts.format === undefined ? {} : { format: artifacts.format }),
+        ...(artifacts.generatedBy === undefined ? {} : { generatedBy: artifacts.generatedBy }),
+        ...(artifacts.convertedBy === undefined ? {} : { convertedBy: artifacts.convertedBy }),
+      };
+      await writeAtomically(join(dir, MODEL_JSON), new TextEncoder().encode(JSON.stringify(modelJson)));
+      await syncDirectory();
+      for (const name of await fs.readdir(dir)) {
+        if (WEIGHTS_FILE.test(name) && name !== weightsFile) await fs.unlink(join(dir, name)).catch(() => undefined);
+      }
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+
+    async load(): Promise<tf.io.ModelArtifacts> {
+      const jsonPath = join(dir, MODEL_JSON);
+      let text: string;
+      try {
+        text = await fs.readFile(jsonPath, 'utf8');
+      } catch (cause) {
+        if (isNotFound(cause)) throw new ModelFormatError(dir, 'missing', `there is no ${MODEL_JSON} in it; save a model there first`, { cause });
+        throw new ModelFormatError(dir, 'unreadable', `reading ${MODEL_JSON} failed: ${(cause as Error).message}`, { cause });
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (cause) {
+        throw new ModelFormatError(dir, 'json', `${MODEL_JSON} is not valid JSON (${(cause as Error).message}); it is truncated or was edited, save the model again`, { cause });
+      }
+      if (typeof parsed !== 'object' || parsed === null) throw new ModelFormatError(dir, 'format', `${MODEL_JSON} is not a JSON object`);
+      const json = parsed as Partial<tf.io.ModelJSON>;
+      const artifacts: tf.io.ModelArtifacts = { modelTopology: json.modelTopology ?? {} };
+      if (json.format !== undefined) artifacts.format = json.format;
+      if (json.generatedBy !== undefined) artifacts.generatedBy = json.generatedBy;
+      const manifest = json.weightsManifest;
+      // Without a usable manifest, return the topology alone: its format and version are checked first.
+      if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) return artifacts;
+      const buffers: ArrayBuffer[] = [];
+      for (const group of manifest) {
+        for (const path of group.paths) {
+          if (typeof path !== 'string' || basename(path) !== path || path === '..' || path === '.') {
+            throw new ModelFormatError(dir, 'format', `${MODEL_JSON} names weights file ${JSON.stringify(path)}, which is not a plain file name in the model directory`);
+          }
+          try {
+            const bytes = await fs.readFile(join(dir, path));
+            buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+          } catch (cause) {
+            if (isNotFound(cause)) throw new ModelFormatError(dir, 'missing', `${MODEL_JSON} names weights file ${path}, which does not exist; copy the whole directory`, { cause });
+            throw cause;
+          }
+        }
+      }
+      artifacts.weightSpecs = manifest.flatMap((g) => g.weights);
+      artifacts.weightData = tf.io.concatenateArrayBuffers(buffers);
+      return artifacts;
+    },
+  };
+}
