@@ -10,7 +10,9 @@ interface EsbuildLike {
   build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
 }
 // esbuild is not a dependency of @cf/data; borrow the one tsup (a dev dependency) brings.
-const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as EsbuildLike;
+const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))(
+  'esbuild',
+) as EsbuildLike;
 
 describe('browser bundle of @cf/data', () => {
   it('bundles without node: modules and parses quoted text and a ReadableStream without Buffer', async () => {
@@ -25,7 +27,13 @@ describe('browser bundle of @cf/data', () => {
     });
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/require\(["']node:/);
-    const context = { TextDecoder, TextEncoder, ReadableStream, console, out: undefined as unknown };
+    const context = {
+      TextDecoder,
+      TextEncoder,
+      ReadableStream,
+      console,
+      out: undefined as unknown,
+    };
     const script = `${code};
       out = (async () => {
         const quoted = cfData.parseRatingsText('u,i,r\\n"a,1",x,4\\nb,x,5\\n', { format: { delimiter: ',', header: true, columns: { user: 'u', item: 'i', rating: 'r' } } });
@@ -39,6 +47,11 @@ describe('browser bundle of @cf/data', () => {
         };
       })();`;
     runInNewContext(script, context);
-    expect(await (context.out as Promise<unknown>)).toEqual({ users: ['a,1', 'b'], ratings: [4.5, 3], title: { title: 'A, B', genres: ['X', 'Y'] }, noBuffer: true });
+    expect(await (context.out as Promise<unknown>)).toEqual({
+      users: ['a,1', 'b'],
+      ratings: [4.5, 3],
+      title: { title: 'A, B', genres: ['X', 'Y'] },
+      noBuffer: true,
+    });
   });
 });

@@ -13,7 +13,9 @@ function isWebStream(source: ByteSource): source is ReadableStream<Uint8Array> {
  * Iterates the chunks of a {@link ByteSource}. Web streams are read through a reader (not every
  * browser makes `ReadableStream` async-iterable); the reader is cancelled if the consumer stops early.
  */
-export async function* iterateByteChunks(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* iterateByteChunks(
+  source: ByteSource,
+): AsyncGenerator<Uint8Array, void, undefined> {
   if (!isWebStream(source)) {
     yield* source;
     return;

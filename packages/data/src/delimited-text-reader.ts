@@ -82,7 +82,10 @@ export class DelimitedTextReader {
   /** Reads the last record (a file may end without a line end). The reader is spent. */
   end(): void {
     if (this.#inQuote) {
-      throw new CsvParseError({ file: this.#options.file, line: this.#line }, 'a closing quote `"` before the end of the file');
+      throw new CsvParseError(
+        { file: this.#options.file, line: this.#line },
+        'a closing quote `"` before the end of the file',
+      );
     }
     const block = this.#carry;
     this.#carry = '';
@@ -104,7 +107,8 @@ export class DelimitedTextReader {
 
   /** Index of the last `\n` of `text` outside quotes (-1 if none); updates the quote state. */
   #lastRecordEnd(text: string): number {
-    if (!this.#options.quoted || (!this.#inQuote && !text.includes('"'))) return text.lastIndexOf('\n');
+    if (!this.#options.quoted || (!this.#inQuote && !text.includes('"')))
+      return text.lastIndexOf('\n');
     let inQuote = this.#inQuote;
     let last = -1;
     for (let i = 0; i < text.length; i++) {
@@ -117,7 +121,8 @@ export class DelimitedTextReader {
   }
 
   #processBlock(block: string): void {
-    const useLibrary = this.#options.parser === 'csv-parse' || (this.#options.quoted && block.includes('"'));
+    const useLibrary =
+      this.#options.parser === 'csv-parse' || (this.#options.quoted && block.includes('"'));
     if (useLibrary) this.#parseWithLibrary(block);
     else this.#splitLines(block);
   }
@@ -135,7 +140,7 @@ export class DelimitedTextReader {
       if (end > start && block.charCodeAt(end - 1) === 13) end--;
       if (end > start) {
         fields.length = 0;
-        for (let from = start; ; ) {
+        for (let from = start; ;) {
           const at = block.indexOf(delimiter, from);
           if (at === -1 || at >= end) {
             fields.push(block.slice(from, end));
@@ -159,10 +164,20 @@ export class DelimitedTextReader {
     const first = this.#line;
     let records: { record: string[]; info: { lines: number } }[];
     try {
-      records = parseCsv(text, { delimiter, quote: quoted ? '"' : false, relax_column_count: true, info: true }) as unknown as typeof records;
+      records = parseCsv(text, {
+        delimiter,
+        quote: quoted ? '"' : false,
+        relax_column_count: true,
+        info: true,
+      }) as unknown as typeof records;
     } catch (error) {
       const { message, lines } = error as CsvLibraryError;
-      throw new CsvParseError({ file, line: first + (lines ?? 1) - 1 }, `a well-formed CSV record (csv-parse: ${message})`, undefined, { cause: error });
+      throw new CsvParseError(
+        { file, line: first + (lines ?? 1) - 1 },
+        `a well-formed CSV record (csv-parse: ${message})`,
+        undefined,
+        { cause: error },
+      );
     }
     for (const { record, info } of records) {
       if (record.length === 1 && record[0] === '') continue;

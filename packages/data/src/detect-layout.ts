@@ -18,10 +18,25 @@ export interface DatasetLayout {
   hasPredefinedFolds: boolean;
 }
 
-const CANDIDATES: { ratings: string; ratingsLayout: RatingsLayout; titles: string; titlesLayout: TitlesLayout }[] = [
-  { ratings: 'ratings.csv', ratingsLayout: 'ratings-csv', titles: 'movies.csv', titlesLayout: 'movies-csv' },
+const CANDIDATES: {
+  ratings: string;
+  ratingsLayout: RatingsLayout;
+  titles: string;
+  titlesLayout: TitlesLayout;
+}[] = [
+  {
+    ratings: 'ratings.csv',
+    ratingsLayout: 'ratings-csv',
+    titles: 'movies.csv',
+    titlesLayout: 'movies-csv',
+  },
   { ratings: 'u.data', ratingsLayout: 'u-data', titles: 'u.item', titlesLayout: 'u-item' },
-  { ratings: 'ratings.dat', ratingsLayout: 'ratings-dat', titles: 'movies.dat', titlesLayout: 'movies-dat' },
+  {
+    ratings: 'ratings.dat',
+    ratingsLayout: 'ratings-dat',
+    titles: 'movies.dat',
+    titlesLayout: 'movies-dat',
+  },
 ];
 
 /**
@@ -34,7 +49,10 @@ export async function detectLayout(folder: string): Promise<DatasetLayout> {
   try {
     names = new Set(await readdir(folder));
   } catch (error) {
-    throw new InvalidArgumentError('path', `cannot read folder ${folder}: ${(error as Error).message}`);
+    throw new InvalidArgumentError(
+      'path',
+      `cannot read folder ${folder}: ${(error as Error).message}`,
+    );
   }
   const found = CANDIDATES.find((candidate) => names.has(candidate.ratings));
   if (!found) {
@@ -50,6 +68,8 @@ export async function detectLayout(folder: string): Promise<DatasetLayout> {
     ratingsLayout: found.ratingsLayout,
     titlesFile: hasTitles ? join(folder, found.titles) : undefined,
     titlesLayout: hasTitles ? found.titlesLayout : undefined,
-    hasPredefinedFolds: [1, 2, 3, 4, 5].every((k) => names.has(`u${k}.base`) && names.has(`u${k}.test`)),
+    hasPredefinedFolds: [1, 2, 3, 4, 5].every(
+      (k) => names.has(`u${k}.base`) && names.has(`u${k}.test`),
+    ),
   };
 }

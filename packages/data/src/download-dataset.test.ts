@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,15 +20,25 @@ import { extractZip } from './safe-unzip.js';
 
 const RATINGS = 'userId,movieId,rating,timestamp\n1,1,4.0,964982703\n';
 const text = (s: string) => new TextEncoder().encode(s);
-const GOOD = zipSync({ 'ml-latest-small/': {}, 'ml-latest-small/ratings.csv': text(RATINGS), 'ml-latest-small/movies.csv': text('movieId,title,genres\n1,A,B\n') });
+const GOOD = zipSync({
+  'ml-latest-small/': {},
+  'ml-latest-small/ratings.csv': text(RATINGS),
+  'ml-latest-small/movies.csv': text('movieId,title,genres\n1,A,B\n'),
+});
 const SYMLINK = 0o120777 << 16;
 /** Zips keyed by route; a route's `<zip>.md5` answers only where listed in MD5. */
 const ZIPS: Record<string, Uint8Array> = {
   ok: GOOD,
   traversal: zipSync({ 'ml-latest-small/ratings.csv': text(RATINGS), '../../x': text('pwned') }),
-  absolute: zipSync({ 'ml-latest-small/ratings.csv': text(RATINGS), '/tmp/cf-absolute-x': text('pwned') }),
+  absolute: zipSync({
+    'ml-latest-small/ratings.csv': text(RATINGS),
+    '/tmp/cf-absolute-x': text('pwned'),
+  }),
   drive: zipSync({ 'C:/x': text('pwned') }),
-  symlink: zipSync({ 'ml-latest-small/ratings.csv': text(RATINGS), 'ml-latest-small/link': [text('/etc/passwd'), { os: 3, attrs: SYMLINK }] }),
+  symlink: zipSync({
+    'ml-latest-small/ratings.csv': text(RATINGS),
+    'ml-latest-small/link': [text('/etc/passwd'), { os: 3, attrs: SYMLINK }],
+  }),
   other: zipSync({ 'something/else.txt': text('x') }),
   badmd5: GOOD,
   goodmd5: GOOD,
@@ -47,14 +65,26 @@ beforeAll(async () => {
       return;
     }
     if (route === 'html') {
-      response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Login</title>');
+      response
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end('<!doctype html><title>Login</title>');
     } else if (route === 'html-as-zip') {
-      response.writeHead(200, { 'content-type': 'application/zip' }).end('<html><body>captive portal</body></html>');
+      response
+        .writeHead(200, { 'content-type': 'application/zip' })
+        .end('<html><body>captive portal</body></html>');
     } else if (route === 'drop') {
-      response.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(GOOD.length) });
+      response.writeHead(200, {
+        'content-type': 'application/zip',
+        'content-length': String(GOOD.length),
+      });
       response.write(GOOD.subarray(0, 100), () => request.socket.destroy());
     } else if (ZIPS[route]) {
-      response.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(ZIPS[route].length) }).end(ZIPS[route]);
+      response
+        .writeHead(200, {
+          'content-type': 'application/zip',
+          'content-length': String(ZIPS[route].length),
+        })
+        .end(ZIPS[route]);
     } else {
       response.writeHead(404, 'Not Found').end('no such file');
     }
@@ -76,8 +106,14 @@ function outsideCache(): string[] {
   return readdirSync(root).filter((name) => !name.startsWith('cache-'));
 }
 
-async function expectDownloadError(route: string, fields: { status: number | undefined; message: RegExp }): Promise<void> {
-  const error: unknown = await downloadDataset('ml-latest-small', { cacheDir, baseUrl: `${base}/${route}` }).catch((e: unknown) => e);
+async function expectDownloadError(
+  route: string,
+  fields: { status: number | undefined; message: RegExp },
+): Promise<void> {
+  const error: unknown = await downloadDataset('ml-latest-small', {
+    cacheDir,
+    baseUrl: `${base}/${route}`,
+  }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(DownloadError);
   expect((error as DownloadError).url).toBe(`${base}/${route}/ml-latest-small.zip`);
   expect((error as DownloadError).status).toBe(fields.status);
@@ -86,7 +122,10 @@ async function expectDownloadError(route: string, fields: { status: number | und
 }
 
 async function expectUnsafe(route: string, entry: string, reason: RegExp): Promise<void> {
-  const error: unknown = await downloadDataset('ml-latest-small', { cacheDir, baseUrl: `${base}/${route}` }).catch((e: unknown) => e);
+  const error: unknown = await downloadDataset('ml-latest-small', {
+    cacheDir,
+    baseUrl: `${base}/${route}`,
+  }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UnsafeArchiveError);
   expect((error as UnsafeArchiveError).entry).toBe(entry);
   expect((error as UnsafeArchiveError).message).toMatch(reason);
@@ -96,41 +135,68 @@ async function expectUnsafe(route: string, entry: string, reason: RegExp): Promi
 
 describe('downloadDataset (local HTTP server)', () => {
   it('downloads, verifies the published MD5, unpacks and renames into place; the second call needs no network', async () => {
-    const folder = await downloadDataset('ml-latest-small', { cacheDir, baseUrl: `${base}/goodmd5/` });
+    const folder = await downloadDataset('ml-latest-small', {
+      cacheDir,
+      baseUrl: `${base}/goodmd5/`,
+    });
     expect(folder).toBe(join(cacheDir, 'ml-latest-small'));
     expect(readFileSync(join(folder, 'ratings.csv'), 'utf8')).toBe(RATINGS);
     expect(readdirSync(cacheDir)).toEqual(['ml-latest-small']);
     expect(requests).toEqual(['/goodmd5/ml-latest-small.zip', '/goodmd5/ml-latest-small.zip.md5']);
     requests = [];
-    expect(await downloadDataset('ml-latest-small', { cacheDir, baseUrl: `${base}/ok` })).toBe(folder);
+    expect(await downloadDataset('ml-latest-small', { cacheDir, baseUrl: `${base}/ok` })).toBe(
+      folder,
+    );
     expect(requests).toEqual([]);
   });
 
   it('reports progress and goes on without an .md5 file', async () => {
     const seen: [number, number | undefined][] = [];
-    await downloadDataset('ml-latest-small', { cacheDir, baseUrl: `${base}/ok`, onProgress: (r, t) => seen.push([r, t]) });
+    await downloadDataset('ml-latest-small', {
+      cacheDir,
+      baseUrl: `${base}/ok`,
+      onProgress: (r, t) => seen.push([r, t]),
+    });
     expect(seen.at(-1)).toEqual([GOOD.length, GOOD.length]);
   });
 
   it('HTTP 404 is a DownloadError with the status', async () => {
-    await expectDownloadError('missing', { status: 404, message: /answered HTTP 404 Not Found.*CF_DATA_DIR/ });
+    await expectDownloadError('missing', {
+      status: 404,
+      message: /answered HTTP 404 Not Found.*CF_DATA_DIR/,
+    });
   });
 
   it('a connection dropped mid-body is a DownloadError and leaves no temp file', async () => {
-    await expectDownloadError('drop', { status: 200, message: /broke off after \d+ of \d+ bytes|truncated: \d+ of \d+ bytes/ });
+    await expectDownloadError('drop', {
+      status: 200,
+      message: /broke off after \d+ of \d+ bytes|truncated: \d+ of \d+ bytes/,
+    });
   });
 
   it('an HTML page instead of a zip is a DownloadError (by content-type and by content)', async () => {
-    await expectDownloadError('html', { status: 200, message: /served an HTML page instead of a zip/ });
-    await expectDownloadError('html-as-zip', { status: 200, message: /served an HTML page instead of a zip/ });
+    await expectDownloadError('html', {
+      status: 200,
+      message: /served an HTML page instead of a zip/,
+    });
+    await expectDownloadError('html-as-zip', {
+      status: 200,
+      message: /served an HTML page instead of a zip/,
+    });
   });
 
   it('an MD5 that does not match the published one is a DownloadError', async () => {
-    await expectDownloadError('badmd5', { status: undefined, message: /has MD5 [0-9a-f]{32}, but .*\.md5 says 0{32}/ });
+    await expectDownloadError('badmd5', {
+      status: undefined,
+      message: /has MD5 [0-9a-f]{32}, but .*\.md5 says 0{32}/,
+    });
   });
 
   it('a zip without the dataset is a DownloadError', async () => {
-    await expectDownloadError('other', { status: undefined, message: /has no ml-latest-small\/ratings\.csv/ });
+    await expectDownloadError('other', {
+      status: undefined,
+      message: /has no ml-latest-small\/ratings\.csv/,
+    });
   });
 
   it('refuses ../../x, absolute, drive-letter and symlink entries, writing nothing', async () => {
@@ -147,7 +213,10 @@ describe('downloadDataset (local HTTP server)', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((done) => closed.close(done));
     const url = `http://127.0.0.1:${port}/ml-100k.zip`;
-    const error: unknown = await downloadDataset('ml-100k', { cacheDir, baseUrl: `http://127.0.0.1:${port}` }).catch((e: unknown) => e);
+    const error: unknown = await downloadDataset('ml-100k', {
+      cacheDir,
+      baseUrl: `http://127.0.0.1:${port}`,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownloadError);
     expect(error).toMatchObject({ url, status: undefined });
     expect((error as Error).message).toBe(
@@ -166,11 +235,25 @@ describe('resolveDataset', () => {
     const dataDir = mkdtempSync(join(root, 'cache-data-'));
     mkdirSync(join(dataDir, 'ml-latest-small'));
     writeFileSync(join(dataDir, 'ml-latest-small', 'ratings.csv'), RATINGS);
-    expect(await resolveDataset('ml-latest-small', { dataDir, cacheDir, baseUrl: `${base}/missing` })).toBe(join(dataDir, 'ml-latest-small'));
-    expect(await resolveDataset('ml-latest-small', { dataDir: cacheDir, cacheDir, baseUrl: `${base}/ok` })).toBe(join(cacheDir, 'ml-latest-small'));
+    expect(
+      await resolveDataset('ml-latest-small', { dataDir, cacheDir, baseUrl: `${base}/missing` }),
+    ).toBe(join(dataDir, 'ml-latest-small'));
+    expect(
+      await resolveDataset('ml-latest-small', {
+        dataDir: cacheDir,
+        cacheDir,
+        baseUrl: `${base}/ok`,
+      }),
+    ).toBe(join(cacheDir, 'ml-latest-small'));
     expect(requests).toEqual(['/ok/ml-latest-small.zip', '/ok/ml-latest-small.zip.md5']);
     requests = [];
-    expect(await resolveDataset('ml-latest-small', { dataDir: join(root, 'nothing'), cacheDir, baseUrl: `${base}/missing` })).toBe(join(cacheDir, 'ml-latest-small'));
+    expect(
+      await resolveDataset('ml-latest-small', {
+        dataDir: join(root, 'nothing'),
+        cacheDir,
+        baseUrl: `${base}/missing`,
+      }),
+    ).toBe(join(cacheDir, 'ml-latest-small'));
     expect(requests).toEqual([]);
   });
 });
@@ -188,16 +271,28 @@ describe('extractZip', () => {
     const zip = join(root, 'cache-drive.zip');
     writeFileSync(zip, ZIPS.drive!);
     const target = join(root, 'cache-drive-out');
-    await expect(extractZip(zip, target)).rejects.toMatchObject({ name: 'UnsafeArchiveError', entry: 'C:/x' });
+    await expect(extractZip(zip, target)).rejects.toMatchObject({
+      name: 'UnsafeArchiveError',
+      entry: 'C:/x',
+    });
     expect(existsSync(target)).toBe(false);
   });
 
   it('extracts stored and deflated entries byte for byte', async () => {
     const big = text('1,2,3.5,4\n'.repeat(5000));
     const zip = join(root, 'cache-mixed.zip');
-    writeFileSync(zip, zipSync({ 'a/stored.txt': [text('plain'), { level: 0 }], 'a/b/deflated.csv': [big, { level: 9 }] }));
+    writeFileSync(
+      zip,
+      zipSync({
+        'a/stored.txt': [text('plain'), { level: 0 }],
+        'a/b/deflated.csv': [big, { level: 9 }],
+      }),
+    );
     const target = join(root, 'cache-mixed-out');
-    expect(await extractZip(zip, target)).toEqual([join(target, 'a/stored.txt'), join(target, 'a/b/deflated.csv')]);
+    expect(await extractZip(zip, target)).toEqual([
+      join(target, 'a/stored.txt'),
+      join(target, 'a/b/deflated.csv'),
+    ]);
     expect(readFileSync(join(target, 'a/stored.txt'), 'utf8')).toBe('plain');
     expect(Buffer.compare(readFileSync(join(target, 'a/b/deflated.csv')), big)).toBe(0);
   });

@@ -43,7 +43,10 @@ export interface ResolveDatasetOptions extends DownloadDatasetOptions {
  * The user's cache folder for cf: `$XDG_CACHE_HOME/cf`, else `%LOCALAPPDATA%\cf\Cache` on Windows,
  * `~/Library/Caches/cf` on macOS, `~/.cache/cf` elsewhere.
  */
-export function defaultCacheDir(env: Record<string, string | undefined> = process.env, platform: string = process.platform): string {
+export function defaultCacheDir(
+  env: Record<string, string | undefined> = process.env,
+  platform: string = process.platform,
+): string {
   if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'cf');
   if (platform === 'win32' && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, 'cf', 'Cache');
   if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'cf');
@@ -52,7 +55,10 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
 
 function checkName(name: string): asserts name is MovieLensName {
   if (!Object.hasOwn(MOVIELENS_DATASETS, name)) {
-    throw new InvalidArgumentError('name', `unknown dataset ${JSON.stringify(name)}; known: ${Object.keys(MOVIELENS_DATASETS).join(', ')}`);
+    throw new InvalidArgumentError(
+      'name',
+      `unknown dataset ${JSON.stringify(name)}; known: ${Object.keys(MOVIELENS_DATASETS).join(', ')}`,
+    );
   }
 }
 
@@ -72,19 +78,36 @@ function reason(error: unknown): string {
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
 /** Streams `url` into `file` (created exclusively), checking status, type, magic and length; returns the body's MD5. */
-async function fetchZip(url: string, file: string, hint: string, options: DownloadDatasetOptions): Promise<string> {
+async function fetchZip(
+  url: string,
+  file: string,
+  hint: string,
+  options: DownloadDatasetOptions,
+): Promise<string> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new DownloadError(url, `could not reach ${url} (${reason(error)}). If this machine is offline, ${hint}`, { cause: error });
+    throw new DownloadError(
+      url,
+      `could not reach ${url} (${reason(error)}). If this machine is offline, ${hint}`,
+      { cause: error },
+    );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel();
-    throw new DownloadError(url, `${url} answered HTTP ${response.status} ${response.statusText}; check the dataset name and base URL, or ${hint}`, { status: response.status });
+    throw new DownloadError(
+      url,
+      `${url} answered HTTP ${response.status} ${response.statusText}; check the dataset name and base URL, or ${hint}`,
+      { status: response.status },
+    );
   }
   const notZip = (what: string): DownloadError =>
-    new DownloadError(url, `${url} served ${what} instead of a zip file (a proxy, captive portal or error page?); ${hint}`, { status: response.status });
+    new DownloadError(
+      url,
+      `${url} served ${what} instead of a zip file (a proxy, captive portal or error page?); ${hint}`,
+      { status: response.status },
+    );
   if ((response.headers.get('content-type') ?? '').includes('text/html')) {
     await response.body.cancel();
     throw notZip('an HTML page');
@@ -99,7 +122,8 @@ async function fetchZip(url: string, file: string, hint: string, options: Downlo
   try {
     for await (const chunk of iterateByteChunks(response.body)) {
       for (let k = 0; head.length < 4 && k < chunk.length; k++) head.push(chunk[k]!);
-      if (head.length === 4 && head.some((byte, k) => byte !== ZIP_MAGIC[k])) throw notZip(head[0] === 0x3c ? 'an HTML page' : 'data that is not a zip');
+      if (head.length === 4 && head.some((byte, k) => byte !== ZIP_MAGIC[k]))
+        throw notZip(head[0] === 0x3c ? 'an HTML page' : 'data that is not a zip');
       hash.update(chunk);
       await out.write(chunk);
       received += chunk.length;
@@ -107,12 +131,20 @@ async function fetchZip(url: string, file: string, hint: string, options: Downlo
     }
   } catch (error) {
     if (error instanceof DownloadError) throw error;
-    throw new DownloadError(url, `the download of ${url} broke off after ${received}${total === undefined ? '' : ` of ${total}`} bytes (${reason(error)}); run again to retry, or ${hint}`, { cause: error, status: response.status });
+    throw new DownloadError(
+      url,
+      `the download of ${url} broke off after ${received}${total === undefined ? '' : ` of ${total}`} bytes (${reason(error)}); run again to retry, or ${hint}`,
+      { cause: error, status: response.status },
+    );
   } finally {
     await out.close();
   }
   if (total !== undefined && received !== total) {
-    throw new DownloadError(url, `the download of ${url} is truncated: ${received} of ${total} bytes; run again to retry, or ${hint}`, { status: response.status });
+    throw new DownloadError(
+      url,
+      `the download of ${url} is truncated: ${received} of ${total} bytes; run again to retry, or ${hint}`,
+      { status: response.status },
+    );
   }
   if (head.length < 4) throw notZip(`${received} bytes`);
   return hash.digest('hex');
@@ -138,9 +170,13 @@ async function findUnpacked(extractDir: string, name: MovieLensName, url: string
   if (await isComplete(direct, name)) return direct;
   const top = await readdir(extractDir, { withFileTypes: true });
   const folders = top.filter((entry) => entry.isDirectory());
-  if (folders.length === 1 && (await isComplete(join(extractDir, folders[0]!.name), name))) return join(extractDir, folders[0]!.name);
+  if (folders.length === 1 && (await isComplete(join(extractDir, folders[0]!.name), name)))
+    return join(extractDir, folders[0]!.name);
   if (await isComplete(extractDir, name)) return extractDir;
-  throw new DownloadError(url, `the zip from ${url} has no ${name}/${MOVIELENS_DATASETS[name].ratingsFile}; it is not the ${name} dataset`);
+  throw new DownloadError(
+    url,
+    `the zip from ${url} has no ${name}/${MOVIELENS_DATASETS[name].ratingsFile}; it is not the ${name} dataset`,
+  );
 }
 
 /**
@@ -151,7 +187,10 @@ async function findUnpacked(extractDir: string, name: MovieLensName, url: string
  * `extractZip`) into a temporary folder and renamed into place: on any failure nothing
  * half-written is left behind. Throws {@link DownloadError} or `UnsafeArchiveError`.
  */
-export async function downloadDataset(name: string, options: DownloadDatasetOptions = {}): Promise<string> {
+export async function downloadDataset(
+  name: string,
+  options: DownloadDatasetOptions = {},
+): Promise<string> {
   checkName(name);
   const cacheDir = options.cacheDir ?? process.env.CF_DATA_DIR ?? defaultCacheDir();
   const target = join(cacheDir, name);
@@ -167,7 +206,10 @@ export async function downloadDataset(name: string, options: DownloadDatasetOpti
     if (options.verifyChecksum ?? true) {
       const published = await fetchPublishedMd5(url);
       if (published !== undefined && published !== md5) {
-        throw new DownloadError(url, `the download of ${url} has MD5 ${md5}, but ${url}.md5 says ${published}; run again to retry, or ${hint}`);
+        throw new DownloadError(
+          url,
+          `the download of ${url} has MD5 ${md5}, but ${url}.md5 says ${published}; run again to retry, or ${hint}`,
+        );
       }
     }
     await extractZip(zipFile, extractDir);
@@ -188,10 +230,17 @@ export async function downloadDataset(name: string, options: DownloadDatasetOpti
  * Finds a dataset folder: `<dataDir>/<name>` (default `$CF_DATA_DIR`) when complete, else the
  * cache copy, else downloads into the cache (`options.cacheDir`, default {@link defaultCacheDir}).
  */
-export async function resolveDataset(name: string, options: ResolveDatasetOptions = {}): Promise<string> {
+export async function resolveDataset(
+  name: string,
+  options: ResolveDatasetOptions = {},
+): Promise<string> {
   checkName(name);
   const dataDir = options.dataDir ?? process.env.CF_DATA_DIR;
-  if (dataDir !== undefined && (await isComplete(join(dataDir, name), name))) return join(dataDir, name);
-  const download: DownloadDatasetOptions = { ...options, cacheDir: options.cacheDir ?? defaultCacheDir() };
+  if (dataDir !== undefined && (await isComplete(join(dataDir, name), name)))
+    return join(dataDir, name);
+  const download: DownloadDatasetOptions = {
+    ...options,
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+  };
   return downloadDataset(name, download);
 }

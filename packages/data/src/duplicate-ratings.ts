@@ -14,7 +14,10 @@ export type DuplicatePolicy = 'keep-all' | 'keep-last' | 'average' | 'error';
  * For every row, the first row with the same (user, item) pair (itself when it is the first), and
  * how many rows repeat an earlier pair. O(rows + users + items) time, 8 bytes a row of scratch.
  */
-export function findDuplicateRatings(table: RatingsTable): { firstRow: Int32Array; duplicateCount: number } {
+export function findDuplicateRatings(table: RatingsTable): {
+  firstRow: Int32Array;
+  duplicateCount: number;
+} {
   const { userIndex, itemIndex } = table;
   const n = userIndex.length;
   const nUsers = table.userIds.size;
@@ -68,9 +71,14 @@ export interface DuplicatePolicyResult {
  * the id maps follow the first appearance among the kept rows (as `drop_duplicates` then
  * `unique` would give in pandas).
  */
-export function applyDuplicatePolicy(table: RatingsTable, policy: DuplicatePolicy, options: ApplyDuplicatePolicyOptions = {}): DuplicatePolicyResult {
+export function applyDuplicatePolicy(
+  table: RatingsTable,
+  policy: DuplicatePolicy,
+  options: ApplyDuplicatePolicyOptions = {},
+): DuplicatePolicyResult {
   const { firstRow, duplicateCount } = findDuplicateRatings(table);
-  if (duplicateCount === 0 || policy === 'keep-all') return { table, duplicateCount, keptRows: undefined };
+  if (duplicateCount === 0 || policy === 'keep-all')
+    return { table, duplicateCount, keptRows: undefined };
   const n = firstRow.length;
   if (policy === 'error') {
     let r = 0;
@@ -106,12 +114,21 @@ export function applyDuplicatePolicy(table: RatingsTable, policy: DuplicatePolic
     }
   }
   const keptRows = new Int32Array(n - duplicateCount);
-  const builder = new RatingsTableBuilder({ initialCapacity: keptRows.length, source: table.source, ...(options.idOrder ? { idOrder: options.idOrder } : {}) });
+  const builder = new RatingsTableBuilder({
+    initialCapacity: keptRows.length,
+    source: table.source,
+    ...(options.idOrder ? { idOrder: options.idOrder } : {}),
+  });
   let k = 0;
   for (let r = 0; r < n; r++) {
     if (!keep[r]) continue;
     keptRows[k++] = r;
-    builder.add(table.userIds.idAt(table.userIndex[r]!), table.itemIds.idAt(table.itemIndex[r]!), rating[r]!, timestamp?.[r]);
+    builder.add(
+      table.userIds.idAt(table.userIndex[r]!),
+      table.itemIds.idAt(table.itemIndex[r]!),
+      rating[r]!,
+      timestamp?.[r],
+    );
   }
   return { table: builder.finish(), duplicateCount, keptRows };
 }

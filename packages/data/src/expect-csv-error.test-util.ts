@@ -34,7 +34,10 @@ export function expectCsvError(fn: () => unknown, expected: ExpectedCsvError): C
 }
 
 /** Asserts that the promise rejects with a {@link CsvParseError} with these fields. */
-export async function expectCsvErrorAsync(promise: Promise<unknown>, expected: ExpectedCsvError): Promise<CsvParseError> {
+export async function expectCsvErrorAsync(
+  promise: Promise<unknown>,
+  expected: ExpectedCsvError,
+): Promise<CsvParseError> {
   try {
     await promise;
   } catch (error) {

@@ -4,7 +4,8 @@ import { decodeText, loadItemTitlesFromStream, parseItemTitles } from './item-ti
 
 describe('parseItemTitles', () => {
   it("reads movies.csv with quoted titles holding commas and quotes ('movies-csv')", () => {
-    const text = 'movieId,title,genres\r\n1,Toy Story (1995),Adventure|Animation\r\n11,"American President, The (1995)",Comedy|Drama|Romance\r\n' +
+    const text =
+      'movieId,title,genres\r\n1,Toy Story (1995),Adventure|Animation\r\n11,"American President, The (1995)",Comedy|Drama|Romance\r\n' +
       '26,"11\'09""01 - September 11 (2002)",Drama\r\n99,Nothing (2000),(no genres listed)';
     const titles = parseItemTitles(text);
     expect([...titles]).toEqual([
@@ -16,7 +17,8 @@ describe('parseItemTitles', () => {
   });
 
   it("reads u.item: latin-1 bytes, '|' separated, 19 genre flags ('u-item')", () => {
-    const flags = (set: number[]) => Array.from({ length: 19 }, (_, k) => (set.includes(k) ? '1' : '0')).join('|');
+    const flags = (set: number[]) =>
+      Array.from({ length: 19 }, (_, k) => (set.includes(k) ? '1' : '0')).join('|');
     const line1 = `1|Toy Story (1995)|01-Jan-1995||http://us.imdb.com/M/title-exact?Toy%20Story%20(1995)|${flags([3, 4, 5])}\n`;
     const line2 = `2|Ni\u00f1o "Bravo" (1994)|01-Jan-1994||url|${flags([0])}\n`;
     const bytes = Uint8Array.from(line1 + line2, (c) => c.charCodeAt(0)); // latin-1: one byte a character
@@ -28,7 +30,10 @@ describe('parseItemTitles', () => {
   });
 
   it("reads movies.dat ('movies-dat': '::', latin-1 in ml-1m)", () => {
-    const bytes = Uint8Array.from('1::Toy Story (1995)::Animation|Comedy\n2::Caf\u00e9 (1990)::Drama\n', (c) => c.charCodeAt(0));
+    const bytes = Uint8Array.from(
+      '1::Toy Story (1995)::Animation|Comedy\n2::Caf\u00e9 (1990)::Drama\n',
+      (c) => c.charCodeAt(0),
+    );
     expect([...parseItemTitles(bytes, { layout: 'movies-dat' })]).toEqual([
       [1, { title: 'Toy Story (1995)', genres: ['Animation', 'Comedy'] }],
       [2, { title: 'Caf\u00e9 (1990)', genres: ['Drama'] }],
@@ -42,11 +47,30 @@ describe('parseItemTitles', () => {
   });
 
   it('errors: empty file, header only, wrong header, too few fields', () => {
-    expectCsvError(() => parseItemTitles('', { source: 'm.csv' }), { file: 'm.csv', line: 1, message: /the file is empty/ });
-    expectCsvError(() => parseItemTitles('movieId,title,genres\n', { source: 'm.csv' }), { file: 'm.csv', line: 2, message: /at least one item row/ });
-    expectCsvError(() => parseItemTitles('id,name\n1,x\n', { source: 'm.csv' }), { file: 'm.csv', line: 1, message: /the header "movieId,title,genres", found "id,name"/ });
-    expectCsvError(() => parseItemTitles('movieId,title,genres\n1,x,y\n2,z\n', { source: 'm.csv' }), { file: 'm.csv', line: 3, message: /at least 3 fields/ });
-    expectCsvError(() => parseItemTitles('1|x|d||u|0\n', { source: 'u.item', layout: 'u-item' }), { file: 'u.item', line: 1, message: /at least 24 fields/ });
+    expectCsvError(() => parseItemTitles('', { source: 'm.csv' }), {
+      file: 'm.csv',
+      line: 1,
+      message: /the file is empty/,
+    });
+    expectCsvError(() => parseItemTitles('movieId,title,genres\n', { source: 'm.csv' }), {
+      file: 'm.csv',
+      line: 2,
+      message: /at least one item row/,
+    });
+    expectCsvError(() => parseItemTitles('id,name\n1,x\n', { source: 'm.csv' }), {
+      file: 'm.csv',
+      line: 1,
+      message: /the header "movieId,title,genres", found "id,name"/,
+    });
+    expectCsvError(
+      () => parseItemTitles('movieId,title,genres\n1,x,y\n2,z\n', { source: 'm.csv' }),
+      { file: 'm.csv', line: 3, message: /at least 3 fields/ },
+    );
+    expectCsvError(() => parseItemTitles('1|x|d||u|0\n', { source: 'u.item', layout: 'u-item' }), {
+      file: 'u.item',
+      line: 1,
+      message: /at least 24 fields/,
+    });
   });
 
   it('loadItemTitlesFromStream gathers a web stream', async () => {
@@ -58,7 +82,12 @@ describe('parseItemTitles', () => {
         controller.close();
       },
     });
-    expect([...(await loadItemTitlesFromStream(stream))]).toEqual([[5, { title: 'A, B', genres: ['X'] }]]);
-    await expectCsvErrorAsync(loadItemTitlesFromStream(new ReadableStream({ start: (c) => c.close() }), { source: 's' }), { file: 's', line: 1, message: /empty/ });
+    expect([...(await loadItemTitlesFromStream(stream))]).toEqual([
+      [5, { title: 'A, B', genres: ['X'] }],
+    ]);
+    await expectCsvErrorAsync(
+      loadItemTitlesFromStream(new ReadableStream({ start: (c) => c.close() }), { source: 's' }),
+      { file: 's', line: 1, message: /empty/ },
+    );
   });
 });

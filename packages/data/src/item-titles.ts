@@ -32,18 +32,41 @@ export interface ItemTitlesOptions {
 
 /** The genres of ml-100k in the order of the 19 flags of `u.item` (as listed in `u.genre`). */
 export const ML_100K_GENRES: readonly string[] = [
-  'unknown', 'Action', 'Adventure', 'Animation', "Children's", 'Comedy', 'Crime', 'Documentary', 'Drama', 'Fantasy',
-  'Film-Noir', 'Horror', 'Musical', 'Mystery', 'Romance', 'Sci-Fi', 'Thriller', 'War', 'Western',
+  'unknown',
+  'Action',
+  'Adventure',
+  'Animation',
+  "Children's",
+  'Comedy',
+  'Crime',
+  'Documentary',
+  'Drama',
+  'Fantasy',
+  'Film-Noir',
+  'Horror',
+  'Musical',
+  'Mystery',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'War',
+  'Western',
 ];
 
-const LAYOUTS: Record<TitlesLayout, { delimiter: string; quoted: boolean; header: boolean; minFields: number }> = {
+const LAYOUTS: Record<
+  TitlesLayout,
+  { delimiter: string; quoted: boolean; header: boolean; minFields: number }
+> = {
   'movies-csv': { delimiter: ',', quoted: true, header: true, minFields: 3 },
   'u-item': { delimiter: '|', quoted: false, header: false, minFields: 5 + ML_100K_GENRES.length },
   'movies-dat': { delimiter: '::', quoted: false, header: false, minFields: 3 },
 };
 
 /** Decodes bytes as UTF-8, as latin-1, or (`'auto'`) as UTF-8 when valid and latin-1 otherwise. Strips a UTF-8 BOM. */
-export function decodeText(bytes: Uint8Array, encoding: 'auto' | 'utf-8' | 'latin1' = 'auto'): string {
+export function decodeText(
+  bytes: Uint8Array,
+  encoding: 'auto' | 'utf-8' | 'latin1' = 'auto',
+): string {
   if (encoding === 'latin1') return new TextDecoder('latin1').decode(bytes);
   if (encoding === 'utf-8') return new TextDecoder('utf-8').decode(bytes);
   try {
@@ -60,10 +83,17 @@ function parseGenres(layout: TitlesLayout, fields: string[]): string[] {
 }
 
 /** Parses an item file (text, or bytes decoded per `encoding`) into {@link ItemTitles}. */
-export function parseItemTitles(input: string | Uint8Array, options: ItemTitlesOptions = {}): ItemTitles {
+export function parseItemTitles(
+  input: string | Uint8Array,
+  options: ItemTitlesOptions = {},
+): ItemTitles {
   const layoutName = options.layout ?? 'movies-csv';
   const layout = LAYOUTS[layoutName] as (typeof LAYOUTS)[TitlesLayout] | undefined;
-  if (!layout) throw new InvalidArgumentError('layout', `unknown titles layout ${JSON.stringify(layoutName)}; use one of ${Object.keys(LAYOUTS).join(', ')}`);
+  if (!layout)
+    throw new InvalidArgumentError(
+      'layout',
+      `unknown titles layout ${JSON.stringify(layoutName)}; use one of ${Object.keys(LAYOUTS).join(', ')}`,
+    );
   const file = options.source ?? '<text>';
   const text = typeof input === 'string' ? input : decodeText(input, options.encoding);
   const titles: ItemTitles = new Map();
@@ -79,22 +109,38 @@ export function parseItemTitles(input: string | Uint8Array, options: ItemTitlesO
       if (!sawHeader) {
         sawHeader = true;
         if (fields[0] !== 'movieId' || fields[1] !== 'title') {
-          throw new CsvParseError({ file, line }, 'the header "movieId,title,genres"', fields.join(layout.delimiter));
+          throw new CsvParseError(
+            { file, line },
+            'the header "movieId,title,genres"',
+            fields.join(layout.delimiter),
+          );
         }
         return;
       }
       if (fields.length < layout.minFields) {
-        throw new CsvParseError({ file, line }, `at least ${layout.minFields} fields separated by ${JSON.stringify(layout.delimiter)} (${layoutName}), got ${fields.length}`, fields.join(layout.delimiter));
+        throw new CsvParseError(
+          { file, line },
+          `at least ${layout.minFields} fields separated by ${JSON.stringify(layout.delimiter)} (${layoutName}), got ${fields.length}`,
+          fields.join(layout.delimiter),
+        );
       }
       const idText = fields[0]!;
       if (idText === '') throw new CsvParseError({ file, line, column: 1 }, 'an item id', idText);
-      titles.set(parseRawId(idText), { title: fields[1]!, genres: parseGenres(layoutName, fields) });
+      titles.set(parseRawId(idText), {
+        title: fields[1]!,
+        genres: parseGenres(layoutName, fields),
+      });
     },
   });
   reader.push(text);
   reader.end();
-  if (lastLine === 0) throw new CsvParseError({ file, line: 1 }, `item rows (${layoutName}), but the file is empty`);
-  if (titles.size === 0) throw new CsvParseError({ file, line: lastLine + 1 }, 'at least one item row after the header, but the file ends there');
+  if (lastLine === 0)
+    throw new CsvParseError({ file, line: 1 }, `item rows (${layoutName}), but the file is empty`);
+  if (titles.size === 0)
+    throw new CsvParseError(
+      { file, line: lastLine + 1 },
+      'at least one item row after the header, but the file ends there',
+    );
   return titles;
 }
 
@@ -102,7 +148,10 @@ export function parseItemTitles(input: string | Uint8Array, options: ItemTitlesO
  * Reads an item file from a byte stream (browser or Node). Item files are small (a few MB), so the
  * bytes are gathered first: the encoding can then be told from the whole file.
  */
-export async function loadItemTitlesFromStream(source: ByteSource, options: ItemTitlesOptions = {}): Promise<ItemTitles> {
+export async function loadItemTitlesFromStream(
+  source: ByteSource,
+  options: ItemTitlesOptions = {},
+): Promise<ItemTitles> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of iterateByteChunks(source)) {

@@ -13,10 +13,14 @@ export interface LoadRatingsFromStreamOptions extends LoadRatingsOptions {
  * large file never sits in memory at once: memory is the typed-array table plus one chunk.
  * Works in Node and browsers.
  */
-export async function loadRatingsFromStream(source: ByteSource, options: LoadRatingsFromStreamOptions = {}): Promise<LoadedRatings> {
+export async function loadRatingsFromStream(
+  source: ByteSource,
+  options: LoadRatingsFromStreamOptions = {},
+): Promise<LoadedRatings> {
   const parser = new RatingsParser({ ...options, source: options.source ?? '<stream>' });
   const decoder = new TextDecoder(options.encoding ?? 'utf-8');
-  for await (const chunk of iterateByteChunks(source)) parser.push(decoder.decode(chunk, { stream: true }));
+  for await (const chunk of iterateByteChunks(source))
+    parser.push(decoder.decode(chunk, { stream: true }));
   parser.push(decoder.decode());
   return parser.end();
 }

@@ -3,8 +3,16 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { detectLayout } from './detect-layout.js';
 import { InvalidArgumentError } from './errors.js';
-import { parseItemTitles, type ItemTitles, type ItemTitlesOptions, type TitlesLayout } from './item-titles.js';
-import { loadRatingsFromStream, type LoadRatingsFromStreamOptions } from './load-ratings-from-stream.js';
+import {
+  parseItemTitles,
+  type ItemTitles,
+  type ItemTitlesOptions,
+  type TitlesLayout,
+} from './item-titles.js';
+import {
+  loadRatingsFromStream,
+  type LoadRatingsFromStreamOptions,
+} from './load-ratings-from-stream.js';
 import type { RatingsLayout } from './ratings-format.js';
 import type { LoadedRatings } from './ratings-parser.js';
 
@@ -36,7 +44,10 @@ async function isFolder(path: string): Promise<boolean> {
  * see `detectLayout`). The file is streamed in 1 MiB chunks; the format defaults to the one its
  * name suggests ({@link ratingsLayoutOfFile}). Returns the table and a load report.
  */
-export async function loadRatings(path: string, options: LoadRatingsFromStreamOptions = {}): Promise<LoadedRatings> {
+export async function loadRatings(
+  path: string,
+  options: LoadRatingsFromStreamOptions = {},
+): Promise<LoadedRatings> {
   let file = path;
   let format = options.format;
   if (await isFolder(path)) {
@@ -47,7 +58,11 @@ export async function loadRatings(path: string, options: LoadRatingsFromStreamOp
   format ??= ratingsLayoutOfFile(file);
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   try {
-    return await loadRatingsFromStream(stream, { ...options, format, source: options.source ?? file });
+    return await loadRatingsFromStream(stream, {
+      ...options,
+      format,
+      source: options.source ?? file,
+    });
   } finally {
     stream.destroy();
   }
@@ -57,17 +72,27 @@ export async function loadRatings(path: string, options: LoadRatingsFromStreamOp
  * Loads item titles and genres from a MovieLens folder (`movies.csv`, `u.item` or `movies.dat`)
  * or from an item file, decoding UTF-8 or latin-1 as the bytes require.
  */
-export async function loadItemTitles(path: string, options: ItemTitlesOptions = {}): Promise<ItemTitles> {
+export async function loadItemTitles(
+  path: string,
+  options: ItemTitlesOptions = {},
+): Promise<ItemTitles> {
   let file = path;
   let layout = options.layout;
   if (await isFolder(path)) {
     const found = await detectLayout(path);
     if (found.titlesFile === undefined) {
-      throw new InvalidArgumentError('path', `${path} has no movies.csv, u.item or movies.dat next to its ratings file`);
+      throw new InvalidArgumentError(
+        'path',
+        `${path} has no movies.csv, u.item or movies.dat next to its ratings file`,
+      );
     }
     file = found.titlesFile;
     layout ??= found.titlesLayout;
   }
   layout ??= titlesLayoutOfFile(file);
-  return parseItemTitles(await readFile(file), { ...options, layout, source: options.source ?? file });
+  return parseItemTitles(await readFile(file), {
+    ...options,
+    layout,
+    source: options.source ?? file,
+  });
 }

@@ -1,10 +1,29 @@
 // Node-only entry (`@cf/data/node`): file-system loaders and downloads.
 export { detectLayout } from './detect-layout.js';
 export type { DatasetLayout } from './detect-layout.js';
-export { loadRatings, loadItemTitles, ratingsLayoutOfFile, titlesLayoutOfFile } from './load-ratings.js';
+export {
+  loadRatings,
+  loadItemTitles,
+  ratingsLayoutOfFile,
+  titlesLayoutOfFile,
+} from './load-ratings.js';
 export { loadPredefinedFolds } from './predefined-folds.js';
-export type { PredefinedFold, PredefinedFolds, LoadPredefinedFoldsOptions } from './predefined-folds.js';
-export { downloadDataset, resolveDataset, defaultCacheDir, MOVIELENS_DATASETS, GROUPLENS_BASE_URL } from './download-dataset.js';
-export type { MovieLensName, DownloadDatasetOptions, ResolveDatasetOptions } from './download-dataset.js';
+export type {
+  PredefinedFold,
+  PredefinedFolds,
+  LoadPredefinedFoldsOptions,
+} from './predefined-folds.js';
+export {
+  downloadDataset,
+  resolveDataset,
+  defaultCacheDir,
+  MOVIELENS_DATASETS,
+  GROUPLENS_BASE_URL,
+} from './download-dataset.js';
+export type {
+  MovieLensName,
+  DownloadDatasetOptions,
+  ResolveDatasetOptions,
+} from './download-dataset.js';
 export { extractZip, readZipEntries, checkZipEntry } from './safe-unzip.js';
 export type { ZipEntry } from './safe-unzip.js';

@@ -36,11 +36,21 @@ function rowKey(table: RatingsTable, row: number): string {
  * row indices into the table loaded from its `u.data`: each fold row is matched to a `u.data` row
  * by (user, item, timestamp). A fold row that `u.data` lacks is a {@link CsvParseError} at its line.
  */
-export async function loadPredefinedFolds(folder: string, options: LoadPredefinedFoldsOptions = {}): Promise<PredefinedFolds> {
+export async function loadPredefinedFolds(
+  folder: string,
+  options: LoadPredefinedFoldsOptions = {},
+): Promise<PredefinedFolds> {
   const scheme = options.scheme ?? 'u1-u5';
-  if (scheme !== 'u1-u5' && scheme !== 'ua-ub') throw new InvalidArgumentError('scheme', `must be 'u1-u5' or 'ua-ub', got ${JSON.stringify(scheme)}`);
+  if (scheme !== 'u1-u5' && scheme !== 'ua-ub')
+    throw new InvalidArgumentError(
+      'scheme',
+      `must be 'u1-u5' or 'ua-ub', got ${JSON.stringify(scheme)}`,
+    );
   const names = scheme === 'u1-u5' ? ['u1', 'u2', 'u3', 'u4', 'u5'] : ['ua', 'ub'];
-  const { table } = await loadRatings(join(folder, 'u.data'), { format: 'u-data', ...(options.idOrder ? { idOrder: options.idOrder } : {}) });
+  const { table } = await loadRatings(join(folder, 'u.data'), {
+    format: 'u-data',
+    ...(options.idOrder ? { idOrder: options.idOrder } : {}),
+  });
   // (user, item, timestamp) → rows of u.data with that key, in order (a key could repeat).
   const rowsByKey = new Map<string, number[]>();
   for (let row = 0; row < table.rating.length; row++) {
@@ -55,22 +65,38 @@ export async function loadPredefinedFolds(folder: string, options: LoadPredefine
     try {
       text = await readFile(path, 'utf8');
     } catch (error) {
-      throw new InvalidArgumentError('folder', `cannot read ${path} (${(error as Error).message}); the ml-100k folder should hold ${names.map((n) => `${n}.base/${n}.test`).join(', ')}`);
+      throw new InvalidArgumentError(
+        'folder',
+        `cannot read ${path} (${(error as Error).message}); the ml-100k folder should hold ${names.map((n) => `${n}.base/${n}.test`).join(', ')}`,
+      );
     }
-    const { table: fold, report } = parseRatingsText(text, { format: 'u-data', source: path, trackLines: true });
+    const { table: fold, report } = parseRatingsText(text, {
+      format: 'u-data',
+      source: path,
+      trackLines: true,
+    });
     const used = new Map<string, number>();
     return Int32Array.from({ length: fold.rating.length }, (_, row) => {
       const key = rowKey(fold, row);
       const seen = used.get(key) ?? 0;
       const match = rowsByKey.get(key)?.[seen];
       if (match === undefined) {
-        throw new CsvParseError({ file: path, line: report.lineOfRow![row]! }, `a rating that is also in ${join(folder, 'u.data')} (same user, item and timestamp)`, key.replaceAll('\t', ' '));
+        throw new CsvParseError(
+          { file: path, line: report.lineOfRow![row]! },
+          `a rating that is also in ${join(folder, 'u.data')} (same user, item and timestamp)`,
+          key.replaceAll('\t', ' '),
+        );
       }
       used.set(key, seen + 1);
       return match;
     });
   };
   const folds: PredefinedFold[] = [];
-  for (const name of names) folds.push({ name, train: await readFold(`${name}.base`), valid: await readFold(`${name}.test`) });
+  for (const name of names)
+    folds.push({
+      name,
+      train: await readFold(`${name}.base`),
+      valid: await readFold(`${name}.test`),
+    });
   return { table, folds };
 }

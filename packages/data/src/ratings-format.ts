@@ -33,30 +33,54 @@ export const RATINGS_LAYOUTS: Readonly<Record<RatingsLayout, Readonly<RatingsFor
     header: true,
     columns: { user: 'userId', item: 'movieId', rating: 'rating', timestamp: 'timestamp' },
   },
-  'u-data': { delimiter: '\t', header: false, quoted: false, columns: { user: 0, item: 1, rating: 2, timestamp: 3 } },
-  'ratings-dat': { delimiter: '::', header: false, quoted: false, columns: { user: 0, item: 1, rating: 2, timestamp: 3 } },
+  'u-data': {
+    delimiter: '\t',
+    header: false,
+    quoted: false,
+    columns: { user: 0, item: 1, rating: 2, timestamp: 3 },
+  },
+  'ratings-dat': {
+    delimiter: '::',
+    header: false,
+    quoted: false,
+    columns: { user: 0, item: 1, rating: 2, timestamp: 3 },
+  },
 };
 
 /** Resolves a layout name or a custom format into a checked {@link RatingsFormat}. */
-export function resolveRatingsFormat(format: RatingsLayout | RatingsFormat | undefined): RatingsFormat {
+export function resolveRatingsFormat(
+  format: RatingsLayout | RatingsFormat | undefined,
+): RatingsFormat {
   if (format === undefined) return RATINGS_LAYOUTS['ratings-csv'];
   if (typeof format === 'string') {
     const preset = RATINGS_LAYOUTS[format] as RatingsFormat | undefined;
     if (!preset) {
-      throw new InvalidArgumentError('format', `unknown ratings layout ${JSON.stringify(format)}; use one of ${Object.keys(RATINGS_LAYOUTS).join(', ')} or a {delimiter, header, columns} object`);
+      throw new InvalidArgumentError(
+        'format',
+        `unknown ratings layout ${JSON.stringify(format)}; use one of ${Object.keys(RATINGS_LAYOUTS).join(', ')} or a {delimiter, header, columns} object`,
+      );
     }
     return preset;
   }
   if (typeof format.delimiter !== 'string' || format.delimiter.length === 0) {
-    throw new InvalidArgumentError('format.delimiter', 'must be a non-empty string such as "," or "\\t"');
+    throw new InvalidArgumentError(
+      'format.delimiter',
+      'must be a non-empty string such as "," or "\\t"',
+    );
   }
   for (const [key, ref] of Object.entries(format.columns)) {
     if (ref === undefined) continue;
     if (typeof ref === 'number' && !(Number.isInteger(ref) && ref >= 0)) {
-      throw new InvalidArgumentError(`format.columns.${key}`, `a column position must be a 0-based integer, got ${ref}`);
+      throw new InvalidArgumentError(
+        `format.columns.${key}`,
+        `a column position must be a 0-based integer, got ${ref}`,
+      );
     }
     if (typeof ref === 'string' && !format.header) {
-      throw new InvalidArgumentError(`format.columns.${key}`, `column ${JSON.stringify(ref)} is given by name but the format has header: false; give its 0-based position or set header: true`);
+      throw new InvalidArgumentError(
+        `format.columns.${key}`,
+        `column ${JSON.stringify(ref)} is given by name but the format has header: false; give its 0-based position or set header: true`,
+      );
     }
   }
   return format;
@@ -64,7 +88,14 @@ export function resolveRatingsFormat(format: RatingsLayout | RatingsFormat | und
 
 /** Describes a delimiter in words for messages: `','` → `comma (",")`. */
 export function describeDelimiter(delimiter: string): string {
-  const names: Record<string, string> = { ',': 'comma', '\t': 'tab', ';': 'semicolon', '|': 'pipe', ' ': 'space', '::': 'double colon' };
+  const names: Record<string, string> = {
+    ',': 'comma',
+    '\t': 'tab',
+    ';': 'semicolon',
+    '|': 'pipe',
+    ' ': 'space',
+    '::': 'double colon',
+  };
   const name = names[delimiter];
   return name === undefined ? JSON.stringify(delimiter) : `${name} (${JSON.stringify(delimiter)})`;
 }

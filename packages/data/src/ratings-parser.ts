@@ -4,7 +4,13 @@ import { CsvParseError, InvalidArgumentError } from './errors.js';
 import type { IdOrder } from './id-map.js';
 import { parseRawId, type RawId } from './raw-id.js';
 import { RatingsTableBuilder, type RatingsTable } from './ratings-table.js';
-import { describeDelimiter, resolveRatingsFormat, type ColumnRef, type RatingsFormat, type RatingsLayout } from './ratings-format.js';
+import {
+  describeDelimiter,
+  resolveRatingsFormat,
+  type ColumnRef,
+  type RatingsFormat,
+  type RatingsLayout,
+} from './ratings-format.js';
 
 /** Options of every ratings loader ({@link parseRatingsText}, `loadRatingsFromStream`, `loadRatings`). */
 export interface LoadRatingsOptions {
@@ -83,8 +89,19 @@ export class RatingsParser {
     this.#options = options;
     this.#file = options.source ?? '<text>';
     const scale = options.ratingScale;
-    if (scale !== undefined && !(scale.length === 2 && Number.isFinite(scale[0]) && Number.isFinite(scale[1]) && scale[0] <= scale[1])) {
-      throw new InvalidArgumentError('ratingScale', `must be [min, max] with finite min <= max, got ${JSON.stringify(scale)}`);
+    if (
+      scale !== undefined &&
+      !(
+        scale.length === 2 &&
+        Number.isFinite(scale[0]) &&
+        Number.isFinite(scale[1]) &&
+        scale[0] <= scale[1]
+      )
+    ) {
+      throw new InvalidArgumentError(
+        'ratingScale',
+        `must be [min, max] with finite min <= max, got ${JSON.stringify(scale)}`,
+      );
     }
     this.#builder = new RatingsTableBuilder({
       source: this.#file,
@@ -112,27 +129,49 @@ export class RatingsParser {
     this.#reader.end();
     const { header } = this.#format;
     if (this.#columns === undefined) {
-      const expected = header ? `a header line naming the columns (${this.#columnList()}) and rating rows` : `rating rows of ${this.#columnList()}`;
+      const expected = header
+        ? `a header line naming the columns (${this.#columnList()}) and rating rows`
+        : `rating rows of ${this.#columnList()}`;
       throw new CsvParseError({ file: this.#file, line: 1 }, `${expected}, but the file is empty`);
     }
     if (this.#builder.length === 0) {
-      throw new CsvParseError({ file: this.#file, line: this.#lastLine + 1 }, 'at least one rating row after the header, but the file ends there');
+      throw new CsvParseError(
+        { file: this.#file, line: this.#lastLine + 1 },
+        'at least one rating row after the header, but the file ends there',
+      );
     }
     const rowsRead = this.#builder.length;
     const policy = this.#options.duplicates ?? 'keep-all';
     const lines = this.#lines?.subarray(0, rowsRead);
-    const { table, duplicateCount, keptRows } = applyDuplicatePolicy(this.#builder.finish(), policy, {
-      lineOfRow: lines,
-      ...(this.#options.idOrder ? { idOrder: this.#options.idOrder } : {}),
-    });
+    const { table, duplicateCount, keptRows } = applyDuplicatePolicy(
+      this.#builder.finish(),
+      policy,
+      {
+        lineOfRow: lines,
+        ...(this.#options.idOrder ? { idOrder: this.#options.idOrder } : {}),
+      },
+    );
     let lineOfRow: Int32Array | undefined;
-    if (lines && this.#options.trackLines) lineOfRow = keptRows ? keptRows.map((r) => lines[r]!) : lines.slice();
-    return { table, report: { source: this.#file, format: this.#format, rowsRead, duplicateCount, duplicates: policy, lineOfRow } };
+    if (lines && this.#options.trackLines)
+      lineOfRow = keptRows ? keptRows.map((r) => lines[r]!) : lines.slice();
+    return {
+      table,
+      report: {
+        source: this.#file,
+        format: this.#format,
+        rowsRead,
+        duplicateCount,
+        duplicates: policy,
+        lineOfRow,
+      },
+    };
   }
 
   #columnList(): string {
     const { user, item, rating, timestamp } = this.#format.columns;
-    return [user, item, rating, ...(timestamp === undefined ? [] : [timestamp])].map(String).join(', ');
+    return [user, item, rating, ...(timestamp === undefined ? [] : [timestamp])]
+      .map(String)
+      .join(', ');
   }
 
   #onRecord(fields: string[], line: number): void {
@@ -147,14 +186,31 @@ export class RatingsParser {
     if (fields.length < columns.minFields) this.#throwTooFewFields(fields, line, columns.minFields);
     const userText = fields[columns.user]!;
     const itemText = fields[columns.item]!;
-    if (userText.length === 0) throw new CsvParseError({ file: this.#file, line, column: columns.user + 1 }, 'a user id', userText);
-    if (itemText.length === 0) throw new CsvParseError({ file: this.#file, line, column: columns.item + 1 }, 'an item id', itemText);
+    if (userText.length === 0)
+      throw new CsvParseError(
+        { file: this.#file, line, column: columns.user + 1 },
+        'a user id',
+        userText,
+      );
+    if (itemText.length === 0)
+      throw new CsvParseError(
+        { file: this.#file, line, column: columns.item + 1 },
+        'an item id',
+        itemText,
+      );
     const rating = this.#number(fields, columns.rating, line, 'rating');
     const scale = this.#options.ratingScale;
     if (scale && (rating < scale[0] || rating > scale[1])) {
-      throw new CsvParseError({ file: this.#file, line, column: columns.rating + 1 }, `a rating within the declared scale [${scale[0]}, ${scale[1]}]`, fields[columns.rating]);
+      throw new CsvParseError(
+        { file: this.#file, line, column: columns.rating + 1 },
+        `a rating within the declared scale [${scale[0]}, ${scale[1]}]`,
+        fields[columns.rating],
+      );
     }
-    const timestamp = columns.timestamp < 0 ? undefined : this.#number(fields, columns.timestamp, line, 'timestamp');
+    const timestamp =
+      columns.timestamp < 0
+        ? undefined
+        : this.#number(fields, columns.timestamp, line, 'timestamp');
     const row = this.#builder.length;
     if (userText !== this.#lastUserText) {
       // MovieLens files group a user's ratings: parse the user id once per run of lines.
@@ -177,14 +233,20 @@ export class RatingsParser {
     const text = fields[index]!;
     const value = Number(text);
     if (Number.isFinite(value) && (value !== 0 || !isBlank(text))) return value;
-    throw new CsvParseError({ file: this.#file, line, column: index + 1 }, `a number for the ${what}`, text);
+    throw new CsvParseError(
+      { file: this.#file, line, column: index + 1 },
+      `a number for the ${what}`,
+      text,
+    );
   }
 
   #throwTooFewFields(fields: string[], line: number, minFields: number): never {
     const { delimiter } = this.#format;
     const text = fields.join(delimiter);
     if (fields.length === 1) {
-      const other = DELIMITER_CANDIDATES.find((d) => d !== delimiter && !delimiter.includes(d) && text.split(d).length >= minFields);
+      const other = DELIMITER_CANDIDATES.find(
+        (d) => d !== delimiter && !delimiter.includes(d) && text.split(d).length >= minFields,
+      );
       if (other !== undefined) {
         throw new CsvParseError(
           { file: this.#file, line },
@@ -193,7 +255,11 @@ export class RatingsParser {
         );
       }
     }
-    throw new CsvParseError({ file: this.#file, line }, `at least ${minFields} fields separated by ${describeDelimiter(delimiter)} (${this.#columnList()}), got ${fields.length}`, text);
+    throw new CsvParseError(
+      { file: this.#file, line },
+      `at least ${minFields} fields separated by ${describeDelimiter(delimiter)} (${this.#columnList()}), got ${fields.length}`,
+      text,
+    );
   }
 
   #resolveColumns(fields: string[], line: number): ResolvedColumns {
@@ -204,7 +270,10 @@ export class RatingsParser {
       const index = fields.indexOf(ref);
       if (index === -1) {
         if (fields.length === 1) this.#throwTooFewFields(fields, line, Object.keys(columns).length);
-        throw new CsvParseError({ file: this.#file, line }, `a header with a column named ${JSON.stringify(ref)} for the ${what} (the header has ${fields.map((f) => JSON.stringify(f)).join(', ')})`);
+        throw new CsvParseError(
+          { file: this.#file, line },
+          `a header with a column named ${JSON.stringify(ref)} for the ${what} (the header has ${fields.map((f) => JSON.stringify(f)).join(', ')})`,
+        );
       }
       return index;
     };
@@ -214,7 +283,8 @@ export class RatingsParser {
       rating: resolve(columns.rating, 'rating'),
       timestamp: resolve(columns.timestamp, 'timestamp'),
     };
-    const minFields = Math.max(resolved.user, resolved.item, resolved.rating, resolved.timestamp) + 1;
+    const minFields =
+      Math.max(resolved.user, resolved.item, resolved.rating, resolved.timestamp) + 1;
     if (header && fields.length < minFields) this.#throwTooFewFields(fields, line, minFields);
     return { ...resolved, minFields };
   }

@@ -57,17 +57,27 @@ export async function readZipEntries(zipFile: string): Promise<ZipEntry[]> {
         break;
       }
     }
-    if (eocd === -1) throw new UnsafeArchiveError(zipFile, 'no end-of-central-directory record (not a zip file, or a truncated one)');
+    if (eocd === -1)
+      throw new UnsafeArchiveError(
+        zipFile,
+        'no end-of-central-directory record (not a zip file, or a truncated one)',
+      );
     const count = tail.readUInt16LE(eocd + 10);
     const cdSize = tail.readUInt32LE(eocd + 12);
     const cdOffset = tail.readUInt32LE(eocd + 16);
-    if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) throw new UnsafeArchiveError(zipFile, 'ZIP64 archives are not supported');
-    if (cdOffset + cdSize > size) throw new UnsafeArchiveError(zipFile, 'the central directory lies past the end of the file (truncated archive)');
+    if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff)
+      throw new UnsafeArchiveError(zipFile, 'ZIP64 archives are not supported');
+    if (cdOffset + cdSize > size)
+      throw new UnsafeArchiveError(
+        zipFile,
+        'the central directory lies past the end of the file (truncated archive)',
+      );
     const cd = await readAt(handle, cdOffset, cdSize);
     const entries: ZipEntry[] = [];
     let p = 0;
     for (let k = 0; k < count; k++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIGNATURE) throw new UnsafeArchiveError(zipFile, `central directory entry ${k} is damaged`);
+      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL_SIGNATURE)
+        throw new UnsafeArchiveError(zipFile, `central directory entry ${k} is damaged`);
       const flags = cd.readUInt16LE(p + 8);
       const nameLength = cd.readUInt16LE(p + 28);
       const extraLength = cd.readUInt16LE(p + 30);
@@ -98,32 +108,60 @@ export async function readZipEntries(zipFile: string): Promise<ZipEntry[]> {
 export function checkZipEntry(entry: ZipEntry, targetDir: string): string {
   const { name } = entry;
   const normalized = name.replaceAll('\\', '/');
-  if (name.length === 0 || name.includes('\0')) throw new UnsafeArchiveError(name, 'the name is empty or holds a NUL character');
+  if (name.length === 0 || name.includes('\0'))
+    throw new UnsafeArchiveError(name, 'the name is empty or holds a NUL character');
   if (normalized.startsWith('/')) throw new UnsafeArchiveError(name, 'it is an absolute path');
-  if (/^[a-zA-Z]:/.test(normalized)) throw new UnsafeArchiveError(name, 'it starts with a drive letter');
-  if (normalized.split('/').includes('..')) throw new UnsafeArchiveError(name, "it has a '..' segment that climbs out of the target folder");
+  if (/^[a-zA-Z]:/.test(normalized))
+    throw new UnsafeArchiveError(name, 'it starts with a drive letter');
+  if (normalized.split('/').includes('..'))
+    throw new UnsafeArchiveError(
+      name,
+      "it has a '..' segment that climbs out of the target folder",
+    );
   if (entry.hostSystem === 3) {
     const type = (entry.externalAttributes >>> 16) & S_IFMT;
     if (type === S_IFLNK) throw new UnsafeArchiveError(name, 'it is a symbolic link');
-    if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) throw new UnsafeArchiveError(name, 'it is a special file (device, FIFO or socket)');
+    if (type !== 0 && type !== S_IFREG && type !== S_IFDIR)
+      throw new UnsafeArchiveError(name, 'it is a special file (device, FIFO or socket)');
   }
   if (entry.flags & 1) throw new UnsafeArchiveError(name, 'it is encrypted');
-  if (entry.method !== 0 && entry.method !== 8) throw new UnsafeArchiveError(name, `compression method ${entry.method} is not supported (only stored and deflate)`);
+  if (entry.method !== 0 && entry.method !== 8)
+    throw new UnsafeArchiveError(
+      name,
+      `compression method ${entry.method} is not supported (only stored and deflate)`,
+    );
   const root = resolve(targetDir);
   const output = resolve(root, normalized);
   const rel = relative(root, output);
-  if (rel === '' ? !normalized.endsWith('/') : rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) {
+  if (
+    rel === ''
+      ? !normalized.endsWith('/')
+      : rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')
+  ) {
     throw new UnsafeArchiveError(name, 'it resolves outside the target folder');
   }
   return output;
 }
 
-async function extractEntry(zipFile: string, archive: FileHandle, entry: ZipEntry, output: string): Promise<void> {
+async function extractEntry(
+  zipFile: string,
+  archive: FileHandle,
+  entry: ZipEntry,
+  output: string,
+): Promise<void> {
   const local = await readAt(archive, entry.localHeaderOffset, 30);
-  if (local.length < 30 || local.readUInt32LE(0) !== LOCAL_SIGNATURE) throw new UnsafeArchiveError(entry.name, `its local header in ${zipFile} is damaged`);
+  if (local.length < 30 || local.readUInt32LE(0) !== LOCAL_SIGNATURE)
+    throw new UnsafeArchiveError(entry.name, `its local header in ${zipFile} is damaged`);
   const nameLength = local.readUInt16LE(26);
-  const localName = decodeName(await readAt(archive, entry.localHeaderOffset + 30, nameLength), (entry.flags & 0x800) !== 0);
-  if (localName !== entry.name) throw new UnsafeArchiveError(entry.name, `its local header names it ${JSON.stringify(localName)}`);
+  const localName = decodeName(
+    await readAt(archive, entry.localHeaderOffset + 30, nameLength),
+    (entry.flags & 0x800) !== 0,
+  );
+  if (localName !== entry.name)
+    throw new UnsafeArchiveError(
+      entry.name,
+      `its local header names it ${JSON.stringify(localName)}`,
+    );
   const start = entry.localHeaderOffset + 30 + nameLength + local.readUInt16LE(28);
   await mkdir(dirname(output), { recursive: true });
   const out = await open(output, 'wx');
@@ -134,13 +172,20 @@ async function extractEntry(zipFile: string, archive: FileHandle, entry: ZipEntr
     const flush = async (): Promise<void> => {
       for (const chunk of pending) {
         written += chunk.length;
-        if (written > entry.size) throw new UnsafeArchiveError(entry.name, `it inflates past its declared size of ${entry.size} bytes`);
+        if (written > entry.size)
+          throw new UnsafeArchiveError(
+            entry.name,
+            `it inflates past its declared size of ${entry.size} bytes`,
+          );
         await out.write(chunk);
       }
       pending = [];
     };
     if (entry.compressedSize > 0) {
-      for await (const chunk of createReadStream(zipFile, { start, end: start + entry.compressedSize - 1 })) {
+      for await (const chunk of createReadStream(zipFile, {
+        start,
+        end: start + entry.compressedSize - 1,
+      })) {
         if (inflate) inflate.push(chunk as Buffer);
         else pending.push(chunk as Buffer);
         await flush();
@@ -150,7 +195,11 @@ async function extractEntry(zipFile: string, archive: FileHandle, entry: ZipEntr
       inflate.push(new Uint8Array(0), true);
       await flush();
     }
-    if (written !== entry.size) throw new UnsafeArchiveError(entry.name, `it holds ${written} bytes, its header says ${entry.size} (damaged archive)`);
+    if (written !== entry.size)
+      throw new UnsafeArchiveError(
+        entry.name,
+        `it holds ${written} bytes, its header says ${entry.size} (damaged archive)`,
+      );
   } finally {
     await out.close();
   }
