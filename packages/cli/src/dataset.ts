@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ItemTitles, LoadedRatings } from '@cf/data';
-import { loadItemTitles, loadRatings, resolveDataset, MOVIELENS_DATASETS, type MovieLensName } from '@cf/data/node';
+import { loadItemTitles, loadRatings, resolveDataset, MOVIELENS_DATASETS } from '@cf/data/node';
 import { UsageError, type CliIO } from './cli-io.js';
 
 /** A loaded data set, its folder or file, and titles when the folder has them. */
@@ -35,7 +35,7 @@ export async function loadDataset(options: DatasetOptions, io: CliIO, log: (line
     name = options.dataset;
     const dataDir = io.env['CF_DATA_DIR'];
     let lastReport = 0;
-    path = await resolveDataset(options.dataset as MovieLensName, {
+    path = await resolveDataset(options.dataset, {
       ...(dataDir ? { dataDir } : {}),
       onProgress: (received, total) => {
         if (received - lastReport < 5e6 && received !== total) return;

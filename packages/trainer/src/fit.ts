@@ -100,8 +100,8 @@ export async function fit(
   const engine = options.engine ?? 'auto';
   const run = async (hook: keyof FitCallback, result?: EpochResult): Promise<void> => {
     for (const cb of callbacks) {
-      const fn = cb[hook] as ((c: FitContext, r?: EpochResult) => void | Promise<void>) | undefined;
-      const pending = fn?.call(cb, context, result);
+      // Callbacks are plain objects: call each hook as a method of its object.
+      const pending = (cb as Record<string, ((this: FitCallback, c: FitContext, r?: EpochResult) => void | Promise<void>) | undefined>)[hook]?.call(cb, context, result);
       if (pending) await pending;
     }
   };

@@ -1,4 +1,4 @@
-import { downloadDataset, MOVIELENS_DATASETS, type MovieLensName } from '@cf/data/node';
+import { downloadDataset, MOVIELENS_DATASETS } from '@cf/data/node';
 import { EXIT, UsageError, type CliIO } from '../cli-io.js';
 
 /** `cf download <name>`: fetch a MovieLens release into the cache (or `--dir`). */
@@ -7,7 +7,7 @@ export async function downloadCommand(name: string, options: { dir?: string; jso
     throw new UsageError(`unknown data set ${name}; expected one of ${Object.keys(MOVIELENS_DATASETS).join(', ')}`);
   }
   let last = 0;
-  const path = await downloadDataset(name as MovieLensName, {
+  const path = await downloadDataset(name, {
     ...(options.dir ? { cacheDir: options.dir } : io.env['CF_DATA_DIR'] ? { cacheDir: io.env['CF_DATA_DIR'] } : {}),
     onProgress: (received, total) => {
       if (received - last < 5e6 && received !== total) return;

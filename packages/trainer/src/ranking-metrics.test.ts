@@ -1,0 +1,43 @@
+import { expect, it } from 'vitest';
+import { createRatingsTable } from '@cf/data';
+import { createBiasBaseline } from '@cf/model';
+import { describeEachBackend } from '@cf/test-utils';
+import { rankingMetrics } from './ranking-metrics.js';
+
+describeEachBackend('rankingMetrics', () => {
+  // Scores rank items 0 > 1 > 2 > 3 for every user (item biases 0.4 … 0.1).
+  const rows = [
+    { userId: 0, itemId: 0, rating: 3 }, // train
+    { userId: 0, itemId: 1, rating: 5 }, // valid, relevant
+    { userId: 0, itemId: 3, rating: 4.5 }, // valid, relevant
+    { userId: 0, itemId: 2, rating: 1 }, // valid, not relevant
+    { userId: 1, itemId: 1, rating: 4 }, // train
+    { userId: 1, itemId: 2, rating: 2 }, // train
+    { userId: 1, itemId: 3, rating: 5 }, // valid, relevant
+  ];
+  const table = createRatingsTable(rows, { idOrder: 'sorted' });
+  const split = { train: Int32Array.of(0, 4, 5), valid: Int32Array.of(1, 2, 3, 6) };
+  const model = createBiasBaseline({ nUsers: 2, nItems: 4, ratingRange: [1, 5] });
+  model.parameter('itemBias').values.set([0.4, 0.3, 0.2, 0.1]);
+  model.parameter('globalBias').values[0] = 3;
+
+  it('matches hand-computed precision, recall, NDCG and hit rate at k = 2, excluding training items', () => {
+    const m = rankingMetrics(model, table, split, { k: 2, relevanceThreshold: 4 });
+    // user 0: top [1, 2] → 1 hit at rank 1 of 2 relevant; user 1: top [0, 3] → 1 hit at rank 2 of 1 relevant
+    expect(m.users).toBe(2);
+    expect(m.precisionAtK).toBeCloseTo((1 / 2 + 1 / 2) / 2, 12);
+    expect(m.recallAtK).toBeCloseTo((1 / 2 + 1) / 2, 12);
+    const ndcgUser0 = 1 / (1 + 1 / Math.log2(3));
+    const ndcgUser1 = 1 / Math.log2(3);
+    expect(m.ndcgAtK).toBeCloseTo((ndcgUser0 + ndcgUser1) / 2, 12);
+    expect(m.hitRateAtK).toBe(1);
+  });
+
+  it('counts only relevant validation items, and users that have one', () => {
+    const m = rankingMetrics(model, table, split, { k: 1, relevanceThreshold: 5 });
+    // relevant: user 0 item 1, user 1 item 3; top-1: user 0 → item 1 (hit), user 1 → item 0 (miss)
+    expect(m.users).toBe(2);
+    expect(m.hitRateAtK).toBeCloseTo(0.5, 12);
+    expect(m.precisionAtK).toBeCloseTo(0.5, 12);
+  });
+});
