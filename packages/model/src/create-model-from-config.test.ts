@@ -7,6 +7,7 @@ import { createEmbeddingNet } from './embedding-net.js';
 import { createEmbeddingDotBias } from './embedding-dot-bias.js';
 import { createBiasBaseline, BiasBaseline } from './bias-baseline.js';
 import type { RatingModel } from './rating-model.js';
+import type { RatingModelConfig } from './model-config.js';
 
 const users = Int32Array.of(0, 1, 2, 3);
 const items = Int32Array.of(4, 0, 2, 1);
@@ -37,7 +38,7 @@ describe('createModelFromConfig', () => {
   ];
 
   it.each(models.map((m) => [m.config.type, m] as const))('rebuilds a %s model from its config and values', (_, model) => {
-    const rebuilt = createModelFromConfig(JSON.parse(JSON.stringify(model.config)), valuesOf(model));
+    const rebuilt = createModelFromConfig(JSON.parse(JSON.stringify(model.config)) as RatingModelConfig, valuesOf(model));
     expect(rebuilt.constructor).toBe(model.constructor);
     expect(rebuilt.predict(users, items)).toEqual(model.predict(users, items));
     expect(rebuilt.parameters.map((p) => [p.name, p.kind, p.shape, p.weightDecayScale])).toEqual(model.parameters.map((p) => [p.name, p.kind, p.shape, p.weightDecayScale]));

@@ -113,9 +113,9 @@ describe('saveModel / loadModel', () => {
     let saved: tf.io.ModelArtifacts | undefined;
     await saveModel(
       trained,
-      tf.io.withSaveHandler(async (artifacts) => {
+      tf.io.withSaveHandler((artifacts) => {
         saved = artifacts;
-        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+        return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
       }),
     );
     const loaded = await loadModel(tf.io.fromMemory(saved!));

@@ -28,7 +28,7 @@ export function trainForTest(model: RatingModel, table: RatingsTable, rows: Int3
         const gk = g.values[k]!;
         m[at] = 0.9 * m[at]! + 0.1 * gk;
         v[at] = 0.999 * v[at]! + 0.001 * gk * gk;
-        p.values[at] = p.values[at]! - (lr * m[at]! / (1 - 0.9 ** t)) / (Math.sqrt(v[at]! / (1 - 0.999 ** t)) + 1e-8);
+        p.values[at] = p.values[at]! - (lr * m[at] / (1 - 0.9 ** t)) / (Math.sqrt(v[at] / (1 - 0.999 ** t)) + 1e-8);
       }
       p.markChanged();
     }

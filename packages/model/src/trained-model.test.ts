@@ -4,7 +4,8 @@ import { describeEachBackend, expectClose, makeSyntheticRatings } from '@cf/test
 import { createEmbeddingDotBias } from './embedding-dot-bias.js';
 import { createEmbeddingNet } from './embedding-net.js';
 import { createBiasBaseline } from './bias-baseline.js';
-import { createTrainedModel, TrainedModel } from './trained-model.js';
+import type { TrainedModel } from './trained-model.js';
+import { createTrainedModel } from './trained-model.js';
 import { rankItems } from './rank-items.js';
 import { TopK } from './top-k.js';
 import { buildSeenItems } from './seen-items.js';
@@ -26,7 +27,7 @@ function bruteForceTopK(trained: TrainedModel, userId: RawId, k: number, exclude
   const u = trained.userIds.indexOf(userId);
   const n = trained.itemIds.size;
   const scores = trained.model.predict(new Int32Array(n).fill(u), Int32Array.from({ length: n }, (_, i) => i));
-  const seen = new Set(excludeSeen ? trained.seen!.itemIndex.subarray(trained.seen!.offsets[u]!, trained.seen!.offsets[u + 1]!) : []);
+  const seen = new Set(excludeSeen ? trained.seen!.itemIndex.subarray(trained.seen!.offsets[u], trained.seen!.offsets[u + 1]) : []);
   return Array.from(scores, (score, index) => ({ index, score }))
     .filter(({ index }) => !seen.has(index))
     .sort((a, b) => b.score - a.score || a.index - b.index)
@@ -98,7 +99,7 @@ describeEachBackend('TrainedModel', () => {
     const trained = trainedDotBias();
     const users = Int32Array.of(0, 1, 2, 3, 4);
     const candidates = Int32Array.from({ length: table.itemIds.size }, (_, i) => i);
-    const excluded = (p: number) => trained.seen!.itemIndex.subarray(trained.seen!.offsets[users[p]!]!, trained.seen!.offsets[users[p]! + 1]!);
+    const excluded = (p: number) => trained.seen!.itemIndex.subarray(trained.seen!.offsets[users[p]!], trained.seen!.offsets[users[p]! + 1]);
     const whole = rankItems(trained.model, users, { k: 6, candidates, excluded }).map((h) => h.sorted());
     const chunked = rankItems(trained.model, users, { k: 6, candidates, excluded, pairsPerChunk: 7 }).map((h) => h.sorted());
     expect(chunked).toEqual(whole);
@@ -165,7 +166,7 @@ describe('TrainedModel parts (backend-free)', () => {
     expect(seen.offsets).toHaveLength(table.userIds.size + 1);
     const expected = [...new Set([5, 0, 1].map((r) => table.userIndex[r]!))];
     for (const u of expected) {
-      const own = [...seen.itemIndex.subarray(seen.offsets[u]!, seen.offsets[u + 1]!)];
+      const own = [...seen.itemIndex.subarray(seen.offsets[u], seen.offsets[u + 1])];
       const want = [...new Set([5, 0, 1].filter((r) => table.userIndex[r] === u).map((r) => table.itemIndex[r]!))].sort((a, b) => a - b);
       expect(own).toEqual(want);
     }
