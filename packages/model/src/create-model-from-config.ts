@@ -5,6 +5,7 @@ import type { RatingModel } from './rating-model.js';
 import { EmbeddingNet } from './embedding-net.js';
 import { EmbeddingDotBias } from './embedding-dot-bias.js';
 import { BiasBaseline } from './bias-baseline.js';
+import { BiasedMatrixFactorization } from './biased-matrix-factorization.js';
 
 /** Values of one parameter: a flat `Float32Array` (only its length is checked) or values with a shape (checked). */
 export type ParameterValue = Float32Array | { readonly shape: readonly number[]; readonly values: Float32Array };
@@ -30,8 +31,16 @@ const MODEL_TYPES = {
     build: (c: RatingModelConfig, p: Parameter[]) => new EmbeddingDotBias(c as Extract<RatingModelConfig, { type: 'embedding-dot-bias' }>, p),
   },
   bias: {
-    initial: (c: RatingModelConfig) => BiasBaseline.initialParameters(c as Extract<RatingModelConfig, { type: 'bias' }>),
-    build: (c: RatingModelConfig, p: Parameter[]) => new BiasBaseline(c as Extract<RatingModelConfig, { type: 'bias' }>, p),
+    initial: (c: RatingModelConfig) =>
+      BiasBaseline.initialParameters(c as Extract<RatingModelConfig, { type: 'bias' }>),
+    build: (c: RatingModelConfig, p: Parameter[]) =>
+      new BiasBaseline(c as Extract<RatingModelConfig, { type: 'bias' }>, p),
+  },
+  'biased-mf': {
+    initial: (c: RatingModelConfig, seed: number) =>
+      BiasedMatrixFactorization.initialParameters(c as Extract<RatingModelConfig, { type: 'biased-mf' }>, seed),
+    build: (c: RatingModelConfig, p: Parameter[]) =>
+      new BiasedMatrixFactorization(c as Extract<RatingModelConfig, { type: 'biased-mf' }>, p),
   },
 } as const satisfies Record<RatingModelConfig['type'], unknown>;
 

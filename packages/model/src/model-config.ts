@@ -31,5 +31,15 @@ export interface BiasBaselineConfig {
   ratingRange: [number, number];
 }
 
+/** Biased matrix factorisation `μ + b_u + b_i + p_u·q_i`, clipped to the rating range (what `fitBayesianMf` produces). */
+export interface BiasedMatrixFactorizationConfig {
+  type: 'biased-mf';
+  nUsers: number;
+  nItems: number;
+  nFactors: number;
+  /** Predictions are clipped to this range. */
+  ratingRange: [number, number];
+}
+
 /** The serialisable config of any cf model. */
-export type RatingModelConfig = EmbeddingNetConfig | EmbeddingDotBiasConfig | BiasBaselineConfig;
+export type RatingModelConfig = EmbeddingNetConfig | EmbeddingDotBiasConfig | BiasBaselineConfig | BiasedMatrixFactorizationConfig;
