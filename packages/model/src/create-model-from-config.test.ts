@@ -32,18 +32,36 @@ describe('createModelFromConfig', () => {
     await tf.setBackend('cpu');
   });
   const models: RatingModel[] = [
-    createEmbeddingNet({ nUsers: 4, nItems: 5, nFactors: 3, hidden: [6, 2], dropout: [0.1, 0.2, 0.3], ratingRange: [1, 5], seed: 3 }),
+    createEmbeddingNet({
+      nUsers: 4,
+      nItems: 5,
+      nFactors: 3,
+      hidden: [6, 2],
+      dropout: [0.1, 0.2, 0.3],
+      ratingRange: [1, 5],
+      seed: 3,
+    }),
     createEmbeddingDotBias({ nUsers: 4, nItems: 5, nFactors: 3, yRange: null, seed: 3 }),
     createBiasBaseline({ nUsers: 4, nItems: 5, ratingRange: [1, 5] }),
   ];
 
-  it.each(models.map((m) => [m.config.type, m] as const))('rebuilds a %s model from its config and values', (_, model) => {
-    const rebuilt = createModelFromConfig(JSON.parse(JSON.stringify(model.config)) as RatingModelConfig, valuesOf(model));
-    expect(rebuilt.constructor).toBe(model.constructor);
-    expect(rebuilt.predict(users, items)).toEqual(model.predict(users, items));
-    expect(rebuilt.parameters.map((p) => [p.name, p.kind, p.shape, p.weightDecayScale])).toEqual(model.parameters.map((p) => [p.name, p.kind, p.shape, p.weightDecayScale]));
-    expect(parameterSpecsOf(model.config)).toEqual(model.parameters.map((p) => ({ name: p.name, kind: p.kind, shape: p.shape })));
-  });
+  it.each(models.map((m) => [m.config.type, m] as const))(
+    'rebuilds a %s model from its config and values',
+    (_, model) => {
+      const rebuilt = createModelFromConfig(
+        JSON.parse(JSON.stringify(model.config)) as RatingModelConfig,
+        valuesOf(model),
+      );
+      expect(rebuilt.constructor).toBe(model.constructor);
+      expect(rebuilt.predict(users, items)).toEqual(model.predict(users, items));
+      expect(rebuilt.parameters.map((p) => [p.name, p.kind, p.shape, p.weightDecayScale])).toEqual(
+        model.parameters.map((p) => [p.name, p.kind, p.shape, p.weightDecayScale]),
+      );
+      expect(parameterSpecsOf(model.config)).toEqual(
+        model.parameters.map((p) => ({ name: p.name, kind: p.kind, shape: p.shape })),
+      );
+    },
+  );
 
   it('initialises from a seed without values', () => {
     const a = createModelFromConfig(models[1]!.config, undefined, { seed: 3 });
@@ -56,11 +74,34 @@ describe('createModelFromConfig', () => {
     const values = valuesOf(net);
     const missing = { ...values };
     delete missing['output.bias'];
-    expect(argumentError(() => createModelFromConfig(net.config, missing))).toMatchObject({ argument: 'parameters', message: expect.stringMatching(/missing parameter "output\.bias" of shape \[1\]/) as unknown });
-    expect(argumentError(() => createModelFromConfig(net.config, { ...values, extra: new Float32Array(1) })).message).toMatch(/no parameter "extra"/);
-    expect(argumentError(() => createModelFromConfig(net.config, { ...values, 'hidden.0.weight': new Float32Array(5) })).message).toMatch(/"hidden\.0\.weight" has 5 values but the config needs \[6, 6\]/);
-    const reshaped = new Map(Object.entries(values).map(([k, v]) => [k, { shape: k === 'userEmbedding' ? [3, 4] : net.parameters.find((p) => p.name === k)!.shape, values: v }]));
-    expect(argumentError(() => createModelFromConfig(net.config, reshaped)).message).toMatch(/"userEmbedding" has shape \[3, 4\] but the config needs \[4, 3\]/);
-    expect(argumentError(() => createModelFromConfig({ ...net.config, type: 'nope' } as never)).argument).toBe('config.type');
+    expect(argumentError(() => createModelFromConfig(net.config, missing))).toMatchObject({
+      argument: 'parameters',
+      message: expect.stringMatching(/missing parameter "output\.bias" of shape \[1\]/) as unknown,
+    });
+    expect(
+      argumentError(() =>
+        createModelFromConfig(net.config, { ...values, extra: new Float32Array(1) }),
+      ).message,
+    ).toMatch(/no parameter "extra"/);
+    expect(
+      argumentError(() =>
+        createModelFromConfig(net.config, { ...values, 'hidden.0.weight': new Float32Array(5) }),
+      ).message,
+    ).toMatch(/"hidden\.0\.weight" has 5 values but the config needs \[6, 6\]/);
+    const reshaped = new Map(
+      Object.entries(values).map(([k, v]) => [
+        k,
+        {
+          shape: k === 'userEmbedding' ? [3, 4] : net.parameters.find((p) => p.name === k)!.shape,
+          values: v,
+        },
+      ]),
+    );
+    expect(argumentError(() => createModelFromConfig(net.config, reshaped)).message).toMatch(
+      /"userEmbedding" has shape \[3, 4\] but the config needs \[4, 3\]/,
+    );
+    expect(
+      argumentError(() => createModelFromConfig({ ...net.config, type: 'nope' } as never)).argument,
+    ).toBe('config.type');
   });
 });

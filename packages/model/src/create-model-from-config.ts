@@ -8,10 +8,12 @@ import { BiasBaseline } from './bias-baseline.js';
 import { BiasedMatrixFactorization } from './biased-matrix-factorization.js';
 
 /** Values of one parameter: a flat `Float32Array` (only its length is checked) or values with a shape (checked). */
-export type ParameterValue = Float32Array | { readonly shape: readonly number[]; readonly values: Float32Array };
+export type ParameterValue =
+  Float32Array | { readonly shape: readonly number[]; readonly values: Float32Array };
 
 /** Parameter values by parameter name, as {@link createModelFromConfig} takes them. */
-export type ParameterValues = Readonly<Record<string, ParameterValue>> | ReadonlyMap<string, ParameterValue>;
+export type ParameterValues =
+  Readonly<Record<string, ParameterValue>> | ReadonlyMap<string, ParameterValue>;
 
 /** Name, kind and shape of a parameter a model of some config has. */
 export interface ParameterSpec {
@@ -23,12 +25,22 @@ export interface ParameterSpec {
 /** How each model type is built: its fresh parameters (which fix names, kinds, shapes and decay scales) and its constructor. */
 const MODEL_TYPES = {
   'embedding-net': {
-    initial: (c: RatingModelConfig, seed: number) => EmbeddingNet.initialParameters(c as Extract<RatingModelConfig, { type: 'embedding-net' }>, seed),
-    build: (c: RatingModelConfig, p: Parameter[]) => new EmbeddingNet(c as Extract<RatingModelConfig, { type: 'embedding-net' }>, p),
+    initial: (c: RatingModelConfig, seed: number) =>
+      EmbeddingNet.initialParameters(
+        c as Extract<RatingModelConfig, { type: 'embedding-net' }>,
+        seed,
+      ),
+    build: (c: RatingModelConfig, p: Parameter[]) =>
+      new EmbeddingNet(c as Extract<RatingModelConfig, { type: 'embedding-net' }>, p),
   },
   'embedding-dot-bias': {
-    initial: (c: RatingModelConfig, seed: number) => EmbeddingDotBias.initialParameters(c as Extract<RatingModelConfig, { type: 'embedding-dot-bias' }>, seed),
-    build: (c: RatingModelConfig, p: Parameter[]) => new EmbeddingDotBias(c as Extract<RatingModelConfig, { type: 'embedding-dot-bias' }>, p),
+    initial: (c: RatingModelConfig, seed: number) =>
+      EmbeddingDotBias.initialParameters(
+        c as Extract<RatingModelConfig, { type: 'embedding-dot-bias' }>,
+        seed,
+      ),
+    build: (c: RatingModelConfig, p: Parameter[]) =>
+      new EmbeddingDotBias(c as Extract<RatingModelConfig, { type: 'embedding-dot-bias' }>, p),
   },
   bias: {
     initial: (c: RatingModelConfig) =>
@@ -38,18 +50,29 @@ const MODEL_TYPES = {
   },
   'biased-mf': {
     initial: (c: RatingModelConfig, seed: number) =>
-      BiasedMatrixFactorization.initialParameters(c as Extract<RatingModelConfig, { type: 'biased-mf' }>, seed),
+      BiasedMatrixFactorization.initialParameters(
+        c as Extract<RatingModelConfig, { type: 'biased-mf' }>,
+        seed,
+      ),
     build: (c: RatingModelConfig, p: Parameter[]) =>
       new BiasedMatrixFactorization(c as Extract<RatingModelConfig, { type: 'biased-mf' }>, p),
   },
 } as const satisfies Record<RatingModelConfig['type'], unknown>;
 
 /** The model types {@link createModelFromConfig} can build. */
-export const MODEL_TYPE_NAMES: readonly RatingModelConfig['type'][] = Object.keys(MODEL_TYPES) as RatingModelConfig['type'][];
+export const MODEL_TYPE_NAMES: readonly RatingModelConfig['type'][] = Object.keys(
+  MODEL_TYPES,
+) as RatingModelConfig['type'][];
 
 function entryOf(config: RatingModelConfig): (typeof MODEL_TYPES)[RatingModelConfig['type']] {
-  const entry = (MODEL_TYPES as Record<string, (typeof MODEL_TYPES)[RatingModelConfig['type']] | undefined>)[config.type];
-  if (!entry) throw new InvalidArgumentError('config.type', `unknown model type ${JSON.stringify(config.type)}; expected one of ${MODEL_TYPE_NAMES.join(', ')}`);
+  const entry = (
+    MODEL_TYPES as Record<string, (typeof MODEL_TYPES)[RatingModelConfig['type']] | undefined>
+  )[config.type];
+  if (!entry)
+    throw new InvalidArgumentError(
+      'config.type',
+      `unknown model type ${JSON.stringify(config.type)}; expected one of ${MODEL_TYPE_NAMES.join(', ')}`,
+    );
   return entry;
 }
 
@@ -61,11 +84,15 @@ export function parameterSpecsOf(config: RatingModelConfig): ParameterSpec[] {
 }
 
 function valueOf(values: ParameterValues, name: string): ParameterValue | undefined {
-  return values instanceof Map ? (values as ReadonlyMap<string, ParameterValue>).get(name) : (values as Readonly<Record<string, ParameterValue>>)[name];
+  return values instanceof Map
+    ? (values as ReadonlyMap<string, ParameterValue>).get(name)
+    : (values as Readonly<Record<string, ParameterValue>>)[name];
 }
 
 function namesOf(values: ParameterValues): string[] {
-  return values instanceof Map ? [...(values as ReadonlyMap<string, ParameterValue>).keys()] : Object.keys(values);
+  return values instanceof Map
+    ? [...(values as ReadonlyMap<string, ParameterValue>).keys()]
+    : Object.keys(values);
 }
 
 /**
@@ -76,27 +103,49 @@ function namesOf(values: ParameterValues): string[] {
  * parameter and the expected shape. The values are used as they are (not copied). The returned
  * model holds no tensors until it computes; call its `dispose()` when done.
  */
-export function createModelFromConfig(config: RatingModelConfig, parameters?: ParameterValues, options: { seed?: number } = {}): RatingModel {
+export function createModelFromConfig(
+  config: RatingModelConfig,
+  parameters?: ParameterValues,
+  options: { seed?: number } = {},
+): RatingModel {
   const entry = entryOf(config);
   const fresh = entry.initial(config, options.seed ?? 42);
   if (!parameters) return entry.build(config, fresh);
   const expected = new Set(fresh.map((p) => p.name));
   const extra = namesOf(parameters).filter((name) => !expected.has(name));
   if (extra.length > 0) {
-    throw new InvalidArgumentError('parameters', `a ${config.type} model has no parameter ${extra.map((n) => JSON.stringify(n)).join(', ')}; expected ${[...expected].join(', ')}`);
+    throw new InvalidArgumentError(
+      'parameters',
+      `a ${config.type} model has no parameter ${extra.map((n) => JSON.stringify(n)).join(', ')}; expected ${[...expected].join(', ')}`,
+    );
   }
   const built = fresh.map((p) => {
     const given = valueOf(parameters, p.name);
     const shape = `[${p.shape.join(', ')}]`;
-    if (given === undefined) throw new InvalidArgumentError('parameters', `missing parameter ${JSON.stringify(p.name)} of shape ${shape} for a ${config.type} model`);
+    if (given === undefined)
+      throw new InvalidArgumentError(
+        'parameters',
+        `missing parameter ${JSON.stringify(p.name)} of shape ${shape} for a ${config.type} model`,
+      );
     const values = given instanceof Float32Array ? given : given.values;
-    if (!(given instanceof Float32Array) && (given.shape.length !== p.shape.length || given.shape.some((d, k) => d !== p.shape[k]))) {
-      throw new InvalidArgumentError('parameters', `parameter ${JSON.stringify(p.name)} has shape [${given.shape.join(', ')}] but the config needs ${shape}`);
+    if (
+      !(given instanceof Float32Array) &&
+      (given.shape.length !== p.shape.length || given.shape.some((d, k) => d !== p.shape[k]))
+    ) {
+      throw new InvalidArgumentError(
+        'parameters',
+        `parameter ${JSON.stringify(p.name)} has shape [${given.shape.join(', ')}] but the config needs ${shape}`,
+      );
     }
     if (values.length !== p.values.length) {
-      throw new InvalidArgumentError('parameters', `parameter ${JSON.stringify(p.name)} has ${values.length} values but the config needs ${shape} (${p.values.length} values)`);
+      throw new InvalidArgumentError(
+        'parameters',
+        `parameter ${JSON.stringify(p.name)} has ${values.length} values but the config needs ${shape} (${p.values.length} values)`,
+      );
     }
-    return createParameter(p.name, p.kind, p.shape, values, { weightDecayScale: p.weightDecayScale });
+    return createParameter(p.name, p.kind, p.shape, values, {
+      weightDecayScale: p.weightDecayScale,
+    });
   });
   return entry.build(config, built);
 }

@@ -7,7 +7,10 @@ import { crc32Hex } from './crc32.js';
 import { ModelFormatError } from './model-format-error.js';
 
 /** The parts of `node:fs/promises` that {@link fileSystemIO} uses (injectable for tests and virtual file systems). */
-export type FileSystemPromises = Pick<typeof fsPromises, 'readFile' | 'open' | 'rename' | 'unlink' | 'readdir' | 'mkdir'>;
+export type FileSystemPromises = Pick<
+  typeof fsPromises,
+  'readFile' | 'open' | 'rename' | 'unlink' | 'readdir' | 'mkdir'
+>;
 
 /** Options of {@link fileSystemIO}. */
 export interface FileSystemIOOptions {
@@ -23,12 +26,15 @@ let tempCounter = 0;
 /** A directory path from a path or a `file://` URL; a trailing `model.json` names its directory. */
 export function toModelDirectory(dirOrUrl: string): string {
   const path = dirOrUrl.startsWith('file://') ? fileURLToPath(dirOrUrl) : dirOrUrl;
-  if (path === '') throw new InvalidArgumentError('dir', 'is empty; give a directory path or a file:// URL');
+  if (path === '')
+    throw new InvalidArgumentError('dir', 'is empty; give a directory path or a file:// URL');
   return basename(path) === MODEL_JSON ? dirname(path) : path;
 }
 
 function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT'
+  );
 }
 
 /**
@@ -77,7 +83,10 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology === undefined || artifacts.modelTopology instanceof ArrayBuffer) {
-        throw new InvalidArgumentError('artifacts', 'fileSystemIO saves JSON model topologies only');
+        throw new InvalidArgumentError(
+          'artifacts',
+          'fileSystemIO saves JSON model topologies only',
+        );
       }
       const weights = new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData ?? []));
       const weightsFile = `weights.${crc32Hex(weights)}.bin`;
@@ -91,10 +100,14 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
         ...(artifacts.generatedBy === undefined ? {} : { generatedBy: artifacts.generatedBy }),
         ...(artifacts.convertedBy === undefined ? {} : { convertedBy: artifacts.convertedBy }),
       };
-      await writeAtomically(join(dir, MODEL_JSON), new TextEncoder().encode(JSON.stringify(modelJson)));
+      await writeAtomically(
+        join(dir, MODEL_JSON),
+        new TextEncoder().encode(JSON.stringify(modelJson)),
+      );
       await syncDirectory();
       for (const name of await fs.readdir(dir)) {
-        if (WEIGHTS_FILE.test(name) && name !== weightsFile) await fs.unlink(join(dir, name)).catch(() => undefined);
+        if (WEIGHTS_FILE.test(name) && name !== weightsFile)
+          await fs.unlink(join(dir, name)).catch(() => undefined);
       }
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
@@ -105,34 +118,70 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
       try {
         text = await fs.readFile(jsonPath, 'utf8');
       } catch (cause) {
-        if (isNotFound(cause)) throw new ModelFormatError(dir, 'missing', `there is no ${MODEL_JSON} in it; save a model there first`, { cause });
-        throw new ModelFormatError(dir, 'unreadable', `reading ${MODEL_JSON} failed: ${(cause as Error).message}`, { cause });
+        if (isNotFound(cause))
+          throw new ModelFormatError(
+            dir,
+            'missing',
+            `there is no ${MODEL_JSON} in it; save a model there first`,
+            { cause },
+          );
+        throw new ModelFormatError(
+          dir,
+          'unreadable',
+          `reading ${MODEL_JSON} failed: ${(cause as Error).message}`,
+          { cause },
+        );
       }
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch (cause) {
-        throw new ModelFormatError(dir, 'json', `${MODEL_JSON} is not valid JSON (${(cause as Error).message}); it is truncated or was edited, save the model again`, { cause });
+        throw new ModelFormatError(
+          dir,
+          'json',
+          `${MODEL_JSON} is not valid JSON (${(cause as Error).message}); it is truncated or was edited, save the model again`,
+          { cause },
+        );
       }
-      if (typeof parsed !== 'object' || parsed === null) throw new ModelFormatError(dir, 'format', `${MODEL_JSON} is not a JSON object`);
+      if (typeof parsed !== 'object' || parsed === null)
+        throw new ModelFormatError(dir, 'format', `${MODEL_JSON} is not a JSON object`);
       const json = parsed as Partial<tf.io.ModelJSON>;
       const artifacts: tf.io.ModelArtifacts = { modelTopology: json.modelTopology ?? {} };
       if (json.format !== undefined) artifacts.format = json.format;
       if (json.generatedBy !== undefined) artifacts.generatedBy = json.generatedBy;
       const manifest = json.weightsManifest;
       // Without a usable manifest, return the topology alone: its format and version are checked first.
-      if (!Array.isArray(manifest) || !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) return artifacts;
+      if (
+        !Array.isArray(manifest) ||
+        !manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))
+      )
+        return artifacts;
       const buffers: ArrayBuffer[] = [];
       for (const group of manifest) {
         for (const path of group.paths) {
-          if (typeof path !== 'string' || basename(path) !== path || path === '..' || path === '.') {
-            throw new ModelFormatError(dir, 'format', `${MODEL_JSON} names weights file ${JSON.stringify(path)}, which is not a plain file name in the model directory`);
+          if (
+            typeof path !== 'string' ||
+            basename(path) !== path ||
+            path === '..' ||
+            path === '.'
+          ) {
+            throw new ModelFormatError(
+              dir,
+              'format',
+              `${MODEL_JSON} names weights file ${JSON.stringify(path)}, which is not a plain file name in the model directory`,
+            );
           }
           try {
             const bytes = await fs.readFile(join(dir, path));
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
           } catch (cause) {
-            if (isNotFound(cause)) throw new ModelFormatError(dir, 'missing', `${MODEL_JSON} names weights file ${path}, which does not exist; copy the whole directory`, { cause });
+            if (isNotFound(cause))
+              throw new ModelFormatError(
+                dir,
+                'missing',
+                `${MODEL_JSON} names weights file ${path}, which does not exist; copy the whole directory`,
+                { cause },
+              );
             throw cause;
           }
         }

@@ -15,19 +15,33 @@ const rows = Array.from({ length: full.rating.length }, (_, r) => ({
 const counts = new Map<number | string, number>();
 for (const r of rows) counts.set(r.userId, (counts.get(r.userId) ?? 0) + 1);
 const heldOut = [...counts].sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]))[0]![0];
-const table = createRatingsTable(rows.filter((r) => r.userId !== heldOut), { source: 'synthetic' });
+const table = createRatingsTable(
+  rows.filter((r) => r.userId !== heldOut),
+  { source: 'synthetic' },
+);
 const theirs = rows.filter((r) => r.userId === heldOut && table.itemIds.has(r.itemId));
 const cut = Math.round(theirs.length * 0.7);
 const given = theirs.slice(0, cut);
 const hidden = theirs.slice(cut);
 
 function trained() {
-  const model = createEmbeddingDotBias({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 3, seed: 1 });
-  trainForTest(model, table, Int32Array.from({ length: table.rating.length }, (_, r) => r), { steps: 300, lr: 0.03 });
+  const model = createEmbeddingDotBias({
+    nUsers: table.userIds.size,
+    nItems: table.itemIds.size,
+    nFactors: 3,
+    seed: 1,
+  });
+  trainForTest(
+    model,
+    table,
+    Int32Array.from({ length: table.rating.length }, (_, r) => r),
+    { steps: 300, lr: 0.03 },
+  );
   return createTrainedModel(model, table);
 }
 
-const rmse = (pred: number[], target: number[]) => Math.sqrt(pred.reduce((a, p, k) => a + (p - target[k]!) ** 2, 0) / pred.length);
+const rmse = (pred: number[], target: number[]) =>
+  Math.sqrt(pred.reduce((a, p, k) => a + (p - target[k]!) ** 2, 0) / pred.length);
 
 describeEachBackend('foldInUser', () => {
   it('predicts a held-out user better than the bias fallback, without touching the trained model', () => {
@@ -35,21 +49,41 @@ describeEachBackend('foldInUser', () => {
     expect(t.userIds.has(heldOut)).toBe(false);
     expect(hidden.length).toBeGreaterThanOrEqual(5);
     const before = t.model.parameters.map((p) => p.values.slice());
-    const user = t.foldInUser([...given, { itemId: 'never-seen', rating: 4 }], { steps: 300, lr: 0.05, l2: 0.01, seed: 0 });
+    const user = t.foldInUser([...given, { itemId: 'never-seen', rating: 4 }], {
+      steps: 300,
+      lr: 0.05,
+      l2: 0.01,
+      seed: 0,
+    });
     expect(user.skipped).toEqual(['never-seen']);
     expect(user.used).toBe(given.length);
     expect(user.model.config.nUsers).toBe(1);
     // item parameters are shared, not copied; user parameters are new
-    expect(user.model.parameters.find((p) => p.name === 'itemEmbedding')!.values).toBe(t.model.parameters.find((p) => p.name === 'itemEmbedding')!.values);
-    expect(user.model.parameters.find((p) => p.name === 'userEmbedding')!.values).not.toBe(t.model.parameters.find((p) => p.name === 'userEmbedding')!.values);
+    expect(user.model.parameters.find((p) => p.name === 'itemEmbedding')!.values).toBe(
+      t.model.parameters.find((p) => p.name === 'itemEmbedding')!.values,
+    );
+    expect(user.model.parameters.find((p) => p.name === 'userEmbedding')!.values).not.toBe(
+      t.model.parameters.find((p) => p.name === 'userEmbedding')!.values,
+    );
     t.model.parameters.forEach((p, k) => expect(p.values).toEqual(before[k]));
 
     const target = hidden.map((r) => r.rating);
-    const foldIn = rmse(hidden.map((r) => user.predict(r.itemId)), target);
-    const fallback = t.predictMany(hidden.map((r) => ({ userId: heldOut, itemId: r.itemId })), { unknown: 'fallback' });
+    const foldIn = rmse(
+      hidden.map((r) => user.predict(r.itemId)),
+      target,
+    );
+    const fallback = t.predictMany(
+      hidden.map((r) => ({ userId: heldOut, itemId: r.itemId })),
+      { unknown: 'fallback' },
+    );
     expect(fallback.every((p) => p.source === 'item-bias')).toBe(true);
-    const baseline = rmse(fallback.map((p) => p.rating), target);
-    console.log(`fold-in RMSE ${foldIn.toFixed(3)} vs bias fallback ${baseline.toFixed(3)} on ${hidden.length} held-out ratings`);
+    const baseline = rmse(
+      fallback.map((p) => p.rating),
+      target,
+    );
+    console.log(
+      `fold-in RMSE ${foldIn.toFixed(3)} vs bias fallback ${baseline.toFixed(3)} on ${hidden.length} held-out ratings`,
+    );
     expect(foldIn).toBeLessThan(baseline);
     expect(user.trainingRmse).toBeLessThan(baseline);
 
@@ -69,7 +103,13 @@ describeEachBackend('foldInUser', () => {
 
   it('rejects input with no known item, and unknown items in predict', () => {
     const t = trained();
-    const error = (() => { try { t.foldInUser([{ itemId: 'x', rating: 3 }]); } catch (e) { return e; } })();
+    const error = (() => {
+      try {
+        t.foldInUser([{ itemId: 'x', rating: 3 }]);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect(error).toMatchObject({ argument: 'ratings' });
     const user = t.foldInUser(given.slice(0, 3), { steps: 5 });

@@ -42,7 +42,14 @@ export class FoldedInUser {
   readonly #rated: Int32Array;
 
   /** @internal Built by {@link foldInUser}. */
-  constructor(parts: { model: RatingModel; itemIds: IdMap; titles: ReadonlyMap<RawId, string> | undefined; rated: Int32Array; skipped: RawId[]; trainingRmse: number }) {
+  constructor(parts: {
+    model: RatingModel;
+    itemIds: IdMap;
+    titles: ReadonlyMap<RawId, string> | undefined;
+    rated: Int32Array;
+    skipped: RawId[];
+    trainingRmse: number;
+  }) {
     this.model = parts.model;
     this.#itemIds = parts.itemIds;
     this.#titles = parts.titles;
@@ -63,7 +70,11 @@ export class FoldedInUser {
     const k = checkK(options.k ?? 10);
     const candidates = Int32Array.from({ length: this.#itemIds.size }, (_, i) => i);
     const excluded = (options.excludeSeen ?? true) ? this.#rated : undefined;
-    const [heap] = rankItems(this.model, Int32Array.of(0), { k, candidates, excluded: () => excluded });
+    const [heap] = rankItems(this.model, Int32Array.of(0), {
+      k,
+      candidates,
+      excluded: () => excluded,
+    });
     return toRecommendations(heap!, this.#itemIds, this.#titles);
   }
 
@@ -75,7 +86,8 @@ export class FoldedInUser {
 
 /** Checks a `k` option. */
 export function checkK(k: number): number {
-  if (!(Number.isInteger(k) && k >= 0)) throw new InvalidArgumentError('k', `must be a non-negative integer, got ${k}`);
+  if (!(Number.isInteger(k) && k >= 0))
+    throw new InvalidArgumentError('k', `must be a non-negative integer, got ${k}`);
   return k;
 }
 
@@ -100,13 +112,23 @@ export function foldInUser(
   const byItem = new Map<number, number>();
   const skipped: RawId[] = [];
   for (const { itemId, rating } of ratings) {
-    if (!Number.isFinite(rating)) throw new InvalidArgumentError('ratings', `rating of item ${JSON.stringify(itemId)} is ${rating}, not a finite number`);
+    if (!Number.isFinite(rating))
+      throw new InvalidArgumentError(
+        'ratings',
+        `rating of item ${JSON.stringify(itemId)} is ${rating}, not a finite number`,
+      );
     const index = itemIds.indexOf(itemId, 'missing');
     if (index < 0) skipped.push(itemId);
     else byItem.set(index, rating); // a repeated item keeps its last rating
   }
   if (byItem.size === 0) {
-    throw new InvalidArgumentError('ratings', `none of the ${ratings.length} rated items is known to the model (skipped: ${skipped.slice(0, 5).map((s) => JSON.stringify(s)).join(', ')}${skipped.length > 5 ? ', …' : ''}); rate some items it was trained on`);
+    throw new InvalidArgumentError(
+      'ratings',
+      `none of the ${ratings.length} rated items is known to the model (skipped: ${skipped
+        .slice(0, 5)
+        .map((s) => JSON.stringify(s))
+        .join(', ')}${skipped.length > 5 ? ', …' : ''}); rate some items it was trained on`,
+    );
   }
   const itemIndex = Int32Array.from(byItem.keys());
   const rating = Float32Array.from(byItem.values());
@@ -115,8 +137,17 @@ export function foldInUser(
   const userNames = new Set(folded.userParameterNames);
   const userParams = folded.parameters.filter((p) => userNames.has(p.name));
   const random = new SeededRandom(options.seed ?? 0);
-  for (const p of userParams) startAtMeanRow(p, model.parameters.find((q) => q.name === p.name), random);
-  const adam = userParams.map((p) => ({ p, m: new Float64Array(p.values.length), v: new Float64Array(p.values.length) }));
+  for (const p of userParams)
+    startAtMeanRow(
+      p,
+      model.parameters.find((q) => q.name === p.name),
+      random,
+    );
+  const adam = userParams.map((p) => ({
+    p,
+    m: new Float64Array(p.values.length),
+    v: new Float64Array(p.values.length),
+  }));
   const byParam = new Map(adam.map((s) => [s.p, s]));
   const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
   for (let t = 1; t <= steps; t++) {
@@ -127,7 +158,8 @@ export function foldInUser(
       const { p, m, v } = state;
       const dim = p.values.length; // one user: the whole parameter is its row
       // dense, or row-sparse with row 0 listed (or no row: zero gradient)
-      const grad = g.rows && g.rows.length === 0 ? new Float32Array(dim) : g.values.subarray(0, dim);
+      const grad =
+        g.rows && g.rows.length === 0 ? new Float32Array(dim) : g.values.subarray(0, dim);
       const c1 = 1 - beta1 ** t;
       const c2 = 1 - beta2 ** t;
       for (let d = 0; d < dim; d++) {

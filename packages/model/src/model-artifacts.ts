@@ -36,15 +36,41 @@ export interface SavedModelJson {
   weights: { byteLength: number; crc32: string };
 }
 
-type Named = { name: string; shape: number[]; dtype: 'float32' | 'int32'; data: Float32Array | Int32Array };
+type Named = {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  data: Float32Array | Int32Array;
+};
 
 /** Serialises a trained model to tfjs model artifacts (one weight buffer). */
 export function toModelArtifacts(trained: TrainedModel): tf.io.ModelArtifacts {
-  const named: Named[] = trained.model.parameters.map((p) => ({ name: `model/${p.name}`, shape: [...p.shape], dtype: 'float32', data: p.values }));
-  for (const p of trained.fallback?.parameters ?? []) named.push({ name: `fallback/${p.name}`, shape: [...p.shape], dtype: 'float32', data: p.values });
+  const named: Named[] = trained.model.parameters.map((p) => ({
+    name: `model/${p.name}`,
+    shape: [...p.shape],
+    dtype: 'float32',
+    data: p.values,
+  }));
+  for (const p of trained.fallback?.parameters ?? [])
+    named.push({
+      name: `fallback/${p.name}`,
+      shape: [...p.shape],
+      dtype: 'float32',
+      data: p.values,
+    });
   if (trained.seen) {
-    named.push({ name: 'seen/offsets', shape: [trained.seen.offsets.length], dtype: 'int32', data: trained.seen.offsets });
-    named.push({ name: 'seen/itemIndex', shape: [trained.seen.itemIndex.length], dtype: 'int32', data: trained.seen.itemIndex });
+    named.push({
+      name: 'seen/offsets',
+      shape: [trained.seen.offsets.length],
+      dtype: 'int32',
+      data: trained.seen.offsets,
+    });
+    named.push({
+      name: 'seen/itemIndex',
+      shape: [trained.seen.itemIndex.length],
+      dtype: 'int32',
+      data: trained.seen.itemIndex,
+    });
   }
   const byteLength = named.reduce((a, w) => a + w.data.byteLength, 0);
   const bytes = new Uint8Array(byteLength);
@@ -82,7 +108,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isRange(value: unknown): value is [number, number] {
-  return Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v));
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((v) => typeof v === 'number' && Number.isFinite(v))
+  );
 }
 
 function isCount(value: unknown): value is number {
@@ -92,19 +122,27 @@ function isCount(value: unknown): value is number {
 /** Checks a config read from JSON; returns a problem description or undefined. */
 function configProblem(c: unknown): string | undefined {
   if (!isObject(c)) return 'the model config is not an object';
-  if (!isCount(c['nUsers']) || !isCount(c['nItems'])) return 'nUsers and nItems must be non-negative integers';
+  if (!isCount(c['nUsers']) || !isCount(c['nItems']))
+    return 'nUsers and nItems must be non-negative integers';
   switch (c['type']) {
     case 'embedding-net': {
       const hidden = c['hidden'];
       const dropout = c['dropout'];
       if (!isCount(c['nFactors'])) return 'nFactors must be a non-negative integer';
-      if (!Array.isArray(hidden) || !hidden.every(isCount)) return 'hidden must be a list of layer widths';
-      if (!Array.isArray(dropout) || !dropout.every((p) => typeof p === 'number')) return 'dropout must be a list of numbers';
+      if (!Array.isArray(hidden) || !hidden.every(isCount))
+        return 'hidden must be a list of layer widths';
+      if (!Array.isArray(dropout) || !dropout.every((p) => typeof p === 'number'))
+        return 'dropout must be a list of numbers';
       return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
     }
     case 'embedding-dot-bias':
       if (!isCount(c['nFactors'])) return 'nFactors must be a non-negative integer';
-      return c['yRange'] === null || isRange(c['yRange']) ? undefined : 'yRange must be [low, high] or null';
+      return c['yRange'] === null || isRange(c['yRange'])
+        ? undefined
+        : 'yRange must be [low, high] or null';
+    case 'biased-mf':
+      if (!isCount(c['nFactors'])) return 'nFactors must be a non-negative integer';
+      return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
     case 'bias':
       return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
     default:
@@ -121,41 +159,72 @@ const BYTES = { float32: 4, int32: 4 } as const;
  * {@link ModelFormatError} with `source` (the label given) and a `reason`.
  */
 export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: string): TrainedModel {
-  const fail = (reason: ModelFormatError['reason'], message: string, extra: { found?: string; expected?: string; cause?: unknown } = {}): never => {
+  const fail = (
+    reason: ModelFormatError['reason'],
+    message: string,
+    extra: { found?: string; expected?: string; cause?: unknown } = {},
+  ): never => {
     throw new ModelFormatError(source, reason, message, extra);
   };
   const json = artifacts.modelTopology;
-  if (!isObject(json) || json instanceof ArrayBuffer) return fail('format', 'it has no cf model JSON (modelTopology); is this a model saved by @cf/model?');
+  if (!isObject(json) || json instanceof ArrayBuffer)
+    return fail(
+      'format',
+      'it has no cf model JSON (modelTopology); is this a model saved by @cf/model?',
+    );
   if (json['format'] !== MODEL_FORMAT) {
-    return fail('format', `its format is ${JSON.stringify(json['format'])}, not ${JSON.stringify(MODEL_FORMAT)}; it was not saved by @cf/model`, { found: String(json['format']), expected: MODEL_FORMAT });
+    return fail(
+      'format',
+      `its format is ${JSON.stringify(json['format'])}, not ${JSON.stringify(MODEL_FORMAT)}; it was not saved by @cf/model`,
+      { found: String(json['format']), expected: MODEL_FORMAT },
+    );
   }
   if (json['formatVersion'] !== MODEL_FORMAT_VERSION) {
-    return fail('version', `it has ${MODEL_FORMAT} format version ${JSON.stringify(json['formatVersion'])}, and this @cf/model reads version ${MODEL_FORMAT_VERSION} only; load it with the @cf/model release that saved it, or save it again`, {
-      found: String(json['formatVersion']),
-      expected: String(MODEL_FORMAT_VERSION),
-    });
+    return fail(
+      'version',
+      `it has ${MODEL_FORMAT} format version ${JSON.stringify(json['formatVersion'])}, and this @cf/model reads version ${MODEL_FORMAT_VERSION} only; load it with the @cf/model release that saved it, or save it again`,
+      {
+        found: String(json['formatVersion']),
+        expected: String(MODEL_FORMAT_VERSION),
+      },
+    );
   }
   const saved = json as unknown as SavedModelJson;
   const modelProblem = configProblem(saved.model);
   if (modelProblem) fail('config', `model config: ${modelProblem}`);
-  if (saved.fallback !== null && (configProblem(saved.fallback) || saved.fallback.type !== 'bias')) fail('config', 'fallback config is not a bias baseline config');
+  if (saved.fallback !== null && (configProblem(saved.fallback) || saved.fallback.type !== 'bias'))
+    fail('config', 'fallback config is not a bias baseline config');
   if (!isRange(saved.ratingRange)) fail('config', 'ratingRange must be [min, max]');
-  if (!isObject(saved.weights) || !isCount(saved.weights.byteLength) || typeof saved.weights.crc32 !== 'string') fail('config', 'the weights record (byteLength, crc32) is missing');
+  if (
+    !isObject(saved.weights) ||
+    !isCount(saved.weights.byteLength) ||
+    typeof saved.weights.crc32 !== 'string'
+  )
+    fail('config', 'the weights record (byteLength, crc32) is missing');
   let userIds: IdMap;
   let itemIds: IdMap;
   try {
     userIds = IdMap.fromJSON({ kind: 'user', ids: saved.userIds.ids });
     itemIds = IdMap.fromJSON({ kind: 'item', ids: saved.itemIds.ids });
   } catch (cause) {
-    return fail('config', `bad id maps: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    return fail(
+      'config',
+      `bad id maps: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
   if (userIds.size !== saved.model.nUsers || itemIds.size !== saved.model.nItems) {
-    fail('config', `the id maps have ${userIds.size} users and ${itemIds.size} items but the model config says ${saved.model.nUsers} and ${saved.model.nItems}`);
+    fail(
+      'config',
+      `the id maps have ${userIds.size} users and ${itemIds.size} items but the model config says ${saved.model.nUsers} and ${saved.model.nItems}`,
+    );
   }
   // weights: length, checksum, then decode by spec
   const specs = artifacts.weightSpecs ?? [];
   if (artifacts.weightData === undefined) fail('missing', 'it has no weight data');
-  const buffers = Array.isArray(artifacts.weightData) ? artifacts.weightData : [artifacts.weightData!];
+  const buffers = Array.isArray(artifacts.weightData)
+    ? artifacts.weightData
+    : [artifacts.weightData!];
   const bytes = new Uint8Array(buffers.reduce((a, b) => a + b.byteLength, 0));
   let at = 0;
   for (const b of buffers) {
@@ -164,21 +233,39 @@ export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: stri
   }
   let expectedBytes = 0;
   for (const spec of specs) {
-    if (spec.dtype !== 'float32' && spec.dtype !== 'int32') fail('parameters', `weight ${spec.name} has dtype ${spec.dtype}; only float32 and int32 are used`);
-    if (spec.quantization) fail('parameters', `weight ${spec.name} is quantized; cf models store plain float32`);
-    expectedBytes += spec.shape.reduce((a, d) => a * d, 1) * BYTES[spec.dtype as 'float32' | 'int32'];
+    if (spec.dtype !== 'float32' && spec.dtype !== 'int32')
+      fail(
+        'parameters',
+        `weight ${spec.name} has dtype ${spec.dtype}; only float32 and int32 are used`,
+      );
+    if (spec.quantization)
+      fail('parameters', `weight ${spec.name} is quantized; cf models store plain float32`);
+    expectedBytes +=
+      spec.shape.reduce((a, d) => a * d, 1) * BYTES[spec.dtype as 'float32' | 'int32'];
   }
   if (bytes.length !== expectedBytes || bytes.length !== saved.weights.byteLength) {
-    fail('weights-length', `the weight data has ${bytes.length} bytes but the weight specs need ${expectedBytes} (model.json records ${saved.weights.byteLength}); the weights file is truncated or belongs to another model.json`, {
-      found: String(bytes.length),
-      expected: String(expectedBytes),
-    });
+    fail(
+      'weights-length',
+      `the weight data has ${bytes.length} bytes but the weight specs need ${expectedBytes} (model.json records ${saved.weights.byteLength}); the weights file is truncated or belongs to another model.json`,
+      {
+        found: String(bytes.length),
+        expected: String(expectedBytes),
+      },
+    );
   }
   const crc = crc32Hex(bytes);
   if (crc !== saved.weights.crc32) {
-    fail('checksum', `the weight data's CRC-32 is ${crc} but model.json records ${saved.weights.crc32}; the weights were changed or damaged, save the model again`, { found: crc, expected: saved.weights.crc32 });
+    fail(
+      'checksum',
+      `the weight data's CRC-32 is ${crc} but model.json records ${saved.weights.crc32}; the weights were changed or damaged, save the model again`,
+      { found: crc, expected: saved.weights.crc32 },
+    );
   }
-  const groups = { model: new Map<string, ParameterValue>(), fallback: new Map<string, ParameterValue>(), seen: new Map<string, Int32Array>() };
+  const groups = {
+    model: new Map<string, ParameterValue>(),
+    fallback: new Map<string, ParameterValue>(),
+    seen: new Map<string, Int32Array>(),
+  };
   let offset = 0;
   for (const spec of specs) {
     const size = spec.shape.reduce((a, d) => a * d, 1);
@@ -188,25 +275,34 @@ export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: stri
     const group = spec.name.slice(0, slash);
     const name = spec.name.slice(slash + 1);
     if (group === 'seen' && spec.dtype === 'int32') groups.seen.set(name, new Int32Array(slice));
-    else if ((group === 'model' || group === 'fallback') && spec.dtype === 'float32') groups[group].set(name, { shape: spec.shape, values: new Float32Array(slice) });
+    else if ((group === 'model' || group === 'fallback') && spec.dtype === 'float32')
+      groups[group].set(name, { shape: spec.shape, values: new Float32Array(slice) });
     else fail('parameters', `unexpected weight ${JSON.stringify(spec.name)} (${spec.dtype})`);
   }
   const build = (config: RatingModelConfig, values: Map<string, ParameterValue>, what: string) => {
     try {
       return createModelFromConfig(config, values);
     } catch (cause) {
-      if (cause instanceof InvalidArgumentError) return fail('parameters', `${what}: ${cause.message}`, { cause });
-      if (cause instanceof RangeError) return fail('config', `${what}: ${cause.message}`, { cause });
+      if (cause instanceof InvalidArgumentError)
+        return fail('parameters', `${what}: ${cause.message}`, { cause });
+      if (cause instanceof RangeError)
+        return fail('config', `${what}: ${cause.message}`, { cause });
       throw cause;
     }
   };
   const model = build(saved.model, groups.model, 'model');
-  const fallback = saved.fallback ? (build(saved.fallback, groups.fallback, 'fallback baseline') as BiasBaseline) : undefined;
+  const fallback = saved.fallback
+    ? (build(saved.fallback, groups.fallback, 'fallback baseline') as BiasBaseline)
+    : undefined;
   let seen: SeenItems | undefined;
   if (saved.seen) {
     const offsets = groups.seen.get('offsets');
     const itemIndex = groups.seen.get('itemIndex');
-    if (!offsets || !itemIndex) return fail('seen', 'model.json says seen items are saved but the seen/offsets or seen/itemIndex weights are missing');
+    if (!offsets || !itemIndex)
+      return fail(
+        'seen',
+        'model.json says seen items are saved but the seen/offsets or seen/itemIndex weights are missing',
+      );
     seen = { offsets, itemIndex };
     const problem = checkSeenItems(seen, userIds.size, itemIds.size);
     if (problem) fail('seen', `seen items: ${problem}`);

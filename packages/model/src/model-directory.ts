@@ -4,11 +4,18 @@ import { loadModel, saveModel } from './save-model.js';
 import type { TrainedModel } from './trained-model.js';
 
 /** Saves a trained model to a directory (path or `file://` URL) atomically; see {@link fileSystemIO}. */
-export async function saveModelToDirectory(trained: TrainedModel, dirOrUrl: string, options: FileSystemIOOptions = {}): Promise<tf.io.SaveResult> {
+export async function saveModelToDirectory(
+  trained: TrainedModel,
+  dirOrUrl: string,
+  options: FileSystemIOOptions = {},
+): Promise<tf.io.SaveResult> {
   return saveModel(trained, fileSystemIO(dirOrUrl, options));
 }
 
 /** Loads a trained model from a directory (path or `file://` URL); throws `ModelFormatError` with the directory as `source`. Dispose the result when done. */
-export async function loadModelFromDirectory(dirOrUrl: string, options: FileSystemIOOptions = {}): Promise<TrainedModel> {
+export async function loadModelFromDirectory(
+  dirOrUrl: string,
+  options: FileSystemIOOptions = {},
+): Promise<TrainedModel> {
   return loadModel(fileSystemIO(dirOrUrl, options), { source: toModelDirectory(dirOrUrl) });
 }

@@ -35,7 +35,11 @@ export class ModelFormatError extends CfError {
     message: string,
     options: { found?: string; expected?: string; cause?: unknown } = {},
   ) {
-    super('MODEL_FORMAT', `cannot load model from ${source}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      'MODEL_FORMAT',
+      `cannot load model from ${source}: ${message}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.source = source;
     this.reason = reason;
     this.found = options.found;

@@ -26,11 +26,21 @@ export interface PrincipalComponents {
  * row-major values, forms the `dim × dim` covariance in float64, and extracts components by power
  * iteration with deflation from seeded starting vectors. Deterministic for a given seed.
  */
-export function principalComponents(values: ArrayLike<number>, rows: number, dim: number, options: PrincipalComponentsOptions = {}): PrincipalComponents {
+export function principalComponents(
+  values: ArrayLike<number>,
+  rows: number,
+  dim: number,
+  options: PrincipalComponentsOptions = {},
+): PrincipalComponents {
   const wanted = options.components ?? 3;
   const iterations = options.iterations ?? 200;
-  if (values.length !== rows * dim) throw new InvalidArgumentError('values', `has ${values.length} entries, expected rows × dim = ${rows * dim}`);
-  if (!(Number.isInteger(wanted) && wanted >= 1 && wanted <= dim)) throw new InvalidArgumentError('components', `must be an integer in 1..${dim}, got ${wanted}`);
+  if (values.length !== rows * dim)
+    throw new InvalidArgumentError(
+      'values',
+      `has ${values.length} entries, expected rows × dim = ${rows * dim}`,
+    );
+  if (!(Number.isInteger(wanted) && wanted >= 1 && wanted <= dim))
+    throw new InvalidArgumentError('components', `must be an integer in 1..${dim}, got ${wanted}`);
   if (rows < 2) throw new InvalidArgumentError('rows', `needs at least 2 rows, got ${rows}`);
   const mean = new Float64Array(dim);
   for (let r = 0; r < rows; r++) for (let d = 0; d < dim; d++) mean[d]! += values[r * dim + d]!;
@@ -75,7 +85,8 @@ export function principalComponents(values: ArrayLike<number>, rows: number, dim
     for (let a = 0; a < dim; a++) if (Math.abs(v[a]!) > Math.abs(v[largest]!)) largest = a;
     if (v[largest]! < 0) for (let a = 0; a < dim; a++) v[a] = -v[a]!;
     // deflate: cov -= λ v vᵀ
-    for (let a = 0; a < dim; a++) for (let b = 0; b < dim; b++) cov[a * dim + b]! -= lambda * v[a]! * v[b]!;
+    for (let a = 0; a < dim; a++)
+      for (let b = 0; b < dim; b++) cov[a * dim + b]! -= lambda * v[a]! * v[b]!;
     components.push(Float32Array.from(v));
     variances.push(Math.max(0, lambda));
   }

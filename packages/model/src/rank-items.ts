@@ -20,7 +20,11 @@ export interface RankItemsOptions {
  * scored in chunks of at most `pairsPerChunk` pairs; each user keeps a k-heap across chunks; excluded
  * items are skipped by a merge walk over the sorted lists. Returns one {@link TopK} per user.
  */
-export function rankItems(model: RatingModel, userIndex: Int32Array, options: RankItemsOptions): TopK[] {
+export function rankItems(
+  model: RatingModel,
+  userIndex: Int32Array,
+  options: RankItemsOptions,
+): TopK[] {
   const { k, candidates } = options;
   const budget = options.pairsPerChunk ?? PAIRS_PER_CHUNK;
   const heaps = Array.from(userIndex, () => new TopK(k));

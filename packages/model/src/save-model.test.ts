@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fsPromises from 'node:fs/promises';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, type PathLike } from 'node:fs';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  type PathLike,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +19,7 @@ import type { RawId } from '@cf/data';
 import { createEmbeddingDotBias } from './embedding-dot-bias.js';
 import { createEmbeddingNet } from './embedding-net.js';
 import { fitBiasBaseline } from './bias-baseline.js';
+import { createBiasedMatrixFactorization } from './biased-matrix-factorization.js';
 import { createTrainedModel, type TrainedModel } from './trained-model.js';
 import { loadModel, saveModel } from './save-model.js';
 import { ModelFormatError } from './model-format-error.js';
@@ -24,8 +32,12 @@ beforeAll(async () => {
 });
 
 const { table } = makeSyntheticRatings({ nUsers: 20, nItems: 25, density: 0.4, seed: 9 });
-const trainRows = Int32Array.from({ length: table.rating.length }, (_, r) => r).filter((r) => r % 4 !== 0);
-const titles = new Map<RawId, { title: string; genres: string[] }>(table.itemIds.ids().map((id) => [id, { title: `Film ${id}`, genres: [] }]));
+const trainRows = Int32Array.from({ length: table.rating.length }, (_, r) => r).filter(
+  (r) => r % 4 !== 0,
+);
+const titles = new Map<RawId, { title: string; genres: string[] }>(
+  table.itemIds.ids().map((id) => [id, { title: `Film ${id}`, genres: [] }]),
+);
 const allPairs = {
   userIndex: Int32Array.from({ length: 20 * 25 }, (_, k) => Math.floor(k / 25)),
   itemIndex: Int32Array.from({ length: 20 * 25 }, (_, k) => k % 25),
@@ -38,18 +50,28 @@ function tempDir(): string {
 }
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function makeTrained(kind: 'net' | 'dot' | 'bias', seed = 1): TrainedModel {
+function makeTrained(kind: 'net' | 'dot' | 'bias' | 'biased-mf', seed = 1): TrainedModel {
   const sizes = { nUsers: table.userIds.size, nItems: table.itemIds.size };
   const model =
     kind === 'net'
       ? createEmbeddingNet({ ...sizes, nFactors: 3, hidden: [4], ratingRange: [0.5, 5], seed })
       : kind === 'dot'
         ? createEmbeddingDotBias({ ...sizes, nFactors: 3, seed })
-        : fitBiasBaseline(table, trainRows);
-  return createTrainedModel(model, table, { trainRows, itemTitles: titles, split: { kind: 'random-holdout', seed: 42, valPct: 0.25, nTrain: trainRows.length } });
+        : kind === 'biased-mf'
+          ? createBiasedMatrixFactorization({ ...sizes, nFactors: 3, ratingRange: [0.5, 5], seed })
+          : fitBiasBaseline(table, trainRows);
+  return createTrainedModel(model, table, {
+    trainRows,
+    itemTitles: titles,
+    split: { kind: 'random-holdout', seed: 42, valPct: 0.25, nTrain: trainRows.length },
+  });
 }
 
-async function expectFormatError(promise: Promise<unknown>, fields: Partial<ModelFormatError>, message?: RegExp): Promise<ModelFormatError> {
+async function expectFormatError(
+  promise: Promise<unknown>,
+  fields: Partial<ModelFormatError>,
+  message?: RegExp,
+): Promise<ModelFormatError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
@@ -61,39 +83,63 @@ async function expectFormatError(promise: Promise<unknown>, fields: Partial<Mode
 }
 
 describe('saveModel / loadModel', () => {
-  it.each(['net', 'dot', 'bias'] as const)('round-trips a %s model through a directory bit for bit', async (kind) => {
-    const trained = makeTrained(kind);
-    const dir = tempDir();
-    await saveModelToDirectory(trained, dir);
-    const loaded = await loadModelFromDirectory(dir);
-    expect(loaded.model.config).toEqual(trained.model.config);
-    expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(trained.model.predict(allPairs.userIndex, allPairs.itemIndex));
-    loaded.model.parameters.forEach((p, k) => {
-      expect(p.name).toBe(trained.model.parameters[k]!.name);
-      expect(p.weightDecayScale).toBe(trained.model.parameters[k]!.weightDecayScale);
-      expect(p.values).toEqual(trained.model.parameters[k]!.values);
-    });
-    expect(loaded.userIds.ids()).toEqual(table.userIds.ids());
-    expect(loaded.itemIds.ids()).toEqual(table.itemIds.ids());
-    expect(loaded.ratingRange).toEqual(trained.ratingRange);
-    expect(loaded.training).toEqual({ nRatings: table.stats.count, nUsers: 20, nItems: 25, minRating: table.stats.minRating, maxRating: table.stats.maxRating, meanRating: table.stats.meanRating, source: 'synthetic' });
-    expect(loaded.split).toEqual({ kind: 'random-holdout', seed: 42, valPct: 0.25, nTrain: trainRows.length });
-    expect(loaded.seen!.offsets).toEqual(trained.seen!.offsets);
-    expect(loaded.seen!.itemIndex).toEqual(trained.seen!.itemIndex);
-    expect(loaded.itemTitles!.get(table.itemIds.idAt(3))).toBe(`Film ${table.itemIds.idAt(3)}`);
-    expect(loaded.fallback!.parameters.map((p) => [...p.values])).toEqual(trained.fallback!.parameters.map((p) => [...p.values]));
-    const userId = table.userIds.idAt(4);
-    expect(loaded.recommend(userId, { k: 5 })).toEqual(trained.recommend(userId, { k: 5 }));
-    expect(loaded.predict('nobody', table.itemIds.idAt(2), { unknown: 'fallback' })).toEqual(trained.predict('nobody', table.itemIds.idAt(2), { unknown: 'fallback' }));
-    const files = readdirSync(dir).sort();
-    expect(files).toHaveLength(2);
-    expect(files[0]).toBe('model.json');
-    expect(files[1]).toMatch(/^weights\.[0-9a-f]{8}\.bin$/);
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
-    expect(json.weightsManifest[0]!.paths).toEqual([files[1]]);
-    expect(json.format).toBe('cf-model');
-    expect((json.modelTopology as { formatVersion: number }).formatVersion).toBe(MODEL_FORMAT_VERSION);
-  });
+  it.each(['net', 'dot', 'bias', 'biased-mf'] as const)(
+    'round-trips a %s model through a directory bit for bit',
+    async (kind) => {
+      const trained = makeTrained(kind);
+      const dir = tempDir();
+      await saveModelToDirectory(trained, dir);
+      const loaded = await loadModelFromDirectory(dir);
+      expect(loaded.model.config).toEqual(trained.model.config);
+      expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(
+        trained.model.predict(allPairs.userIndex, allPairs.itemIndex),
+      );
+      loaded.model.parameters.forEach((p, k) => {
+        expect(p.name).toBe(trained.model.parameters[k]!.name);
+        expect(p.weightDecayScale).toBe(trained.model.parameters[k]!.weightDecayScale);
+        expect(p.values).toEqual(trained.model.parameters[k]!.values);
+      });
+      expect(loaded.userIds.ids()).toEqual(table.userIds.ids());
+      expect(loaded.itemIds.ids()).toEqual(table.itemIds.ids());
+      expect(loaded.ratingRange).toEqual(trained.ratingRange);
+      expect(loaded.training).toEqual({
+        nRatings: table.stats.count,
+        nUsers: 20,
+        nItems: 25,
+        minRating: table.stats.minRating,
+        maxRating: table.stats.maxRating,
+        meanRating: table.stats.meanRating,
+        source: 'synthetic',
+      });
+      expect(loaded.split).toEqual({
+        kind: 'random-holdout',
+        seed: 42,
+        valPct: 0.25,
+        nTrain: trainRows.length,
+      });
+      expect(loaded.seen!.offsets).toEqual(trained.seen!.offsets);
+      expect(loaded.seen!.itemIndex).toEqual(trained.seen!.itemIndex);
+      expect(loaded.itemTitles!.get(table.itemIds.idAt(3))).toBe(`Film ${table.itemIds.idAt(3)}`);
+      expect(loaded.fallback!.parameters.map((p) => [...p.values])).toEqual(
+        trained.fallback!.parameters.map((p) => [...p.values]),
+      );
+      const userId = table.userIds.idAt(4);
+      expect(loaded.recommend(userId, { k: 5 })).toEqual(trained.recommend(userId, { k: 5 }));
+      expect(loaded.predict('nobody', table.itemIds.idAt(2), { unknown: 'fallback' })).toEqual(
+        trained.predict('nobody', table.itemIds.idAt(2), { unknown: 'fallback' }),
+      );
+      const files = readdirSync(dir).sort();
+      expect(files).toHaveLength(2);
+      expect(files[0]).toBe('model.json');
+      expect(files[1]).toMatch(/^weights\.[0-9a-f]{8}\.bin$/);
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+      expect(json.weightsManifest[0]!.paths).toEqual([files[1]]);
+      expect(json.format).toBe('cf-model');
+      expect((json.modelTopology as { formatVersion: number }).formatVersion).toBe(
+        MODEL_FORMAT_VERSION,
+      );
+    },
+  );
 
   it('accepts file:// URLs and replaces the previous weights file', async () => {
     const dir = tempDir();
@@ -105,7 +151,9 @@ describe('saveModel / loadModel', () => {
     expect(after).toHaveLength(1);
     expect(after[0]).not.toBe(first[0]);
     const loaded = await loadModelFromDirectory(pathToFileURL(dir).href);
-    expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(second.model.predict(allPairs.userIndex, allPairs.itemIndex));
+    expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(
+      second.model.predict(allPairs.userIndex, allPairs.itemIndex),
+    );
   });
 
   it('round-trips through any tfjs IO handler (in memory)', async () => {
@@ -115,11 +163,15 @@ describe('saveModel / loadModel', () => {
       trained,
       tf.io.withSaveHandler((artifacts) => {
         saved = artifacts;
-        return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
+        return Promise.resolve({
+          modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts),
+        });
       }),
     );
     const loaded = await loadModel(tf.io.fromMemory(saved!));
-    expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(trained.model.predict(allPairs.userIndex, allPairs.itemIndex));
+    expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(
+      trained.model.predict(allPairs.userIndex, allPairs.itemIndex),
+    );
   });
 
   it('loads a directory served over HTTP with tf.io.http', async () => {
@@ -138,7 +190,9 @@ describe('saveModel / loadModel', () => {
     try {
       const { port } = server.address() as { port: number };
       const loaded = await loadModel(`http://127.0.0.1:${port}/model.json`);
-      expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(trained.model.predict(allPairs.userIndex, allPairs.itemIndex));
+      expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(
+        trained.model.predict(allPairs.userIndex, allPairs.itemIndex),
+      );
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
@@ -146,7 +200,11 @@ describe('saveModel / loadModel', () => {
 
   it('says there is nothing to load in an empty directory, and no handler for a bare path', async () => {
     const dir = tempDir();
-    await expectFormatError(loadModelFromDirectory(dir), { reason: 'missing', source: dir }, /no model\.json/);
+    await expectFormatError(
+      loadModelFromDirectory(dir),
+      { reason: 'missing', source: dir },
+      /no model\.json/,
+    );
     await expect(loadModel('/some/dir')).rejects.toThrow(/saveModelToDirectory/);
   });
 
@@ -154,7 +212,10 @@ describe('saveModel / loadModel', () => {
     async function savedDir(): Promise<{ dir: string; weights: string; json: string }> {
       const dir = tempDir();
       await saveModelToDirectory(makeTrained('net'), dir);
-      const weights = join(dir, readdirSync(dir).find((f) => f.startsWith('weights.'))!);
+      const weights = join(
+        dir,
+        readdirSync(dir).find((f) => f.startsWith('weights.'))!,
+      );
       return { dir, weights, json: join(dir, 'model.json') };
     }
 
@@ -162,14 +223,22 @@ describe('saveModel / loadModel', () => {
       const { dir, json } = await savedDir();
       const text = readFileSync(json, 'utf8');
       writeFileSync(json, text.slice(0, Math.floor(text.length / 2)));
-      await expectFormatError(loadModelFromDirectory(dir), { reason: 'json', source: dir }, /not valid JSON/);
+      await expectFormatError(
+        loadModelFromDirectory(dir),
+        { reason: 'json', source: dir },
+        /not valid JSON/,
+      );
     });
 
     it('rejects a truncated weights file', async () => {
       const { dir, weights } = await savedDir();
       const bytes = readFileSync(weights);
       writeFileSync(weights, bytes.subarray(0, bytes.length - 8));
-      const error = await expectFormatError(loadModelFromDirectory(dir), { reason: 'weights-length' }, /truncated/);
+      const error = await expectFormatError(
+        loadModelFromDirectory(dir),
+        { reason: 'weights-length' },
+        /truncated/,
+      );
       expect(error.found).toBe(String(bytes.length - 8));
       expect(error.expected).toBe(String(bytes.length));
     });
@@ -184,28 +253,46 @@ describe('saveModel / loadModel', () => {
 
     it('rejects another format version, saying which was found and which is supported', async () => {
       const { dir, json } = await savedDir();
-      const parsed = JSON.parse(readFileSync(json, 'utf8')) as { modelTopology: { formatVersion: number } };
+      const parsed = JSON.parse(readFileSync(json, 'utf8')) as {
+        modelTopology: { formatVersion: number };
+      };
       parsed.modelTopology.formatVersion = 2;
       writeFileSync(json, JSON.stringify(parsed));
-      await expectFormatError(loadModelFromDirectory(dir), { reason: 'version', found: '2', expected: '1', code: 'MODEL_FORMAT' }, /format version 2.*reads version 1 only/);
+      await expectFormatError(
+        loadModelFromDirectory(dir),
+        { reason: 'version', found: '2', expected: '1', code: 'MODEL_FORMAT' },
+        /format version 2.*reads version 1 only/,
+      );
     });
 
     it('rejects a file of another format', async () => {
       const { dir, json } = await savedDir();
-      const parsed = JSON.parse(readFileSync(json, 'utf8')) as { modelTopology: Record<string, unknown> };
+      const parsed = JSON.parse(readFileSync(json, 'utf8')) as {
+        modelTopology: Record<string, unknown>;
+      };
       parsed.modelTopology = { class_name: 'Sequential' };
       writeFileSync(json, JSON.stringify(parsed));
-      await expectFormatError(loadModelFromDirectory(dir), { reason: 'format' }, /not saved by @cf\/model/);
+      await expectFormatError(
+        loadModelFromDirectory(dir),
+        { reason: 'format' },
+        /not saved by @cf\/model/,
+      );
     });
 
     it('rejects parameter shapes that do not fit the config', async () => {
       const { dir, json } = await savedDir();
       const parsed = JSON.parse(readFileSync(json, 'utf8')) as tf.io.ModelJSON;
-      const spec = parsed.weightsManifest[0]!.weights.find((w) => w.name === 'model/hidden.0.weight')!;
+      const spec = parsed.weightsManifest[0]!.weights.find(
+        (w) => w.name === 'model/hidden.0.weight',
+      )!;
       expect(spec.shape).toEqual([4, 6]);
       spec.shape = [6, 4]; // same byte length, wrong layout
       writeFileSync(json, JSON.stringify(parsed));
-      await expectFormatError(loadModelFromDirectory(dir), { reason: 'parameters' }, /hidden\.0\.weight.*\[6, 4\].*\[4, 6\]/);
+      await expectFormatError(
+        loadModelFromDirectory(dir),
+        { reason: 'parameters' },
+        /hidden\.0\.weight.*\[6, 4\].*\[4, 6\]/,
+      );
     });
 
     it('rejects a weights file that is missing', async () => {
@@ -226,9 +313,13 @@ describe('saveModel / loadModel', () => {
         return fsPromises.rename(from, to);
       },
     };
-    await expect(saveModelToDirectory(makeTrained('dot', 2), dir, { fileSystem: crashing })).rejects.toThrow('simulated crash');
+    await expect(
+      saveModelToDirectory(makeTrained('dot', 2), dir, { fileSystem: crashing }),
+    ).rejects.toThrow('simulated crash');
     const loaded = await loadModelFromDirectory(dir);
-    expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(first.model.predict(allPairs.userIndex, allPairs.itemIndex));
+    expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(
+      first.model.predict(allPairs.userIndex, allPairs.itemIndex),
+    );
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     // the next good save cleans up the orphaned weights file
     await saveModel(makeTrained('dot', 3), fileSystemIO(dir));

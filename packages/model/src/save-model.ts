@@ -9,13 +9,24 @@ export type ModelLocation = string | tf.io.IOHandler;
 
 function handlerFor(location: ModelLocation, mode: 'save' | 'load'): tf.io.IOHandler {
   if (typeof location !== 'string') return location;
-  const handlers = mode === 'save' ? tf.io.getSaveHandlers(location) : tf.io.getLoadHandlers(location);
+  const handlers =
+    mode === 'save' ? tf.io.getSaveHandlers(location) : tf.io.getLoadHandlers(location);
   const handler = handlers[0];
   if (!handler) {
-    const hint = location.startsWith('file://') || !location.includes('://') ? '; in Node use saveModelToDirectory / loadModelFromDirectory from @cf/model/node' : '';
-    throw new InvalidArgumentError('url', `no tfjs IO handler can ${mode} ${JSON.stringify(location)}: use indexeddb://, localstorage://, downloads:// or http(s)://${hint}`);
+    const hint =
+      location.startsWith('file://') || !location.includes('://')
+        ? '; in Node use saveModelToDirectory / loadModelFromDirectory from @cf/model/node'
+        : '';
+    throw new InvalidArgumentError(
+      'url',
+      `no tfjs IO handler can ${mode} ${JSON.stringify(location)}: use indexeddb://, localstorage://, downloads:// or http(s)://${hint}`,
+    );
   }
-  if (handlers.length > 1) throw new InvalidArgumentError('url', `${handlers.length} tfjs IO handlers match ${JSON.stringify(location)}; pass the one you want instead of the URL`);
+  if (handlers.length > 1)
+    throw new InvalidArgumentError(
+      'url',
+      `${handlers.length} tfjs IO handlers match ${JSON.stringify(location)}; pass the one you want instead of the URL`,
+    );
   return handler;
 }
 
@@ -25,7 +36,10 @@ function handlerFor(location: ModelLocation, mode: 'save' | 'load'): tf.io.IOHan
  * browser; for a Node directory use `saveModelToDirectory` from `@cf/model/node`. No tensors are
  * created.
  */
-export async function saveModel(trained: TrainedModel, location: ModelLocation): Promise<tf.io.SaveResult> {
+export async function saveModel(
+  trained: TrainedModel,
+  location: ModelLocation,
+): Promise<tf.io.SaveResult> {
   const handler = handlerFor(location, 'save');
   if (!handler.save) throw new InvalidArgumentError('url', 'this IO handler cannot save');
   return handler.save(toModelArtifacts(trained));
@@ -37,16 +51,25 @@ export async function saveModel(trained: TrainedModel, location: ModelLocation):
  * {@link ModelFormatError} when the artifacts are unreadable, of another format or version,
  * truncated, or damaged. The caller owns the result: call its `dispose()` when done.
  */
-export async function loadModel(location: ModelLocation, options: { source?: string } = {}): Promise<TrainedModel> {
+export async function loadModel(
+  location: ModelLocation,
+  options: { source?: string } = {},
+): Promise<TrainedModel> {
   const handler = handlerFor(location, 'load');
-  const source = options.source ?? (typeof location === 'string' ? location : 'the given IO handler');
+  const source =
+    options.source ?? (typeof location === 'string' ? location : 'the given IO handler');
   if (!handler.load) throw new InvalidArgumentError('url', 'this IO handler cannot load');
   let artifacts: tf.io.ModelArtifacts;
   try {
     artifacts = await handler.load();
   } catch (cause) {
     if (cause instanceof CfError) throw cause;
-    throw new ModelFormatError(source, 'unreadable', `reading failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new ModelFormatError(
+      source,
+      'unreadable',
+      `reading failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
   return fromModelArtifacts(artifacts, source);
 }

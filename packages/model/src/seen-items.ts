@@ -32,25 +32,34 @@ export function buildSeenItems(table: RatingsTable, rows?: Int32Array): SeenItem
   for (let u = 0; u < nUsers; u++) {
     const own = items.subarray(offsets[u], offsets[u + 1]).sort();
     compact[u] = write;
-    for (let k = 0; k < own.length; k++) if (k === 0 || own[k] !== own[k - 1]) items[write++] = own[k]!;
+    for (let k = 0; k < own.length; k++)
+      if (k === 0 || own[k] !== own[k - 1]) items[write++] = own[k]!;
   }
   compact[nUsers] = write;
   return { offsets: compact, itemIndex: items.slice(0, write) };
 }
 
 /** Checks the CSR invariants against the id-space sizes; returns a description of the first problem, or undefined. */
-export function checkSeenItems(seen: SeenItems, nUsers: number, nItems: number): string | undefined {
+export function checkSeenItems(
+  seen: SeenItems,
+  nUsers: number,
+  nItems: number,
+): string | undefined {
   const { offsets, itemIndex } = seen;
-  if (offsets.length !== nUsers + 1) return `offsets has ${offsets.length} entries, expected nUsers + 1 = ${nUsers + 1}`;
-  if (offsets[0] !== 0 || offsets[nUsers] !== itemIndex.length) return `offsets must run from 0 to ${itemIndex.length}`;
+  if (offsets.length !== nUsers + 1)
+    return `offsets has ${offsets.length} entries, expected nUsers + 1 = ${nUsers + 1}`;
+  if (offsets[0] !== 0 || offsets[nUsers] !== itemIndex.length)
+    return `offsets must run from 0 to ${itemIndex.length}`;
   for (let u = 0; u < nUsers; u++) {
     const start = offsets[u]!;
     const end = offsets[u + 1]!;
     if (end < start) return `offsets decrease at user index ${u}`;
     for (let k = start; k < end; k++) {
       const i = itemIndex[k]!;
-      if (!(i >= 0 && i < nItems)) return `item index ${i} of user index ${u} is outside 0..${nItems - 1}`;
-      if (k > start && i <= itemIndex[k - 1]!) return `items of user index ${u} are not ascending and distinct`;
+      if (!(i >= 0 && i < nItems))
+        return `item index ${i} of user index ${u} is outside 0..${nItems - 1}`;
+      if (k > start && i <= itemIndex[k - 1]!)
+        return `items of user index ${u} are not ascending and distinct`;
     }
   }
   return undefined;

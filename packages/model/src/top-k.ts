@@ -63,7 +63,8 @@ export class TopK {
   /** The kept pairs, best first. */
   sorted(): { index: number; score: number }[] {
     const out: { index: number; score: number }[] = [];
-    for (let k = 0; k < this.#size; k++) out.push({ index: this.#indices[k]!, score: this.#scores[k]! });
+    for (let k = 0; k < this.#size; k++)
+      out.push({ index: this.#indices[k]!, score: this.#scores[k]! });
     return out.sort((a, b) => b.score - a.score || a.index - b.index);
   }
 }

@@ -12,7 +12,9 @@ interface TorchCase {
   loss: number;
   gradients: Record<string, number[]>;
 }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/torch-parity.json', import.meta.url), 'utf8')) as {
+const fixture = JSON.parse(
+  readFileSync(new URL('../fixtures/torch-parity.json', import.meta.url), 'utf8'),
+) as {
   userIndex: number[];
   itemIndex: number[];
   target: number[];
@@ -26,7 +28,15 @@ const batch = {
 };
 
 function build(c: TorchCase) {
-  return createModelFromConfig(c.config, Object.fromEntries(Object.entries(c.weights).map(([name, w]) => [name, { shape: w.shape, values: Float32Array.from(w.values) }])));
+  return createModelFromConfig(
+    c.config,
+    Object.fromEntries(
+      Object.entries(c.weights).map(([name, w]) => [
+        name,
+        { shape: w.shape, values: Float32Array.from(w.values) },
+      ]),
+    ),
+  );
 }
 
 describeEachBackend('PyTorch parity', () => {
@@ -47,7 +57,9 @@ describeEachBackend('PyTorch parity', () => {
         const model = build(c);
         const { loss, gradients } = model.lossAndGradients(batch, { training: false, engine });
         expect(loss).toBeCloseTo(c.loss, 5);
-        expect(gradients.map((g) => g.parameter.name).sort()).toEqual(Object.keys(c.gradients).sort());
+        expect(gradients.map((g) => g.parameter.name).sort()).toEqual(
+          Object.keys(c.gradients).sort(),
+        );
         for (const g of gradients) {
           const expected = c.gradients[g.parameter.name]!;
           if (!g.rows) {
@@ -56,10 +68,16 @@ describeEachBackend('PyTorch parity', () => {
           }
           // row-sparse: exactly the rows the batch touched, each equal to PyTorch's dense row
           const dim = g.parameter.shape[1]!;
-          const indices = g.parameter.name.startsWith('user') ? fixture.userIndex : fixture.itemIndex;
-          expect([...g.rows].sort((a, b) => a - b)).toEqual([...new Set(indices)].sort((a, b) => a - b));
+          const indices = g.parameter.name.startsWith('user')
+            ? fixture.userIndex
+            : fixture.itemIndex;
+          expect([...g.rows].sort((a, b) => a - b)).toEqual(
+            [...new Set(indices)].sort((a, b) => a - b),
+          );
           const dense = new Float32Array(expected.length);
-          g.rows.forEach((row, k) => dense.set(g.values.subarray(k * dim, (k + 1) * dim), row * dim));
+          g.rows.forEach((row, k) =>
+            dense.set(g.values.subarray(k * dim, (k + 1) * dim), row * dim),
+          );
           expectClose(dense, expected, 1e-5, 1e-4);
         }
         model.dispose();

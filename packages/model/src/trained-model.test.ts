@@ -13,21 +13,44 @@ import { principalComponents } from './principal-components.js';
 import { trainForTest } from './train-for-test.test-helper.js';
 
 const { table } = makeSyntheticRatings({ nUsers: 30, nItems: 40, density: 0.3, seed: 5 });
-const trainRows = Int32Array.from({ length: table.rating.length }, (_, r) => r).filter((r) => r % 5 !== 0);
+const trainRows = Int32Array.from({ length: table.rating.length }, (_, r) => r).filter(
+  (r) => r % 5 !== 0,
+);
 
 function trainedDotBias(): TrainedModel {
-  const model = createEmbeddingDotBias({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 4, seed: 3 });
+  const model = createEmbeddingDotBias({
+    nUsers: table.userIds.size,
+    nItems: table.itemIds.size,
+    nFactors: 4,
+    seed: 3,
+  });
   trainForTest(model, table, trainRows, { steps: 100 });
   const titles = new Map<RawId, string>(table.itemIds.ids().map((id) => [id, `Movie ${id}`]));
-  return createTrainedModel(model, table, { trainRows, itemTitles: titles, split: { kind: 'custom', nTrain: trainRows.length } });
+  return createTrainedModel(model, table, {
+    trainRows,
+    itemTitles: titles,
+    split: { kind: 'custom', nTrain: trainRows.length },
+  });
 }
 
 /** All items by predicted rating for a user, best first (ties: lower index), minus the excluded ones. */
-function bruteForceTopK(trained: TrainedModel, userId: RawId, k: number, excludeSeen: boolean): { itemId: RawId; score: number }[] {
+function bruteForceTopK(
+  trained: TrainedModel,
+  userId: RawId,
+  k: number,
+  excludeSeen: boolean,
+): { itemId: RawId; score: number }[] {
   const u = trained.userIds.indexOf(userId);
   const n = trained.itemIds.size;
-  const scores = trained.model.predict(new Int32Array(n).fill(u), Int32Array.from({ length: n }, (_, i) => i));
-  const seen = new Set(excludeSeen ? trained.seen!.itemIndex.subarray(trained.seen!.offsets[u], trained.seen!.offsets[u + 1]) : []);
+  const scores = trained.model.predict(
+    new Int32Array(n).fill(u),
+    Int32Array.from({ length: n }, (_, i) => i),
+  );
+  const seen = new Set(
+    excludeSeen
+      ? trained.seen!.itemIndex.subarray(trained.seen!.offsets[u], trained.seen!.offsets[u + 1])
+      : [],
+  );
   return Array.from(scores, (score, index) => ({ index, score }))
     .filter(({ index }) => !seen.has(index))
     .sort((a, b) => b.score - a.score || a.index - b.index)
@@ -43,30 +66,70 @@ describeEachBackend('TrainedModel', () => {
     const direct = trained.model.predict(Int32Array.of(2), Int32Array.of(7))[0]!;
     expect(trained.predict(u, i)).toEqual({ rating: direct, source: 'model' });
 
-    const userError = (() => { try { trained.predict('nobody', i); } catch (e) { return e; } })();
+    const userError = (() => {
+      try {
+        trained.predict('nobody', i);
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(userError).toBeInstanceOf(UnknownIdError);
     expect(userError).toMatchObject({ kind: 'user', id: 'nobody' });
     expect(() => trained.predict(u, 999999)).toThrow(UnknownIdError);
-    expect((() => { try { trained.predict(u, 999999); } catch (e) { return e; } })()).toMatchObject({ kind: 'item', id: 999999 });
+    expect(
+      (() => {
+        try {
+          trained.predict(u, 999999);
+        } catch (e) {
+          return e;
+        }
+      })(),
+    ).toMatchObject({ kind: 'item', id: 999999 });
 
     const fb = trained.fallback!;
     const clip = (x: number) => Math.min(5, Math.max(trained.ratingRange[0], x));
     expect(trained.ratingRange).toEqual([table.stats.minRating, table.stats.maxRating]);
-    expect(trained.predict('nobody', i, { unknown: 'fallback' })).toEqual({ rating: clip(fb.globalMean + fb.itemBiasAt(7)), source: 'item-bias' });
-    expect(trained.predict(u, 999999, { unknown: 'fallback' })).toEqual({ rating: clip(fb.globalMean + fb.userBiasAt(2)), source: 'user-bias' });
-    expect(trained.predict('nobody', 999999, { unknown: 'fallback' })).toEqual({ rating: clip(fb.globalMean), source: 'global-mean' });
+    expect(trained.predict('nobody', i, { unknown: 'fallback' })).toEqual({
+      rating: clip(fb.globalMean + fb.itemBiasAt(7)),
+      source: 'item-bias',
+    });
+    expect(trained.predict(u, 999999, { unknown: 'fallback' })).toEqual({
+      rating: clip(fb.globalMean + fb.userBiasAt(2)),
+      source: 'user-bias',
+    });
+    expect(trained.predict('nobody', 999999, { unknown: 'fallback' })).toEqual({
+      rating: clip(fb.globalMean),
+      source: 'global-mean',
+    });
     expect(trained.predict(u, i, { unknown: 'fallback' }).source).toBe('model');
 
-    const many = trained.predictMany([{ userId: u, itemId: i }, { userId: 'nobody', itemId: i }, { userId: u, itemId: table.itemIds.idAt(0) }], { unknown: 'fallback' });
+    const many = trained.predictMany(
+      [
+        { userId: u, itemId: i },
+        { userId: 'nobody', itemId: i },
+        { userId: u, itemId: table.itemIds.idAt(0) },
+      ],
+      { unknown: 'fallback' },
+    );
     expect(many.map((p) => p.source)).toEqual(['model', 'item-bias', 'model']);
     expect(many[2]!.rating).toBe(trained.predict(u, table.itemIds.idAt(0)).rating);
     trained.dispose();
   });
 
   it("needs a fallback baseline for the 'fallback' policy", () => {
-    const model = createEmbeddingDotBias({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 2 });
+    const model = createEmbeddingDotBias({
+      nUsers: table.userIds.size,
+      nItems: table.itemIds.size,
+      nFactors: 2,
+    });
     const trained = createTrainedModel(model, table, { fallback: 'none' });
-    const error = (() => { try { trained.predict('nobody', 1, { unknown: 'fallback' }); } catch (e) { return e; } })();
+    const error = (() => {
+      try {
+        trained.predict('nobody', 1, { unknown: 'fallback' });
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(error).toBeInstanceOf(InvalidArgumentError);
     expect(error).toMatchObject({ argument: 'unknown' });
     expect((error as Error).message).toMatch(/needs a fallback/);
@@ -77,17 +140,34 @@ describeEachBackend('TrainedModel', () => {
     for (const u of [0, 5, 17]) {
       const userId = table.userIds.idAt(u);
       const got = trained.recommend(userId, { k: 7 });
-      expect(got.map(({ itemId, score }) => ({ itemId, score }))).toEqual(bruteForceTopK(trained, userId, 7, true));
-      const seen = new Set(Array.from(trainRows).filter((r) => table.userIndex[r] === u).map((r) => table.itemIds.idAt(table.itemIndex[r]!)));
+      expect(got.map(({ itemId, score }) => ({ itemId, score }))).toEqual(
+        bruteForceTopK(trained, userId, 7, true),
+      );
+      const seen = new Set(
+        Array.from(trainRows)
+          .filter((r) => table.userIndex[r] === u)
+          .map((r) => table.itemIds.idAt(table.itemIndex[r]!)),
+      );
       expect(seen.size).toBeGreaterThan(0);
       for (const rec of got) {
         expect(seen.has(rec.itemId)).toBe(false);
         expect(rec.title).toBe(`Movie ${rec.itemId}`);
       }
-      expect(trained.recommend(userId, { k: 7, excludeSeen: false }).map((r) => r.itemId)).toEqual(bruteForceTopK(trained, userId, 7, false).map((r) => r.itemId));
+      expect(trained.recommend(userId, { k: 7, excludeSeen: false }).map((r) => r.itemId)).toEqual(
+        bruteForceTopK(trained, userId, 7, false).map((r) => r.itemId),
+      );
     }
-    const candidates: RawId[] = [table.itemIds.idAt(3), table.itemIds.idAt(1), table.itemIds.idAt(30), table.itemIds.idAt(3)];
-    const fromCandidates = trained.recommend(table.userIds.idAt(1), { k: 10, excludeSeen: false, candidates });
+    const candidates: RawId[] = [
+      table.itemIds.idAt(3),
+      table.itemIds.idAt(1),
+      table.itemIds.idAt(30),
+      table.itemIds.idAt(3),
+    ];
+    const fromCandidates = trained.recommend(table.userIds.idAt(1), {
+      k: 10,
+      excludeSeen: false,
+      candidates,
+    });
     expect(fromCandidates.map((r) => r.itemId).sort()).toEqual([...new Set(candidates)].sort());
     expect(() => trained.recommend('nobody')).toThrow(UnknownIdError);
     expect(() => trained.recommend(table.userIds.idAt(0), { k: -1 })).toThrow(InvalidArgumentError);
@@ -99,13 +179,25 @@ describeEachBackend('TrainedModel', () => {
     const trained = trainedDotBias();
     const users = Int32Array.of(0, 1, 2, 3, 4);
     const candidates = Int32Array.from({ length: table.itemIds.size }, (_, i) => i);
-    const excluded = (p: number) => trained.seen!.itemIndex.subarray(trained.seen!.offsets[users[p]!], trained.seen!.offsets[users[p]! + 1]);
-    const whole = rankItems(trained.model, users, { k: 6, candidates, excluded }).map((h) => h.sorted());
-    const chunked = rankItems(trained.model, users, { k: 6, candidates, excluded, pairsPerChunk: 7 }).map((h) => h.sorted());
+    const excluded = (p: number) =>
+      trained.seen!.itemIndex.subarray(
+        trained.seen!.offsets[users[p]!],
+        trained.seen!.offsets[users[p]! + 1],
+      );
+    const whole = rankItems(trained.model, users, { k: 6, candidates, excluded }).map((h) =>
+      h.sorted(),
+    );
+    const chunked = rankItems(trained.model, users, {
+      k: 6,
+      candidates,
+      excluded,
+      pairsPerChunk: 7,
+    }).map((h) => h.sorted());
     expect(chunked).toEqual(whole);
     const all = trained.recommendForAll({ k: 3 });
     expect(all.size).toBe(table.userIds.size);
-    for (const userId of [table.userIds.idAt(0), table.userIds.idAt(29)]) expect(all.get(userId)).toEqual(trained.recommend(userId, { k: 3 }));
+    for (const userId of [table.userIds.idAt(0), table.userIds.idAt(29)])
+      expect(all.get(userId)).toEqual(trained.recommend(userId, { k: 3 }));
     trained.dispose();
   });
 
@@ -118,7 +210,9 @@ describeEachBackend('TrainedModel', () => {
     expect(trained.model.parameters[1]!.values[0]).not.toBe(1234);
     const { values: emb } = trained.itemEmbeddings();
     const cos = (a: number, b: number) => {
-      let dot = 0, na = 0, nb = 0;
+      let dot = 0,
+        na = 0,
+        nb = 0;
       for (let d = 0; d < dim; d++) {
         dot += emb[a * dim + d]! * emb[b * dim + d]!;
         na += emb[a * dim + d]! ** 2;
@@ -134,7 +228,12 @@ describeEachBackend('TrainedModel', () => {
       .slice(0, 5);
     const got = trained.similarItems(table.itemIds.idAt(target), { k: 5 });
     expect(got.map((r) => r.itemId)).toEqual(expected.map((e) => table.itemIds.idAt(e.i)));
-    expectClose(got.map((r) => r.score), expected.map((e) => e.s), 1e-6, 1e-6);
+    expectClose(
+      got.map((r) => r.score),
+      expected.map((e) => e.s),
+      1e-6,
+      1e-6,
+    );
     expect(got[0]!.title).toBe(`Movie ${got[0]!.itemId}`);
     trained.dispose();
   });
@@ -143,11 +242,28 @@ describeEachBackend('TrainedModel', () => {
     const trained = trainedDotBias();
     const biases = trained.itemBiases();
     expect(biases).toHaveLength(table.itemIds.size);
-    expect(biases[3]).toEqual({ itemId: table.itemIds.idAt(3), bias: trained.model.parameters[3]!.values[3], title: `Movie ${table.itemIds.idAt(3)}` });
-    const net = createEmbeddingNet({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 3, ratingRange: [0.5, 5] });
+    expect(biases[3]).toEqual({
+      itemId: table.itemIds.idAt(3),
+      bias: trained.model.parameters[3]!.values[3],
+      title: `Movie ${table.itemIds.idAt(3)}`,
+    });
+    const net = createEmbeddingNet({
+      nUsers: table.userIds.size,
+      nItems: table.itemIds.size,
+      nFactors: 3,
+      ratingRange: [0.5, 5],
+    });
     const netTrained = createTrainedModel(net, table, { trainRows });
     expect(netTrained.itemBiases()[5]!.bias).toBe(netTrained.fallback!.itemBiasAt(5));
-    const bias = createTrainedModel(createBiasBaseline({ nUsers: table.userIds.size, nItems: table.itemIds.size, ratingRange: [0.5, 5] }), table, { fallback: 'none' });
+    const bias = createTrainedModel(
+      createBiasBaseline({
+        nUsers: table.userIds.size,
+        nItems: table.itemIds.size,
+        ratingRange: [0.5, 5],
+      }),
+      table,
+      { fallback: 'none' },
+    );
     expect(() => bias.similarItems(table.itemIds.idAt(0))).toThrow(/no item embeddings/);
     expect(() => bias.itemEmbeddings()).toThrow(InvalidArgumentError);
     expect(bias.itemBiases()).toHaveLength(table.itemIds.size);
@@ -167,7 +283,11 @@ describe('TrainedModel parts (backend-free)', () => {
     const expected = [...new Set([5, 0, 1].map((r) => table.userIndex[r]!))];
     for (const u of expected) {
       const own = [...seen.itemIndex.subarray(seen.offsets[u], seen.offsets[u + 1])];
-      const want = [...new Set([5, 0, 1].filter((r) => table.userIndex[r] === u).map((r) => table.itemIndex[r]!))].sort((a, b) => a - b);
+      const want = [
+        ...new Set(
+          [5, 0, 1].filter((r) => table.userIndex[r] === u).map((r) => table.itemIndex[r]!),
+        ),
+      ].sort((a, b) => a - b);
       expect(own).toEqual(want);
     }
     expect(seen.offsets[table.userIds.size]).toBe(seen.itemIndex.length);
@@ -177,7 +297,12 @@ describe('TrainedModel parts (backend-free)', () => {
     const scores = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, NaN, 9];
     const heap = new TopK(4);
     scores.forEach((s, i) => heap.push(s, i));
-    expect(heap.sorted()).toEqual([{ index: 5, score: 9 }, { index: 12, score: 9 }, { index: 7, score: 6 }, { index: 4, score: 5 }]);
+    expect(heap.sorted()).toEqual([
+      { index: 5, score: 9 },
+      { index: 12, score: 9 },
+      { index: 7, score: 6 },
+      { index: 4, score: 5 },
+    ]);
   });
 
   it('finds principal components by power iteration, deterministically', () => {
@@ -196,6 +321,8 @@ describe('TrainedModel parts (backend-free)', () => {
     expect(pca.scores).toHaveLength(rows * 2);
     expect(pca.scores[0]).toBeCloseTo(-4.9, 4); // a = -5, centred by the mean a of -0.1
     expect(principalComponents(values, rows, 3, { components: 2 })).toEqual(pca);
-    expect(() => principalComponents(values, rows, 3, { components: 4 })).toThrow(InvalidArgumentError);
+    expect(() => principalComponents(values, rows, 3, { components: 4 })).toThrow(
+      InvalidArgumentError,
+    );
   });
 });

@@ -1,11 +1,23 @@
-import { InvalidArgumentError, UnknownIdError, type IdMap, type RatingsTable, type RawId } from '@cf/data';
+import {
+  InvalidArgumentError,
+  UnknownIdError,
+  type IdMap,
+  type RatingsTable,
+  type RawId,
+} from '@cf/data';
 import type { RatingModel } from './rating-model.js';
 import { fitBiasBaseline, type BiasBaseline } from './bias-baseline.js';
 import { buildSeenItems, checkSeenItems, type SeenItems } from './seen-items.js';
 import { rankItems } from './rank-items.js';
 import { TopK } from './top-k.js';
 import { toRecommendations, withTitle, type Recommendation } from './recommendation.js';
-import { checkK, foldInUser, type FoldedInUser, type FoldInOptions, type FoldInRating } from './fold-in.js';
+import {
+  checkK,
+  foldInUser,
+  type FoldedInUser,
+  type FoldInOptions,
+  type FoldInRating,
+} from './fold-in.js';
 
 /** What `predict` does with an id the model never saw: throw `UnknownIdError`, or answer from the fallback baseline. */
 export type UnknownIdStrategy = 'error' | 'fallback';
@@ -100,11 +112,17 @@ export class TrainedModel {
   constructor(parts: TrainedModelParts) {
     const { model, userIds, itemIds } = parts;
     if (model.config.nUsers !== userIds.size || model.config.nItems !== itemIds.size) {
-      throw new InvalidArgumentError('model', `has ${model.config.nUsers} users and ${model.config.nItems} items but the id maps have ${userIds.size} and ${itemIds.size}`);
+      throw new InvalidArgumentError(
+        'model',
+        `has ${model.config.nUsers} users and ${model.config.nItems} items but the id maps have ${userIds.size} and ${itemIds.size}`,
+      );
     }
     const fb = parts.fallback;
     if (fb && (fb.config.nUsers !== userIds.size || fb.config.nItems !== itemIds.size)) {
-      throw new InvalidArgumentError('fallback', `has ${fb.config.nUsers} users and ${fb.config.nItems} items but the id maps have ${userIds.size} and ${itemIds.size}; fit it on the same table`);
+      throw new InvalidArgumentError(
+        'fallback',
+        `has ${fb.config.nUsers} users and ${fb.config.nItems} items but the id maps have ${userIds.size} and ${itemIds.size}; fit it on the same table`,
+      );
     }
     if (parts.seen) {
       const problem = checkSeenItems(parts.seen, userIds.size, itemIds.size);
@@ -133,10 +151,16 @@ export class TrainedModel {
    * unknown item `globalMean + userBias` (`'user-bias'`), both unknown the global mean, clipped to the
    * rating range. `'fallback'` without a fallback baseline throws {@link InvalidArgumentError}.
    */
-  predictMany(pairs: readonly { userId: RawId; itemId: RawId }[], options: PredictOptions = {}): Prediction[] {
+  predictMany(
+    pairs: readonly { userId: RawId; itemId: RawId }[],
+    options: PredictOptions = {},
+  ): Prediction[] {
     const unknown = options.unknown ?? 'error';
     if (unknown === 'fallback' && !this.fallback) {
-      throw new InvalidArgumentError('unknown', "'fallback' needs a fallback bias baseline, and this model has none; save it with one (createTrainedModel's `fallback` option) or use unknown: 'error'");
+      throw new InvalidArgumentError(
+        'unknown',
+        "'fallback' needs a fallback bias baseline, and this model has none; save it with one (createTrainedModel's `fallback` option) or use unknown: 'error'",
+      );
     }
     const out: Prediction[] = new Array<Prediction>(pairs.length);
     const known: number[] = [];
@@ -151,7 +175,8 @@ export class TrainedModel {
         items.push(i);
         return;
       }
-      if (unknown === 'error') throw new UnknownIdError(u < 0 ? 'user' : 'item', u < 0 ? userId : itemId);
+      if (unknown === 'error')
+        throw new UnknownIdError(u < 0 ? 'user' : 'item', u < 0 ? userId : itemId);
       out[k] = this.#fallbackPrediction(u, i);
     });
     if (known.length > 0) {
@@ -184,23 +209,43 @@ export class TrainedModel {
   recommend(userId: RawId, options: RecommendOptions = {}): Recommendation[] {
     const k = checkK(options.k ?? 10);
     const userIndex = this.userIds.indexOf(userId);
-    const candidates = options.candidates ? this.#candidateIndices(options.candidates) : this.#allItems();
+    const candidates = options.candidates
+      ? this.#candidateIndices(options.candidates)
+      : this.#allItems();
     const excluded = this.#excluded(options.excludeSeen ?? true);
-    const [heap] = rankItems(this.model, Int32Array.of(userIndex), { k, candidates, excluded: () => excluded?.(userIndex) });
+    const [heap] = rankItems(this.model, Int32Array.of(userIndex), {
+      k,
+      candidates,
+      excluded: () => excluded?.(userIndex),
+    });
     return toRecommendations(heap!, this.itemIds, this.itemTitles);
   }
 
   /** {@link TrainedModel.recommend} for every user, in blocks of users (benchmarks, batch exports). */
-  recommendForAll(options: { k?: number; excludeSeen?: boolean } = {}): Map<RawId, Recommendation[]> {
+  recommendForAll(
+    options: { k?: number; excludeSeen?: boolean } = {},
+  ): Map<RawId, Recommendation[]> {
     const k = checkK(options.k ?? 10);
     const candidates = this.#allItems();
     const excluded = this.#excluded(options.excludeSeen ?? true);
     const result = new Map<RawId, Recommendation[]>();
     const nUsers = this.userIds.size;
     for (let u0 = 0; u0 < nUsers; u0 += USERS_PER_BLOCK) {
-      const block = Int32Array.from({ length: Math.min(USERS_PER_BLOCK, nUsers - u0) }, (_, j) => u0 + j);
-      const heaps = rankItems(this.model, block, { k, candidates, excluded: (p) => excluded?.(block[p]!) });
-      heaps.forEach((heap, p) => result.set(this.userIds.idAt(block[p]!), toRecommendations(heap, this.itemIds, this.itemTitles)));
+      const block = Int32Array.from(
+        { length: Math.min(USERS_PER_BLOCK, nUsers - u0) },
+        (_, j) => u0 + j,
+      );
+      const heaps = rankItems(this.model, block, {
+        k,
+        candidates,
+        excluded: (p) => excluded?.(block[p]!),
+      });
+      heaps.forEach((heap, p) =>
+        result.set(
+          this.userIds.idAt(block[p]!),
+          toRecommendations(heap, this.itemIds, this.itemTitles),
+        ),
+      );
     }
     return result;
   }
@@ -212,7 +257,8 @@ export class TrainedModel {
   #candidateIndices(ids: readonly RawId[]): Int32Array {
     const indices = Int32Array.from(ids, (id) => this.itemIds.indexOf(id)).sort();
     let n = 0;
-    for (let k = 0; k < indices.length; k++) if (k === 0 || indices[k] !== indices[k - 1]) indices[n++] = indices[k]!;
+    for (let k = 0; k < indices.length; k++)
+      if (k === 0 || indices[k] !== indices[k - 1]) indices[n++] = indices[k]!;
     return indices.slice(0, n);
   }
 
@@ -225,7 +271,11 @@ export class TrainedModel {
   /** The model's item embedding table; throws {@link InvalidArgumentError} for a model without one (the bias baseline). */
   #itemEmbedding(): { values: Float32Array; dim: number; version: number } {
     const p = this.model.parameters.find((q) => q.name === 'itemEmbedding');
-    if (!p) throw new InvalidArgumentError('model', `a ${this.model.config.type} model has no item embeddings; item similarity and embeddings need an embedding-net or embedding-dot-bias model`);
+    if (!p)
+      throw new InvalidArgumentError(
+        'model',
+        `a ${this.model.config.type} model has no item embeddings; item similarity and embeddings need an embedding-net or embedding-dot-bias model`,
+      );
     return { values: p.values, dim: p.shape[1] ?? 1, version: p.version };
   }
 
@@ -258,9 +308,20 @@ export class TrainedModel {
 
   /** Every item's bias, in item index order: the model's `itemBias` parameter if it has one, else the fallback baseline's. */
   itemBiases(): { itemId: RawId; bias: number; title?: string }[] {
-    const p = this.model.parameters.find((q) => q.name === 'itemBias') ?? this.fallback?.parameters.find((q) => q.name === 'itemBias');
-    if (!p) throw new InvalidArgumentError('model', `a ${this.model.config.type} model has no item biases and there is no fallback baseline to take them from`);
-    return Array.from(p.values, (bias, i) => withTitle<{ itemId: RawId; bias: number; title?: string }>({ itemId: this.itemIds.idAt(i), bias }, this.itemTitles));
+    const p =
+      this.model.parameters.find((q) => q.name === 'itemBias') ??
+      this.fallback?.parameters.find((q) => q.name === 'itemBias');
+    if (!p)
+      throw new InvalidArgumentError(
+        'model',
+        `a ${this.model.config.type} model has no item biases and there is no fallback baseline to take them from`,
+      );
+    return Array.from(p.values, (bias, i) =>
+      withTitle<{ itemId: RawId; bias: number; title?: string }>(
+        { itemId: this.itemIds.idAt(i), bias },
+        this.itemTitles,
+      ),
+    );
   }
 
   /** A copy of the item embedding table (`itemIds.length × dim`, row-major) with the raw ids of its rows. */
@@ -300,15 +361,26 @@ export interface CreateTrainedModelOptions {
 }
 
 /** Bundles a model trained on `table` with the table's id maps, seen items, summary and (by default) a fitted fallback baseline. */
-export function createTrainedModel(model: RatingModel, table: RatingsTable, options: CreateTrainedModelOptions = {}): TrainedModel {
-  const trainRows = options.trainRows ?? Int32Array.from({ length: table.rating.length }, (_, r) => r);
+export function createTrainedModel(
+  model: RatingModel,
+  table: RatingsTable,
+  options: CreateTrainedModelOptions = {},
+): TrainedModel {
+  const trainRows =
+    options.trainRows ?? Int32Array.from({ length: table.rating.length }, (_, r) => r);
   const ratingRange = options.ratingRange ?? [table.stats.minRating, table.stats.maxRating];
   const fb = options.fallback ?? 'fit';
-  const fallback = fb === 'fit' ? fitBiasBaseline(table, trainRows, { ratingRange }) : fb === 'none' ? undefined : fb;
+  const fallback =
+    fb === 'fit'
+      ? fitBiasBaseline(table, trainRows, { ratingRange })
+      : fb === 'none'
+        ? undefined
+        : fb;
   let itemTitles: Map<RawId, string> | undefined;
   if (options.itemTitles) {
     itemTitles = new Map();
-    for (const [id, info] of options.itemTitles) if (table.itemIds.has(id)) itemTitles.set(id, typeof info === 'string' ? info : info.title);
+    for (const [id, info] of options.itemTitles)
+      if (table.itemIds.has(id)) itemTitles.set(id, typeof info === 'string' ? info : info.title);
   }
   const { stats } = table;
   return new TrainedModel({
@@ -319,7 +391,19 @@ export function createTrainedModel(model: RatingModel, table: RatingsTable, opti
     fallback,
     seen: buildSeenItems(table, trainRows),
     itemTitles,
-    training: { nRatings: stats.count, nUsers: stats.nUsers, nItems: stats.nItems, minRating: stats.minRating, maxRating: stats.maxRating, meanRating: stats.meanRating, source: table.source },
-    split: options.split ?? { kind: options.trainRows ? 'custom' : 'all', nTrain: trainRows.length, nValid: table.rating.length - trainRows.length },
+    training: {
+      nRatings: stats.count,
+      nUsers: stats.nUsers,
+      nItems: stats.nItems,
+      minRating: stats.minRating,
+      maxRating: stats.maxRating,
+      meanRating: stats.meanRating,
+      source: table.source,
+    },
+    split: options.split ?? {
+      kind: options.trainRows ? 'custom' : 'all',
+      nTrain: trainRows.length,
+      nValid: table.rating.length - trainRows.length,
+    },
   });
 }
