@@ -64,7 +64,7 @@ for (let k = 0; k < V.length; k++) V[k] = 0.1 * normal();
 let alpha = Number(process.env.ALPHA ?? 2);
 const sampleAlpha = !process.env.ALPHA;
 const vu = Int32Array.from(split.valid, (r) => table.userIndex[r]!), vi = Int32Array.from(split.valid, (r) => table.itemIndex[r]!), vr = Float32Array.from(split.valid, (r) => table.rating[r]!);
-const acc = new Float64Array(vr.length); let nAcc = 0;
+const acc = new Float64Array(vr.length); let nAcc = 0; const acc2 = new Float64Array(vr.length); let nAcc2 = 0; const thin = Number(process.env.THIN ?? 5);
 const [lo, hi] = [table.stats.minRating, table.stats.maxRating];
 const beta0 = 2;
 
@@ -108,7 +108,8 @@ for (let s = 0; s < sweeps; s++) {
   if (sampleAlpha) { let sse = 0; for (const r of tr) { const u = table.userIndex[r]! * D, i = table.itemIndex[r]! * D; let p = mu + U[u]! + V[i]!; for (let d = 1; d < D; d++) p += U[u + d]! * V[i + d]!; sse += (table.rating[r]! - p) ** 2; } alpha = gamma(1 + tr.length / 2) / (1 + sse / 2); }
   if (s >= burn) {
     nAcc++;
-    for (let k = 0; k < vr.length; k++) { const u = vu[k]! * D, i = vi[k]! * D; let p = mu + U[u]! + V[i]!; for (let d = 1; d < D; d++) p += U[u + d]! * V[i + d]!; acc[k]! += p; }
+    for (let k = 0; k < vr.length; k++) { const u = vu[k]! * D, i = vi[k]! * D; let p = mu + U[u]! + V[i]!; for (let d = 1; d < D; d++) p += U[u + d]! * V[i + d]!; acc[k]! += p; if ((s - burn) % thin === 0) acc2[k]! += p; }
+    if ((s - burn) % thin === 0) nAcc2++;
   }
-  if ((s + 1) % 25 === 0 && nAcc) { let se = 0, se1 = 0; for (let k = 0; k < vr.length; k++) { const p = Math.min(hi, Math.max(lo, acc[k]! / nAcc)); se += (p - vr[k]!) ** 2; } console.log(`sweep ${s + 1} alpha ${alpha.toFixed(3)} rmse ${Math.sqrt(se / vr.length).toFixed(4)} t ${((performance.now() - t0) / 1000).toFixed(1)}s`); }
+  if ((s + 1) % 25 === 0 && nAcc) { let se = 0, se1 = 0; for (let k = 0; k < vr.length; k++) { const p = Math.min(hi, Math.max(lo, acc[k]! / nAcc)); se += (p - vr[k]!) ** 2; const p2 = Math.min(hi, Math.max(lo, acc2[k]! / nAcc2)); se1 += (p2 - vr[k]!) ** 2; } console.log(`sweep ${s + 1} alpha ${alpha.toFixed(3)} rmse ${Math.sqrt(se / vr.length).toFixed(4)} thinned(${nAcc2}) ${Math.sqrt(se1 / vr.length).toFixed(4)} t ${((performance.now() - t0) / 1000).toFixed(1)}s`); }
 }

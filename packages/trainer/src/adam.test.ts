@@ -106,3 +106,45 @@ describe('SGD', () => {
     expect(p.values[0]).toBeCloseTo(w, 6);
   });
 });
+
+describe('lazy AdamW catch-up', () => {
+  it('leaves every row where dense AdamW would, with decay, moment decay and momentum drift replayed', () => {
+    const rows = 12;
+    const dim = 3;
+    const init = Float32Array.from({ length: rows * dim }, (_, k) => Math.sin(k + 1));
+    const dense = createParameter('t', 'embedding', [rows, dim], init.slice());
+    const lazy = createParameter('t', 'embedding', [rows, dim], init.slice());
+    const options = { lr: 0.01, weightDecay: 0.1, eps: 1e-12 } as const;
+    const denseOpt = createAdamW([dense], { ...options, embeddingUpdate: 'dense' });
+    const lazyOpt = createAdamW([lazy], { ...options, embeddingUpdate: 'lazy' });
+    let seed = 7;
+    const rand = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    for (let step = 0; step < 200; step++) {
+      // a one-cycle-like schedule: lr and β1 change every step
+      for (const opt of [denseOpt, lazyOpt]) {
+        opt.groups[0]!.lr = 0.01 * (0.2 + Math.sin((Math.PI * step) / 200));
+        opt.groups[0]!.momentum = 0.95 - 0.1 * Math.sin((Math.PI * step) / 200);
+      }
+      const touched = Int32Array.from({ length: rows }, (_, r) => r).filter(() => rand() < 0.3);
+      const values = Float32Array.from({ length: touched.length * dim }, () => rand() - 0.5);
+      denseOpt.step([{ parameter: dense, rows: touched, values }]);
+      lazyOpt.step([{ parameter: lazy, rows: touched, values }]);
+    }
+    lazyOpt.flush();
+    for (let k = 0; k < rows * dim; k++) expect(lazy.values[k]).toBeCloseTo(dense.values[k]!, 5);
+    const [dm, dv] = denseOpt.stateDict()['t']!;
+    const [lm, lv] = lazyOpt.stateDict()['t']!;
+    for (let k = 0; k < rows * dim; k++) {
+      expect(lm![k]).toBeCloseTo(dm![k]!, 6);
+      expect(lv![k]! / dv![k]!).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('without catch-up (coupled L2 Adam) lazy mode leaves untouched rows alone', () => {
+    const p = createParameter('t', 'embedding', [2, 1], Float32Array.of(1, 1));
+    const opt = createAdam([p], { lr: 0.1, weightDecay: 0.1, embeddingUpdate: 'lazy' });
+    for (let s = 0; s < 5; s++) opt.step([{ parameter: p, rows: Int32Array.of(0), values: Float32Array.of(0.5) }]);
+    opt.flush();
+    expect(p.values[1]).toBe(1);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Parameter, ParameterGradient } from '@cf/model';
+import { LazyCatchUp } from './lazy-catch-up.js';
 import { DenseGradientBuffer, buildGroups, rowDim, type EmbeddingUpdateMode, type Optimizer, type OptimizerOptions, type ParameterGroup } from './optimizer.js';
 
 /** Options of {@link createAdam}. */
@@ -34,6 +35,8 @@ export class Adam implements Optimizer {
   readonly #v = new Map<Parameter, Float32Array>();
   readonly #groupOf = new Map<Parameter, ParameterGroup>();
   readonly #dense = new DenseGradientBuffer();
+  /** Per embedding table in lazy mode: replays what dense mode does to rows outside the batch. */
+  readonly #catchUp = new Map<Parameter, LazyCatchUp>();
 
   constructor(parameters: readonly Parameter[], options: AdamOptions = {}) {
     const [beta1, beta2] = options.betas ?? [0.9, 0.999];
@@ -48,6 +51,9 @@ export class Adam implements Optimizer {
         this.#groupOf.set(p, g);
         this.#m.set(p, new Float32Array(p.values.length));
         this.#v.set(p, new Float32Array(p.values.length));
+        if (this.embeddingUpdate === 'lazy' && this.decoupled && p.kind === 'embedding') {
+          this.#catchUp.set(p, new LazyCatchUp(p.shape[0] ?? 1, this.beta2));
+        }
       }
     }
   }
@@ -65,6 +71,14 @@ export class Adam implements Optimizer {
       if (gradient.rows && this.embeddingUpdate === 'lazy') {
         const dim = rowDim(p);
         const rows = gradient.rows;
+        const catchUp = this.#catchUp.get(p);
+        if (catchUp) {
+          const step = this.#step;
+          catchUp.beginStep(group.lr, group.weightDecay * p.weightDecayScale, group.momentum, 1 - Math.pow(group.momentum, step), 1 - Math.pow(this.beta2, step));
+          const m = this.#m.get(p)!;
+          const v = this.#v.get(p)!;
+          for (let k = 0; k < rows.length; k++) catchUp.catchUpRow(rows[k]!, dim, p.values, m, v, this.eps);
+        }
         for (let k = 0; k < rows.length; k++) {
           this.#update(p, group, gradient.values, k * dim, rows[k]! * dim, dim);
         }
@@ -73,6 +87,18 @@ export class Adam implements Optimizer {
         this.#update(p, group, full, 0, 0, p.values.length);
         this.#dense.clear(gradient);
       }
+      p.markChanged();
+    }
+  }
+
+  /**
+   * Lazy mode with decoupled weight decay: brings every row that missed steps up to date (decay,
+   * moments and momentum drift, as dense mode would have left it). `fit` calls it before each
+   * evaluation; `stateDict` calls it first. A no-op otherwise.
+   */
+  flush(): void {
+    for (const [p, catchUp] of this.#catchUp) {
+      catchUp.flush(rowDim(p), p.values, this.#m.get(p)!, this.#v.get(p)!, this.eps);
       p.markChanged();
     }
   }
@@ -108,7 +134,9 @@ export class Adam implements Optimizer {
     }
   }
 
+  /** The moments by parameter name; deferred lazy decay is applied first so the state is complete. */
   stateDict(): Record<string, Float32Array[]> {
+    this.flush();
     const out: Record<string, Float32Array[]> = {};
     for (const [p, m] of this.#m) out[p.name] = [m, this.#v.get(p)!];
     return out;

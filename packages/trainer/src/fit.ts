@@ -131,6 +131,7 @@ export async function fit(
         if (stopReason !== undefined) break;
       }
       data.epochsSeen++;
+      optimizer.flush();
       const seconds = (now() - start) / 1000;
       const validStart = now();
       const evaluation = evaluate(model, data, metrics);

@@ -37,6 +37,8 @@ export interface Optimizer {
   step(gradients: readonly ParameterGradient[]): void;
   /** Steps taken. */
   readonly stepCount: number;
+  /** Applies any deferred (lazy) decay so the parameters are current; `fit` calls it before evaluating. */
+  flush(): void;
   /** Optimizer state (moments) for checkpoints, by parameter name. */
   stateDict(): Record<string, Float32Array[]>;
   /** Restores {@link Optimizer.stateDict} output and the step count. */

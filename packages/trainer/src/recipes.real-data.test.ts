@@ -32,11 +32,16 @@ describe.skipIf(!dir)('recipes on ml-latest-small (CF_DATA_DIR)', () => {
     result.model.dispose();
   }, 300_000);
 
-  it('the fastai v2 recipe (EmbeddingDotBias, fitOneCycle 5 × 5e-3, wd 0.1) lands within ±0.005 of PyTorch’s 0.8483', async () => {
-    const result = await runRecipe('fastai', table, split, { seed: 42 });
-    console.log(`fastai recipe: rmse ${result.rmse.toFixed(4)}, baseline ${result.baselineRmse.toFixed(4)}, ${result.secondsPerEpoch.toFixed(2)} s/epoch`);
-    expect(result.rmse).toBeGreaterThan(0.8483 - 0.005);
-    expect(result.rmse).toBeLessThan(0.8483 + 0.005);
-    result.model.dispose();
-  }, 300_000);
+  // The default (lazy, row-sparse with catch-up) and the PyTorch-exact dense mode both hold the bound.
+  it.each(['lazy', 'dense'] as const)(
+    'the fastai v2 recipe (EmbeddingDotBias, fitOneCycle 5 × 5e-3, wd 0.1) with %s updates lands within ±0.005 of PyTorch’s 0.8483',
+    async (embeddingUpdate) => {
+      const result = await runRecipe('fastai', table, split, { seed: 42, embeddingUpdate });
+      console.log(`fastai recipe (${embeddingUpdate}): rmse ${result.rmse.toFixed(4)}, baseline ${result.baselineRmse.toFixed(4)}, ${result.secondsPerEpoch.toFixed(2)} s/epoch`);
+      expect(result.rmse).toBeGreaterThan(0.8483 - 0.005);
+      expect(result.rmse).toBeLessThan(0.8483 + 0.005);
+      result.model.dispose();
+    },
+    300_000,
+  );
 });

@@ -53,7 +53,7 @@ export interface RecipeResult {
 /** Default hyper-parameters of each recipe (see the trainer README for their sources). */
 export const RECIPE_DEFAULTS = {
   notebook: { model: 'embedding-net', lr: 1e-3, wd: 2e-5, batchSize: 64, epochs: [5, 10], embeddingUpdate: 'lazy', nFactors: 50 },
-  fastai: { model: 'embedding-dot-bias', lr: 5e-3, wd: 0.1, batchSize: 64, epochs: [5], embeddingUpdate: 'dense', nFactors: 50 },
+  fastai: { model: 'embedding-dot-bias', lr: 5e-3, wd: 0.1, batchSize: 64, epochs: [5], embeddingUpdate: 'lazy', nFactors: 50 },
   bias: { model: 'bias', lr: 0, wd: 0, batchSize: 64, epochs: [], embeddingUpdate: 'lazy', nFactors: 0 },
 } as const;
 

@@ -69,6 +69,9 @@ export class Sgd implements Optimizer {
     }
   }
 
+  /** Nothing is deferred in SGD. */
+  flush(): void {}
+
   stateDict(): Record<string, Float32Array[]> {
     const out: Record<string, Float32Array[]> = {};
     for (const [p, b] of this.#buf) out[p.name] = [b];
