@@ -1,0 +1,72 @@
+// The protocol between the page (main.ts) and the training worker (worker.ts).
+import type { RawId } from '@cf/data';
+import type { Recommendation } from '@cf/model';
+import type { EpochResult, RecipeName } from '@cf/trainer';
+
+/** Backends the page offers. */
+export type BackendChoice = 'webgl' | 'wasm' | 'cpu' | 'webgpu';
+
+/** Hyper-parameters a user can set; unset fields take the recipe's defaults. */
+export interface TrainSettings {
+  recipe: Exclude<RecipeName, 'bias'>;
+  backend: BackendChoice;
+  /** Epochs of each `fit` (the notebook's `[5, 10]`); the fastai recipe runs one one-cycle of their sum. */
+  epochs?: number[];
+  lr?: number;
+  nFactors?: number;
+  batchSize?: number;
+  valPct: number;
+  seed: number;
+}
+
+/** Ratings to load: a file's bytes (`ratings.csv`, `u.data`, `ratings.dat` or a MovieLens zip) or the served sample. */
+export type DataSource =
+  | { kind: 'file'; name: string; bytes: ArrayBuffer; maxRows?: number }
+  | { kind: 'url'; ratingsUrl: string; titlesUrl?: string; label: string; maxRows?: number };
+
+/** A model summary shown after training or loading. */
+export interface ModelSummary {
+  label: string;
+  type: string;
+  nUsers: number;
+  nItems: number;
+  /** A few raw user and item ids to prefill the inputs with. */
+  exampleUserId: RawId;
+  exampleItemId: RawId;
+}
+
+export type ToWorker =
+  | { type: 'load-data'; source: DataSource }
+  | { type: 'train'; settings: TrainSettings }
+  | { type: 'stop' }
+  | { type: 'recommend'; userId: string; k: number }
+  | { type: 'similar'; itemId: string; k: number }
+  | { type: 'predict'; userId: string; itemId: string }
+  | { type: 'save'; url: 'indexeddb://cf-model' }
+  | { type: 'export' }
+  | { type: 'load-model'; url: string; backend: BackendChoice };
+
+export type FromWorker =
+  | { type: 'ready'; webgpu: boolean }
+  | { type: 'data'; label: string; nRatings: number; nUsers: number; nItems: number; titles: number }
+  | { type: 'backend'; requested: BackendChoice; active: string; engine: 'fused' | 'tfjs' }
+  | { type: 'fit-begin'; fitIndex: number; epochs: number; batchesPerEpoch: number }
+  | { type: 'progress'; batch: number; batchesPerEpoch: number; smoothedLoss: number }
+  | { type: 'epoch'; fitIndex: number; result: EpochResult }
+  | {
+      type: 'trained';
+      rmse: number;
+      mae: number;
+      baselineRmse: number;
+      meanOnlyRmse: number;
+      secondsPerEpoch: number;
+      interrupted: boolean;
+      model: ModelSummary;
+    }
+  | { type: 'recommendations'; userId: string; items: Recommendation[] }
+  | { type: 'similar'; itemId: string; items: Recommendation[] }
+  | { type: 'prediction'; userId: string; itemId: string; rating: number; source: string }
+  | { type: 'saved'; url: string }
+  | { type: 'artifacts'; artifacts: import('@tensorflow/tfjs-core').io.ModelArtifacts }
+  | { type: 'model-loaded'; url: string; model: ModelSummary }
+  | { type: 'error'; during: ToWorker['type']; message: string };
