@@ -92,7 +92,7 @@ export class EmbeddingDotBias extends BaseRatingModel {
     const i = tf.tensor2d(gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)), [n, f]);
     const ub = tf.tensor1d(gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)));
     const ib = tf.tensor1d(gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)));
-    const res = tf.add(tf.add(tf.sum(tf.mul(u, i), 1), ub), ib) as tf.Tensor1D;
+    const res = tf.add<tf.Tensor1D>(tf.add(tf.sum(tf.mul(u, i), 1), ub), ib);
     const squash = this.#squash();
     if (!squash) return { pred: res, sig: undefined, u, i };
     const sig = tf.sigmoid(res);

@@ -104,7 +104,7 @@ export class EmbeddingNet extends BaseRatingModel {
     const zs: tf.Tensor2D[] = [];
     const last = this.#layers.length - 1;
     this.#layers.forEach((layer, l) => {
-      const z = tf.add(tf.matMul(x, this.tensorOf(layer.weight) as tf.Tensor2D, false, true), this.tensorOf(layer.bias)) as tf.Tensor2D;
+      const z = tf.add<tf.Tensor2D>(tf.matMul(x, this.tensorOf(layer.weight), false, true), this.tensorOf(layer.bias));
       zs.push(z);
       if (l < last) {
         x = tf.relu(z);
@@ -114,8 +114,8 @@ export class EmbeddingNet extends BaseRatingModel {
       }
     });
     const { range, offset } = this.#scale();
-    const sig = tf.sigmoid(tf.reshape(zs[last]!, [n])) as tf.Tensor1D;
-    const pred = tf.add(tf.mul(sig, range), offset) as tf.Tensor1D;
+    const sig = tf.sigmoid<tf.Tensor1D>(tf.reshape(zs[last]!, [n]));
+    const pred = tf.add<tf.Tensor1D>(tf.mul(sig, range), offset);
     return { pred, sig, xs, zs, masks };
   }
 
@@ -132,7 +132,7 @@ export class EmbeddingNet extends BaseRatingModel {
       const loss = tf.mean(tf.square(diff));
       const { range } = this.#scale();
       // d loss / d z_out = 2(pred − y)/n · range · σ(1 − σ)
-      const dz = tf.reshape(tf.mul(tf.mul(diff, 2 * range / n), tf.mul(sig, tf.sub(1, sig))), [n, 1]) as tf.Tensor2D;
+      const dz = tf.reshape<tf.Rank.R2>(tf.mul(tf.mul(diff, (2 * range) / n), tf.mul(sig, tf.sub(1, sig))), [n, 1]);
       const parts: tf.Tensor[] = [];
       let dOut: tf.Tensor2D = dz;
       for (let l = this.#layers.length - 1; l >= 0; l--) {
@@ -145,7 +145,7 @@ export class EmbeddingNet extends BaseRatingModel {
         }
         parts[2 * l] = tf.matMul(dOut, xs[l]!, true, false); // dW [out, in]
         parts[2 * l + 1] = tf.sum(dOut, 0); // db [out]
-        dOut = tf.matMul(dOut, this.tensorOf(layer.weight) as tf.Tensor2D); // dx [n, in]
+        dOut = tf.matMul(dOut, this.tensorOf(layer.weight)); // dx [n, in]
       }
       let dx0 = dOut;
       if (masks[0]) dx0 = tf.mul(dx0, masks[0]);
