@@ -53,6 +53,19 @@ export class SeededRandom {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
 
+  /** The generator's internal state (four 32-bit words), for checkpoints. */
+  getState(): [number, number, number, number] {
+    return [this.#a >>> 0, this.#b >>> 0, this.#c >>> 0, this.#d >>> 0];
+  }
+
+  /** Restores a state from {@link SeededRandom.getState}: the stream continues exactly from there. */
+  setState(state: readonly number[]): void {
+    if (state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+      throw new RangeError(`a SeededRandom state is four unsigned 32-bit integers, got ${JSON.stringify(state)}`);
+    }
+    [this.#a, this.#b, this.#c, this.#d] = state as [number, number, number, number];
+  }
+
   /** A new generator whose stream is independent of this one's next draws. */
   fork(): SeededRandom {
     return new SeededRandom(this.nextUint32());
