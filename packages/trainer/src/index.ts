@@ -25,4 +25,9 @@ export type { RankingMetricsOptions, RankingMetricsResult } from './ranking-metr
 export { crossValidate, cvIdxFolds, kFolds, formatCrossValidation } from './cross-validate.js';
 export type { CrossValidateOptions, CrossValidationResult, FoldResult } from './cross-validate.js';
 export { runRecipe, RECIPE_DEFAULTS } from './recipes.js';
+export { fitBayesianMf } from './fit-bayesian-mf.js';
+export type { BayesianMfOptions, BayesianMfSweep } from './fit-bayesian-mf.js';
 export type { RecipeName, RecipeOptions, RecipeResult } from './recipes.js';
+export { checkpointToArtifacts, checkpointFromArtifacts, CheckpointError, CHECKPOINT_FORMAT_VERSION } from './training-checkpoint.js';
+export type { TrainingCheckpoint } from './training-checkpoint.js';
+export type { OneCycleResume } from './one-cycle.js';

@@ -1,15 +1,18 @@
 import type { RatingsTable, Split } from '@cf/data';
 import { createEmbeddingDotBias, createEmbeddingNet, fitBiasBaseline, type BiasBaseline, type RatingModel } from '@cf/model';
 import { createAdam, createAdamW } from './adam.js';
+import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
 import type { EpochResult, FitCallback } from './callback.js';
 import { evaluate, fit } from './fit.js';
 import { mae, mse, rmse } from './metrics.js';
 import { createModelData } from './model-data.js';
 import { oneCycleSchedule } from './one-cycle.js';
-import { setLrs, type EmbeddingUpdateMode } from './optimizer.js';
+import { setLrs, type EmbeddingUpdateMode, type Optimizer } from './optimizer.js';
+import { CheckpointError, type TrainingCheckpoint } from './training-checkpoint.js';
+import type { ModelData } from './model-data.js';
 
 /** The named training recipes. */
-export type RecipeName = 'notebook' | 'fastai' | 'bias';
+export type RecipeName = 'notebook' | 'fastai' | 'bias' | 'best';
 
 /** Overrides of a recipe's hyper-parameters. */
 export interface RecipeOptions {
@@ -28,8 +31,59 @@ export interface RecipeOptions {
   callbacks?: FitCallback[];
   signal?: AbortSignal;
   engine?: 'auto' | 'tfjs' | 'fused';
+  /** `best` only: Gibbs sweeps (default 150) and burn-in sweeps (default 20). */
+  sweeps?: number;
+  burnIn?: number;
+  /** `best` only: called after every Gibbs sweep (the `best` recipe has no epochs). */
+  onSweep?: (info: BayesianMfSweep) => void;
   /** Called when a new `fit` call starts (for printing a table header per fit). */
   onFitBegin?: (fitIndex: number, epochs: number) => void;
+  /** Called after every completed epoch with the state to resume from (notebook and fastai recipes). */
+  onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
+  /** Continue a run from its last checkpoint instead of starting afresh (same recipe and hyper-parameters). */
+  resume?: TrainingCheckpoint;
+}
+
+/** Puts a checkpoint's parameters, optimizer state and data position back; refuses one from another run. */
+function restoreCheckpoint(checkpoint: TrainingCheckpoint, recipe: RecipeName, hyperParameters: Record<string, unknown>, model: RatingModel, optimizer: Optimizer, data: ModelData): void {
+  if (checkpoint.recipe !== recipe || JSON.stringify(checkpoint.hyperParameters) !== JSON.stringify(hyperParameters)) {
+    throw new CheckpointError('checkpoint', `was written by recipe ${checkpoint.recipe} with ${JSON.stringify(checkpoint.hyperParameters)}; this run is ${recipe} with ${JSON.stringify(hyperParameters)}: resume with the same options, or start afresh without --resume`);
+  }
+  for (const p of model.parameters) {
+    const saved = checkpoint.parameters[p.name];
+    if (!saved || saved.length !== p.values.length) throw new CheckpointError('checkpoint', `has no parameter ${p.name} of ${p.values.length} values`);
+    p.values.set(saved);
+    p.markChanged();
+  }
+  optimizer.loadStateDict(checkpoint.optimizerState, checkpoint.optimizerStep);
+  if (checkpoint.lrs.length === optimizer.groups.length) setLrs(optimizer, checkpoint.lrs);
+  data.epochsSeen = checkpoint.epochsSeen;
+  data.random.setState(checkpoint.random);
+}
+
+/** A callback that hands a checkpoint to `save` after each epoch of `fit` call `fitIndex`. */
+function checkpointer(
+  save: NonNullable<RecipeOptions['onCheckpoint']>,
+  state: { recipe: RecipeName; hyperParameters: Record<string, unknown>; fitIndex: number; done: number; model: RatingModel; optimizer: Optimizer; data: ModelData; fits: EpochResult[][] },
+): FitCallback {
+  return {
+    async onEpochEnd(_context, result) {
+      const moments = state.optimizer.stateDict();
+      await save({
+        recipe: state.recipe,
+        hyperParameters: state.hyperParameters,
+        fitIndex: state.fitIndex,
+        epochInFit: state.done + result.epoch + 1,
+        epochsSeen: state.data.epochsSeen,
+        random: state.data.random.getState(),
+        optimizerStep: state.optimizer.stepCount,
+        lrs: state.optimizer.groups.map((g) => g.lr),
+        history: state.fits.map((rows) => rows.map((r) => ({ ...r }))),
+        parameters: Object.fromEntries(state.model.parameters.map((p) => [p.name, p.values.slice()])),
+        optimizerState: Object.fromEntries(Object.entries(moments).map(([name, arrays]) => [name, arrays.map((a) => a.slice())])),
+      });
+    },
+  };
 }
 
 /** What a recipe run gives back. The caller owns `model` and `baseline` (dispose them). */
@@ -44,8 +98,10 @@ export interface RecipeResult {
   rmse: number;
   mae: number;
   baselineRmse: number;
-  /** Median seconds of a training pass. */
+  /** Median seconds of a training pass (of a Gibbs sweep for `best`). */
   secondsPerEpoch: number;
+  /** Wall-clock seconds of training (without the baseline and the final evaluation). */
+  trainSeconds: number;
   /** The hyper-parameters used. */
   hyperParameters: Record<string, unknown>;
 }
@@ -55,6 +111,7 @@ export const RECIPE_DEFAULTS = {
   notebook: { model: 'embedding-net', lr: 1e-3, wd: 2e-5, batchSize: 64, epochs: [5, 10], embeddingUpdate: 'lazy', nFactors: 50 },
   fastai: { model: 'embedding-dot-bias', lr: 5e-3, wd: 0.1, batchSize: 64, epochs: [5], embeddingUpdate: 'lazy', nFactors: 50 },
   bias: { model: 'bias', lr: 0, wd: 0, batchSize: 64, epochs: [], embeddingUpdate: 'lazy', nFactors: 0 },
+  best: { model: 'biased-mf', lr: 0, wd: 0, batchSize: 64, epochs: [], embeddingUpdate: 'lazy', nFactors: 20, sweeps: 150, burnIn: 20, thin: 2, rank: 64 },
 } as const;
 
 function median(xs: number[]): number {
@@ -70,6 +127,10 @@ function median(xs: number[]): number {
  * - `fastai`: fastai v2's collab recipe: EmbeddingDotBias (50 factors, yRange (0, 5.5)),
  *   `fitOneCycle(5, 5e-3, wd 0.1)` with AdamW (0.9, 0.99), eps 1e-5, batch 64.
  * - `bias`: the damped bias baseline in closed form (no epochs); `model` and `baseline` are the same.
+ * - `best`: the most accurate: Bayesian biased MF by Gibbs sampling ({@link fitBayesianMf}, 20
+ *   factors, 150 sweeps, 20 burn-in), averaged over the posterior samples and stored as a rank-64
+ *   {@link BiasedMatrixFactorization}-type model. Chosen by an inner validation split of the
+ *   training rows only (see the trainer README, "Accuracy"). No epochs: `fits` is empty.
  */
 export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: Split, options: RecipeOptions = {}): Promise<RecipeResult> {
   const defaults = RECIPE_DEFAULTS[recipe];
@@ -88,17 +149,45 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
   const fitOptions = options.signal ? { ...base, signal: options.signal } : base;
   const baseline = fitBiasBaseline(table, split.train);
   let model: RatingModel;
-  const record = (rows: EpochResult[]): FitCallback => ({ onEpochEnd: (_c, r) => void rows.push(r) });
-  if (recipe === 'notebook') {
+  const record = (rows: EpochResult[], done = 0): FitCallback => ({ onEpochEnd: (_c, r) => void rows.push({ ...r, epoch: r.epoch + done }) });
+  const hyperParameters = { model: defaults.model, lr, wd, batchSize, epochs, embeddingUpdate, nFactors, seed };
+  const resume = options.resume;
+  const trainStart = performance.now();
+  const sweepSeconds: number[] = [];
+  if (recipe === 'best') {
+    const best = RECIPE_DEFAULTS.best;
+    let last = 0;
+    model = fitBayesianMf(table, split.train, {
+      nFactors,
+      sweeps: options.sweeps ?? best.sweeps,
+      burnIn: options.burnIn ?? best.burnIn,
+      thin: best.thin,
+      rank: best.rank,
+      seed,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onSweep: (info) => {
+        sweepSeconds.push(info.seconds - last);
+        last = info.seconds;
+        options.onSweep?.(info);
+      },
+    });
+  } else if (recipe === 'notebook') {
     model = createEmbeddingNet({ nUsers, nItems, nFactors, ratingRange: [table.stats.minRating, table.stats.maxRating], seed });
     const opt = createAdam(model.parameters, { lr, weightDecay: wd, embeddingUpdate });
-    for (let k = 0; k < epochs.length; k++) {
+    if (resume) {
+      restoreCheckpoint(resume, recipe, hyperParameters, model, opt, data);
+      fits.push(...resume.history.map((rows) => [...rows]));
+    }
+    for (let k = resume?.fitIndex ?? 0; k < epochs.length; k++) {
       if (k > 0) setLrs(opt, lr);
       if (options.signal?.aborted) break;
-      options.onFitBegin?.(k, epochs[k]!);
-      const rows: EpochResult[] = [];
-      fits.push(rows);
-      await fit(model, data, epochs[k]!, opt, 'mse', { ...fitOptions, callbacks: [...fitOptions.callbacks, record(rows)] });
+      const done = resume && k === resume.fitIndex ? resume.epochInFit : 0;
+      if (done >= epochs[k]!) continue;
+      options.onFitBegin?.(k, epochs[k]! - done);
+      const rows: EpochResult[] = fits[k] ?? [];
+      fits[k] = rows;
+      const save = options.onCheckpoint ? [checkpointer(options.onCheckpoint, { recipe, hyperParameters, fitIndex: k, done, model, optimizer: opt, data, fits })] : [];
+      await fit(model, data, epochs[k]! - done, opt, 'mse', { ...fitOptions, callbacks: [...fitOptions.callbacks, record(rows, done), ...save] });
     }
   } else if (recipe === 'bias') {
     model = baseline;
@@ -106,11 +195,18 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
     model = createEmbeddingDotBias({ nUsers, nItems, nFactors, yRange: [0, 5.5], seed });
     const opt = createAdamW(model.parameters, { lr, weightDecay: wd, embeddingUpdate });
     const total = epochs.reduce((a, b) => a + b, 0);
-    options.onFitBegin?.(0, total);
-    const rows: EpochResult[] = [];
+    if (resume) restoreCheckpoint(resume, recipe, hyperParameters, model, opt, data);
+    const done = resume?.epochInFit ?? 0;
+    const rows: EpochResult[] = resume ? [...(resume.history[0] ?? [])] : [];
     fits.push(rows);
-    await fit(model, data, total, opt, 'mse', { ...fitOptions, callbacks: [oneCycleSchedule(lr), ...fitOptions.callbacks, record(rows)] });
+    if (done < total) {
+      options.onFitBegin?.(0, total - done);
+      const save = options.onCheckpoint ? [checkpointer(options.onCheckpoint, { recipe, hyperParameters, fitIndex: 0, done, model, optimizer: opt, data, fits })] : [];
+      const schedule = oneCycleSchedule(lr, {}, { startEpoch: done, totalEpochs: total });
+      await fit(model, data, total - done, opt, 'mse', { ...fitOptions, callbacks: [schedule, ...fitOptions.callbacks, record(rows, done), ...save] });
+    }
   }
+  const trainSeconds = (performance.now() - trainStart) / 1000;
   const final = evaluate(model, data, [mse, rmse, mae]);
   const baselineRmse = evaluate(baseline, data, [rmse]).metrics['rmse']!;
   return {
@@ -122,7 +218,11 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
     rmse: final.metrics['rmse']!,
     mae: final.metrics['mae']!,
     baselineRmse,
-    secondsPerEpoch: fits.length ? median(fits.flat().map((r) => r.seconds)) : 0,
-    hyperParameters: { model: defaults.model, lr, wd, batchSize, epochs, embeddingUpdate, nFactors, seed },
+    secondsPerEpoch: fits.length ? median(fits.flat().map((r) => r.seconds)) : sweepSeconds.length ? median(sweepSeconds) : 0,
+    trainSeconds,
+    hyperParameters:
+      recipe === 'best'
+        ? { model: defaults.model, nFactors, sweeps: options.sweeps ?? RECIPE_DEFAULTS.best.sweeps, burnIn: options.burnIn ?? RECIPE_DEFAULTS.best.burnIn, thin: RECIPE_DEFAULTS.best.thin, rank: RECIPE_DEFAULTS.best.rank, seed }
+        : hyperParameters,
   };
 }
