@@ -35,6 +35,10 @@ export function resolveRecipe(options: Pick<TrainCommandOptions, 'model' | 'reci
     if (model && model !== 'bias') throw new UsageError(`--recipe bias trains the bias baseline, not ${model}`);
     return { recipe: 'bias', model: 'bias' };
   }
+  if (recipe === 'best') {
+    if (model) throw new UsageError(`--recipe best trains its own model (Bayesian biased MF, saved as biased-mf); drop --model ${model}`);
+    return { recipe: 'best', model: 'biased-mf' };
+  }
   const byModel: Record<string, RecipeName> = { 'embedding-net': 'notebook', 'embedding-dot-bias': 'fastai' };
   const chosen = recipe ?? (model ? byModel[model]! : 'notebook');
   const expected = chosen === 'notebook' ? 'embedding-net' : 'embedding-dot-bias';
