@@ -37,14 +37,23 @@ export function oneCycleAt(lrMax: number, pos: number, options: OneCycleOptions 
   };
 }
 
+/** Where a resumed one-cycle run picks up: the cycle spans `totalEpochs`, of which `startEpoch` are done. */
+export interface OneCycleResume {
+  startEpoch: number;
+  totalEpochs: number;
+}
+
 /**
  * A callback that sets every group's lr and momentum before each batch as fastai v2's
- * `fit_one_cycle` does: position = batches done / total batches of the `fit` call.
+ * `fit_one_cycle` does: position = batches done / total batches of the `fit` call (or of the
+ * whole cycle when a run is resumed after `resume.startEpoch` of `resume.totalEpochs` epochs).
  */
-export function oneCycleSchedule(lrMax: number | readonly number[], options: OneCycleOptions = {}): FitCallback {
+export function oneCycleSchedule(lrMax: number | readonly number[], options: OneCycleOptions = {}, resume?: OneCycleResume): FitCallback {
   return {
     onBatchBegin(context: FitContext) {
-      const pos = context.iteration / (context.epochs * context.batchesPerEpoch);
+      const done = (resume?.startEpoch ?? 0) * context.batchesPerEpoch;
+      const total = (resume?.totalEpochs ?? context.epochs) * context.batchesPerEpoch;
+      const pos = (done + context.iteration) / total;
       context.optimizer.groups.forEach((group, k) => {
         const max = typeof lrMax === 'number' ? lrMax : lrMax[k]!;
         const { lr, momentum } = oneCycleAt(max, pos, options);
