@@ -7,6 +7,10 @@ export interface SyntheticMovieLensOptions {
   seed?: number;
 }
 /** `ratings.csv` and `movies.csv` text in the ml-latest-small layout. */
-export function makeSyntheticMovieLens(options?: SyntheticMovieLensOptions): { ratingsCsv: string; moviesCsv: string; nRatings: number };
+export function makeSyntheticMovieLens(options?: SyntheticMovieLensOptions): {
+  ratingsCsv: string;
+  moviesCsv: string;
+  nRatings: number;
+};
 /** Writes `ratings.csv` and `movies.csv` into `dir` and returns it. */
 export function writeSyntheticMovieLens(dir: string, options?: SyntheticMovieLensOptions): string;

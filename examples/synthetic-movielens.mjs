@@ -4,9 +4,40 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const GENRES = ['Action', 'Comedy', 'Drama', 'Romance', 'Sci-Fi', 'Thriller', 'Animation', 'Horror'];
-const WORDS = ['Silent', 'Red', 'Last', 'Hidden', 'Golden', 'Broken', 'Midnight', 'Lost', 'Wild', 'Iron'];
-const NOUNS = ['River', 'Empire', 'Garden', 'Signal', 'Harbor', 'Mirror', 'Station', 'Forest', 'Code', 'Crown'];
+const GENRES = [
+  'Action',
+  'Comedy',
+  'Drama',
+  'Romance',
+  'Sci-Fi',
+  'Thriller',
+  'Animation',
+  'Horror',
+];
+const WORDS = [
+  'Silent',
+  'Red',
+  'Last',
+  'Hidden',
+  'Golden',
+  'Broken',
+  'Midnight',
+  'Lost',
+  'Wild',
+  'Iron',
+];
+const NOUNS = [
+  'River',
+  'Empire',
+  'Garden',
+  'Signal',
+  'Harbor',
+  'Mirror',
+  'Station',
+  'Forest',
+  'Code',
+  'Crown',
+];
 
 /**
  * Generates `ratings.csv` and `movies.csv` text in the ml-latest-small layout.
@@ -47,7 +78,11 @@ export function makeSyntheticMovieLens(options = {}) {
     const genres = [GENRES[i % GENRES.length], GENRES[(i * 3 + 1) % GENRES.length]];
     movies.push(`${10 * (i + 1)},"${title} (${year})",${[...new Set(genres)].join('|')}`);
   }
-  return { ratingsCsv: ratings.join('\n') + '\n', moviesCsv: movies.join('\n') + '\n', nRatings: ratings.length - 1 };
+  return {
+    ratingsCsv: ratings.join('\n') + '\n',
+    moviesCsv: movies.join('\n') + '\n',
+    nRatings: ratings.length - 1,
+  };
 }
 
 /**

@@ -14,7 +14,11 @@ function sample(): Record<string, string> {
   return { 'sample/ratings.csv': ratingsCsv, 'sample/movies.csv': moviesCsv };
 }
 
-const TYPES: Record<string, string> = { '.json': 'application/json', '.bin': 'application/octet-stream', '.csv': 'text/csv' };
+const TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+  '.csv': 'text/csv',
+};
 
 /** Serves the sample and the models folder in dev and preview, and writes the sample into the build. */
 function cfData(): Plugin {
@@ -42,7 +46,8 @@ function cfData(): Plugin {
     configureServer: (server) => void server.middlewares.use(serve),
     configurePreviewServer: (server) => void server.middlewares.use(serve),
     generateBundle() {
-      for (const [fileName, source] of Object.entries(sample())) this.emitFile({ type: 'asset', fileName, source });
+      for (const [fileName, source] of Object.entries(sample()))
+        this.emitFile({ type: 'asset', fileName, source });
     },
   };
 }

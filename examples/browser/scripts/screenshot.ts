@@ -12,7 +12,15 @@ const server = await serveStatic(join(root, 'dist'), join(root, 'models'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env['CF_CHROMIUM'] ?? '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--use-angle=swiftshader',
+    '--enable-unsafe-swiftshader',
+  ],
   viewport: { width: 1200, height: 900 },
 });
 try {
@@ -25,12 +33,16 @@ try {
   await page.getByTestId('lr').fill('0.02');
   await page.getByTestId('factors').fill('16');
   await page.getByTestId('train').click();
-  await page.waitForFunction(() => window.__cf.trained !== undefined, undefined, { timeout: 300_000 });
+  await page.waitForFunction(() => window.__cf.trained !== undefined, undefined, {
+    timeout: 300_000,
+  });
   await page.getByTestId('user-id').fill('1');
   await page.getByTestId('recommend').click();
   await page.getByTestId('item-id').fill('10');
   await page.getByTestId('similar').click();
-  await page.waitForFunction(() => window.__cf.similar !== undefined && window.__cf.recommendations !== undefined);
+  await page.waitForFunction(
+    () => window.__cf.similar !== undefined && window.__cf.recommendations !== undefined,
+  );
   await page.screenshot({ path: join(root, 'screenshot.png'), fullPage: true });
 } finally {
   await context.close();

@@ -27,12 +27,18 @@ export function hasWebGpu(): boolean {
  */
 export async function useBackend(choice: BackendChoice): Promise<string> {
   if (choice === 'webgpu') {
-    if (!hasWebGpu()) throw new Error('WebGPU is not available in this browser (navigator.gpu is missing); choose webgl, wasm or cpu');
+    if (!hasWebGpu())
+      throw new Error(
+        'WebGPU is not available in this browser (navigator.gpu is missing); choose webgl, wasm or cpu',
+      );
     await import('@tensorflow/tfjs-backend-webgpu');
   }
   if (tf.getBackend() !== choice) {
     const ok = await tf.setBackend(choice);
-    if (!ok) throw new Error(`the ${choice} backend failed to initialise in this browser; try another one`);
+    if (!ok)
+      throw new Error(
+        `the ${choice} backend failed to initialise in this browser; try another one`,
+      );
   }
   await tf.ready();
   return tf.getBackend();

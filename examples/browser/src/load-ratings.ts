@@ -1,6 +1,14 @@
 // Reading ratings in the browser: a ratings file, a MovieLens zip (unpacked with fflate), or URLs.
 import { unzipSync } from 'fflate';
-import { decodeText, parseItemTitles, parseRatingsText, type ItemTitles, type LoadedRatings, type RatingsLayout, type TitlesLayout } from '@cf/data';
+import {
+  decodeText,
+  parseItemTitles,
+  parseRatingsText,
+  type ItemTitles,
+  type LoadedRatings,
+  type RatingsLayout,
+  type TitlesLayout,
+} from '@cf/data';
 import type { DataSource } from './messages.js';
 
 /** Ratings and (when found) titles, with a label for the page. */
@@ -10,7 +18,12 @@ export interface BrowserDataset {
   titles: ItemTitles | undefined;
 }
 
-const RATINGS_FILES: { name: string; layout: RatingsLayout; titles: string; titlesLayout: TitlesLayout }[] = [
+const RATINGS_FILES: {
+  name: string;
+  layout: RatingsLayout;
+  titles: string;
+  titlesLayout: TitlesLayout;
+}[] = [
   { name: 'ratings.csv', layout: 'ratings-csv', titles: 'movies.csv', titlesLayout: 'movies-csv' },
   { name: 'u.data', layout: 'u-data', titles: 'u.item', titlesLayout: 'u-item' },
   { name: 'ratings.dat', layout: 'ratings-dat', titles: 'movies.dat', titlesLayout: 'movies-dat' },
@@ -43,15 +56,20 @@ function fromZip(bytes: Uint8Array, name: string, maxRows: number | undefined): 
     const path = Object.keys(entries).find((p) => baseName(p) === spec.name);
     if (!path) continue;
     const titlesPath = Object.keys(entries).find((p) => baseName(p) === spec.titles);
-    const titles = titlesPath ? parseItemTitles(entries[titlesPath]!, { layout: spec.titlesLayout, source: titlesPath }) : undefined;
+    const titles = titlesPath
+      ? parseItemTitles(entries[titlesPath]!, { layout: spec.titlesLayout, source: titlesPath })
+      : undefined;
     return { label: `${name} → ${path}`, loaded: parse(entries[path]!, path, maxRows), titles };
   }
-  throw new Error(`${name} has no ratings.csv, u.data or ratings.dat: drop a MovieLens zip such as ml-latest-small.zip`);
+  throw new Error(
+    `${name} has no ratings.csv, u.data or ratings.dat: drop a MovieLens zip such as ml-latest-small.zip`,
+  );
 }
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
-  if (!response.ok) throw new Error(`GET ${url} answered ${response.status} ${response.statusText}`);
+  if (!response.ok)
+    throw new Error(`GET ${url} answered ${response.status} ${response.statusText}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -59,10 +77,21 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 export async function loadDataSource(source: DataSource): Promise<BrowserDataset> {
   if (source.kind === 'file') {
     const bytes = new Uint8Array(source.bytes);
-    if (source.name.toLowerCase().endsWith('.zip')) return fromZip(bytes, source.name, source.maxRows);
-    return { label: source.name, loaded: parse(bytes, source.name, source.maxRows), titles: undefined };
+    if (source.name.toLowerCase().endsWith('.zip'))
+      return fromZip(bytes, source.name, source.maxRows);
+    return {
+      label: source.name,
+      loaded: parse(bytes, source.name, source.maxRows),
+      titles: undefined,
+    };
   }
-  const loaded = parse(await fetchBytes(source.ratingsUrl), baseName(source.ratingsUrl), source.maxRows);
-  const titles = source.titlesUrl ? parseItemTitles(await fetchBytes(source.titlesUrl), { source: source.titlesUrl }) : undefined;
+  const loaded = parse(
+    await fetchBytes(source.ratingsUrl),
+    baseName(source.ratingsUrl),
+    source.maxRows,
+  );
+  const titles = source.titlesUrl
+    ? parseItemTitles(await fetchBytes(source.titlesUrl), { source: source.titlesUrl })
+    : undefined;
   return { label: source.label, loaded, titles };
 }

@@ -1,12 +1,29 @@
 // The page: picks data, model and backend, starts training in a worker, charts the losses and
 // shows what the trained (or loaded) model predicts. All heavy work happens in worker.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import { Chart, CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
+import {
+  Chart,
+  CategoryScale,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from 'chart.js';
 import { formatEpochHeader, formatEpochRow, type EpochResult } from '@cf/trainer';
 import type { Recommendation } from '@cf/model';
 import type { BackendChoice, DataSource, FromWorker, ToWorker, TrainSettings } from './messages.js';
 
-Chart.register(CategoryScale, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip);
+Chart.register(
+  CategoryScale,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+);
 
 /** What the page has seen, readable by tests as `window.__cf`. */
 export interface PageState {
@@ -33,7 +50,14 @@ declare global {
   }
 }
 
-const state: PageState = { ready: false, webgpu: false, epochs: [], saved: [], errors: [], runs: 0 };
+const state: PageState = {
+  ready: false,
+  webgpu: false,
+  epochs: [],
+  saved: [],
+  errors: [],
+  runs: 0,
+};
 window.__cf = state;
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -45,21 +69,37 @@ const input = (id: string): HTMLInputElement => $<HTMLInputElement>(id);
 const button = (id: string): HTMLButtonElement => $<HTMLButtonElement>(id);
 
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-const send = (message: ToWorker, transfer: Transferable[] = []): void => worker.postMessage(message, transfer);
+const send = (message: ToWorker, transfer: Transferable[] = []): void =>
+  worker.postMessage(message, transfer);
 
 const chart = new Chart<'line', number[], string>($<HTMLCanvasElement>('chart'), {
   type: 'line',
   data: {
     labels: [],
     datasets: [
-      { label: 'train loss (smoothed)', data: [], borderColor: '#1f77b4', backgroundColor: '#1f77b4', tension: 0.2 },
-      { label: 'validation loss', data: [], borderColor: '#d62728', backgroundColor: '#d62728', tension: 0.2 },
+      {
+        label: 'train loss (smoothed)',
+        data: [],
+        borderColor: '#1f77b4',
+        backgroundColor: '#1f77b4',
+        tension: 0.2,
+      },
+      {
+        label: 'validation loss',
+        data: [],
+        borderColor: '#d62728',
+        backgroundColor: '#d62728',
+        tension: 0.2,
+      },
     ],
   },
   options: {
     animation: false,
     maintainAspectRatio: false,
-    scales: { x: { title: { display: true, text: 'epoch' } }, y: { title: { display: true, text: 'MSE' } } },
+    scales: {
+      x: { title: { display: true, text: 'epoch' } },
+      y: { title: { display: true, text: 'MSE' } },
+    },
   },
 });
 
@@ -97,7 +137,8 @@ function setTraining(running: boolean): void {
 }
 
 function enableModelButtons(): void {
-  for (const id of ['recommend', 'similar', 'predict', 'save-idb', 'download']) button(id).disabled = false;
+  for (const id of ['recommend', 'similar', 'predict', 'save-idb', 'download'])
+    button(id).disabled = false;
 }
 
 function showError(message: string): void {
@@ -117,14 +158,16 @@ function onMessage(message: FromWorker): void {
     }
     case 'data':
       state.data = message;
-      $('data-status').textContent = `${message.label}: ${message.nRatings.toLocaleString()} ratings, ${message.nUsers} users, ${message.nItems} movies${message.titles ? `, ${message.titles} titles` : ''}`;
+      $('data-status').textContent =
+        `${message.label}: ${message.nRatings.toLocaleString()} ratings, ${message.nUsers} users, ${message.nItems} movies${message.titles ? `, ${message.titles} titles` : ''}`;
       setTraining(false);
       return;
     case 'backend':
       state.backend = message.active;
       state.engine = message.engine;
       $('active-backend').textContent = message.active;
-      $('engine').textContent = `(training engine: ${message.engine === 'fused' ? "cf's fused host kernels" : 'tfjs ops'}${message.active !== message.requested ? `; ${message.requested} was asked for` : ''})`;
+      $('engine').textContent =
+        `(training engine: ${message.engine === 'fused' ? "cf's fused host kernels" : 'tfjs ops'}${message.active !== message.requested ? `; ${message.requested} was asked for` : ''})`;
       return;
     case 'fit-begin':
       $('table').textContent += message.fitIndex > 0 ? `setLrs · fit ${message.epochs}\n` : '';
@@ -133,7 +176,8 @@ function onMessage(message: FromWorker): void {
       const bar = $<HTMLProgressElement>('progress');
       bar.max = message.batchesPerEpoch;
       bar.value = message.batch;
-      $('progress-text').textContent = `batch ${message.batch}/${message.batchesPerEpoch} · loss ${message.smoothedLoss.toFixed(4)}`;
+      $('progress-text').textContent =
+        `batch ${message.batch}/${message.batchesPerEpoch} · loss ${message.smoothedLoss.toFixed(4)}`;
       return;
     }
     case 'epoch': {
@@ -146,7 +190,8 @@ function onMessage(message: FromWorker): void {
       state.trained = message;
       state.runs++;
       setTraining(false);
-      $('result').textContent = `${message.interrupted ? 'stopped early · ' : ''}validation RMSE ${message.rmse.toFixed(4)} · bias baseline ${message.baselineRmse.toFixed(4)} · mean only ${message.meanOnlyRmse.toFixed(4)} · ${message.secondsPerEpoch.toFixed(1)} s/epoch`;
+      $('result').textContent =
+        `${message.interrupted ? 'stopped early · ' : ''}validation RMSE ${message.rmse.toFixed(4)} · bias baseline ${message.baselineRmse.toFixed(4)} · mean only ${message.meanOnlyRmse.toFixed(4)} · ${message.secondsPerEpoch.toFixed(1)} s/epoch`;
       showModel(message.model);
       enableModelButtons();
       return;
@@ -170,12 +215,10 @@ function onMessage(message: FromWorker): void {
       // tfjs's downloads:// router (registered by tfjs-core in a page) writes cf-model.json + cf-model.weights.bin.
       const [handler] = tf.io.getSaveHandlers('downloads://cf-model');
       if (!handler?.save) return showError('this browser has no downloads:// handler');
-      void handler
-        .save(message.artifacts)
-        .then(() => {
-          state.saved.push('downloads://cf-model');
-          $('save-status').textContent = 'downloaded cf-model.json and cf-model.weights.bin';
-        });
+      void handler.save(message.artifacts).then(() => {
+        state.saved.push('downloads://cf-model');
+        $('save-status').textContent = 'downloaded cf-model.json and cf-model.weights.bin';
+      });
       return;
     }
     case 'model-loaded':
@@ -192,8 +235,14 @@ function onMessage(message: FromWorker): void {
 }
 
 function showModel(model: Extract<FromWorker, { type: 'trained' }>['model']): void {
-  $('model-label').textContent = `${model.type}, ${model.nUsers} users × ${model.nItems} movies (${model.label})`;
-  for (const [id, value] of [['user', model.exampleUserId], ['predict-user', model.exampleUserId], ['item', model.exampleItemId], ['predict-item', model.exampleItemId]] as const) {
+  $('model-label').textContent =
+    `${model.type}, ${model.nUsers} users × ${model.nItems} movies (${model.label})`;
+  for (const [id, value] of [
+    ['user', model.exampleUserId],
+    ['predict-user', model.exampleUserId],
+    ['item', model.exampleItemId],
+    ['predict-item', model.exampleItemId],
+  ] as const) {
     if (!input(id).value) input(id).value = String(value);
   }
 }
@@ -201,7 +250,8 @@ function showModel(model: Extract<FromWorker, { type: 'trained' }>['model']): vo
 worker.onmessage = (event: MessageEvent<FromWorker>) => onMessage(event.data);
 worker.onerror = (event) => showError(`worker failed: ${event.message}`);
 
-const optionalNumber = (id: string): number | undefined => (input(id).value.trim() ? Number(input(id).value) : undefined);
+const optionalNumber = (id: string): number | undefined =>
+  input(id).value.trim() ? Number(input(id).value) : undefined;
 const maxRows = (): { maxRows?: number } => {
   const n = optionalNumber('max-rows');
   return n === undefined ? {} : { maxRows: n };
@@ -235,7 +285,13 @@ input('file').addEventListener('change', () => {
 });
 button('sample').addEventListener('click', () => {
   const base = new URL('sample/', document.baseURI);
-  loadData({ kind: 'url', ratingsUrl: new URL('ratings.csv', base).href, titlesUrl: new URL('movies.csv', base).href, label: 'the sample (synthetic)', ...maxRows() });
+  loadData({
+    kind: 'url',
+    ratingsUrl: new URL('ratings.csv', base).href,
+    titlesUrl: new URL('movies.csv', base).href,
+    label: 'the sample (synthetic)',
+    ...maxRows(),
+  });
 });
 
 function settings(): TrainSettings {
@@ -267,11 +323,30 @@ button('train').addEventListener('click', () => {
   send({ type: 'train', settings: settings() });
 });
 button('stop').addEventListener('click', () => send({ type: 'stop' }));
-button('recommend').addEventListener('click', () => send({ type: 'recommend', userId: input('user').value.trim(), k: 10 }));
-button('similar').addEventListener('click', () => send({ type: 'similar', itemId: input('item').value.trim(), k: 10 }));
-button('predict').addEventListener('click', () => send({ type: 'predict', userId: input('predict-user').value.trim(), itemId: input('predict-item').value.trim() }));
-button('save-idb').addEventListener('click', () => send({ type: 'save', url: 'indexeddb://cf-model' }));
+button('recommend').addEventListener('click', () =>
+  send({ type: 'recommend', userId: input('user').value.trim(), k: 10 }),
+);
+button('similar').addEventListener('click', () =>
+  send({ type: 'similar', itemId: input('item').value.trim(), k: 10 }),
+);
+button('predict').addEventListener('click', () =>
+  send({
+    type: 'predict',
+    userId: input('predict-user').value.trim(),
+    itemId: input('predict-item').value.trim(),
+  }),
+);
+button('save-idb').addEventListener('click', () =>
+  send({ type: 'save', url: 'indexeddb://cf-model' }),
+);
 button('download').addEventListener('click', () => send({ type: 'export' }));
-const loadModel = (url: string): void => send({ type: 'load-model', url, backend: $<HTMLSelectElement>('backend').value as BackendChoice });
+const loadModel = (url: string): void =>
+  send({
+    type: 'load-model',
+    url,
+    backend: $<HTMLSelectElement>('backend').value as BackendChoice,
+  });
 button('load-idb').addEventListener('click', () => loadModel('indexeddb://cf-model'));
-button('load-url').addEventListener('click', () => loadModel(new URL(input('model-url').value.trim(), document.baseURI).href));
+button('load-url').addEventListener('click', () =>
+  loadModel(new URL(input('model-url').value.trim(), document.baseURI).href),
+);

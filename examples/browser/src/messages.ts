@@ -48,7 +48,14 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; webgpu: boolean }
-  | { type: 'data'; label: string; nRatings: number; nUsers: number; nItems: number; titles: number }
+  | {
+      type: 'data';
+      label: string;
+      nRatings: number;
+      nUsers: number;
+      nItems: number;
+      titles: number;
+    }
   | { type: 'backend'; requested: BackendChoice; active: string; engine: 'fused' | 'tfjs' }
   | { type: 'fit-begin'; fitIndex: number; epochs: number; batchesPerEpoch: number }
   | { type: 'progress'; batch: number; batchesPerEpoch: number; smoothedLoss: number }

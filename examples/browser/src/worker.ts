@@ -48,7 +48,12 @@ function meanOnlyRmse(rating: Float32Array, split: Split): number {
 async function train(settings: TrainSettings): Promise<void> {
   if (!dataset) throw new Error('load ratings first: drop a file or use the sample');
   const backend = await useBackend(settings.backend);
-  post({ type: 'backend', requested: settings.backend, active: backend, engine: engineOf(backend) });
+  post({
+    type: 'backend',
+    requested: settings.backend,
+    active: backend,
+    engine: engineOf(backend),
+  });
   const { table } = dataset.loaded;
   const split = splitByCvIdxs(table, { valPct: settings.valPct, seed: settings.seed });
   abort = new AbortController();
@@ -65,12 +70,23 @@ async function train(settings: TrainSettings): Promise<void> {
     onFitBegin: (k) => void (fitIndex = k),
     callbacks: [
       {
-        onTrainBegin: (c) => post({ type: 'fit-begin', fitIndex, epochs: c.epochs, batchesPerEpoch: c.batchesPerEpoch }),
+        onTrainBegin: (c) =>
+          post({
+            type: 'fit-begin',
+            fitIndex,
+            epochs: c.epochs,
+            batchesPerEpoch: c.batchesPerEpoch,
+          }),
         onBatchEnd: (c) => {
           const now = performance.now();
           if (now - lastProgress < 100) return;
           lastProgress = now;
-          post({ type: 'progress', batch: c.batch + 1, batchesPerEpoch: c.batchesPerEpoch, smoothedLoss: c.smoothedLoss });
+          post({
+            type: 'progress',
+            batch: c.batch + 1,
+            batchesPerEpoch: c.batchesPerEpoch,
+            smoothedLoss: c.smoothedLoss,
+          });
         },
         onEpochEnd: (_c, r) => post({ type: 'epoch', fitIndex, result: r }),
       },
@@ -80,7 +96,14 @@ async function train(settings: TrainSettings): Promise<void> {
   abort = undefined;
   const trained = createTrainedModel(result.model, table, {
     trainRows: split.train,
-    split: { kind: 'cv-idxs', seed: settings.seed, valPct: settings.valPct, cvIdx: 0, nTrain: split.train.length, nValid: split.valid.length },
+    split: {
+      kind: 'cv-idxs',
+      seed: settings.seed,
+      valPct: settings.valPct,
+      cvIdx: 0,
+      nTrain: split.train.length,
+      nValid: split.valid.length,
+    },
     fallback: result.baseline,
     ...(dataset.titles ? { itemTitles: dataset.titles } : {}),
   });
@@ -102,7 +125,14 @@ async function handle(message: ToWorker): Promise<void> {
     case 'load-data': {
       dataset = await loadDataSource(message.source);
       const { stats } = dataset.loaded.table;
-      post({ type: 'data', label: dataset.label, nRatings: stats.count, nUsers: stats.nUsers, nItems: stats.nItems, titles: dataset.titles?.size ?? 0 });
+      post({
+        type: 'data',
+        label: dataset.label,
+        nRatings: stats.count,
+        nUsers: stats.nUsers,
+        nItems: stats.nItems,
+        titles: dataset.titles?.size ?? 0,
+      });
       return;
     }
     case 'train':
@@ -111,14 +141,30 @@ async function handle(message: ToWorker): Promise<void> {
       abort?.abort();
       return;
     case 'recommend':
-      post({ type: 'recommendations', userId: message.userId, items: requireModel().recommend(parseRawId(message.userId), { k: message.k }) });
+      post({
+        type: 'recommendations',
+        userId: message.userId,
+        items: requireModel().recommend(parseRawId(message.userId), { k: message.k }),
+      });
       return;
     case 'similar':
-      post({ type: 'similar', itemId: message.itemId, items: requireModel().similarItems(parseRawId(message.itemId), { k: message.k }) });
+      post({
+        type: 'similar',
+        itemId: message.itemId,
+        items: requireModel().similarItems(parseRawId(message.itemId), { k: message.k }),
+      });
       return;
     case 'predict': {
-      const p = requireModel().predict(parseRawId(message.userId), parseRawId(message.itemId), { unknown: 'fallback' });
-      post({ type: 'prediction', userId: message.userId, itemId: message.itemId, rating: p.rating, source: p.source });
+      const p = requireModel().predict(parseRawId(message.userId), parseRawId(message.itemId), {
+        unknown: 'fallback',
+      });
+      post({
+        type: 'prediction',
+        userId: message.userId,
+        itemId: message.itemId,
+        rating: p.rating,
+        source: p.source,
+      });
       return;
     }
     case 'save':
@@ -138,7 +184,12 @@ async function handle(message: ToWorker): Promise<void> {
     case 'load-model': {
       // Predictions of a loaded model run with tfjs ops on the chosen backend.
       const backend = await useBackend(message.backend);
-      post({ type: 'backend', requested: message.backend, active: backend, engine: engineOf(backend) });
+      post({
+        type: 'backend',
+        requested: message.backend,
+        active: backend,
+        engine: engineOf(backend),
+      });
       const model = await loadModel(message.url);
       setActive(model);
       post({ type: 'model-loaded', url: message.url, model: summarise(model, message.url) });
@@ -151,7 +202,11 @@ onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   handle(message).catch((error: unknown) => {
     abort = undefined;
-    post({ type: 'error', during: message.type, message: error instanceof Error ? error.message : String(error) });
+    post({
+      type: 'error',
+      during: message.type,
+      message: error instanceof Error ? error.message : String(error),
+    });
   });
 };
 

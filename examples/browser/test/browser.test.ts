@@ -38,27 +38,45 @@ describe.skipIf(!existsSync(chromiumPath))('the browser example in Chromium', ()
 
   const cf = (): Promise<PageState> => page.evaluate(() => window.__cf);
   const waitFor = async (predicate: string, timeout = 120_000): Promise<void> => {
-    await page.waitForFunction(predicate, undefined, { timeout, polling: 100 }).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}\npage state: ${JSON.stringify(await cf())}\nconsole:\n${logs.join('\n')}`);
-    });
+    await page
+      .waitForFunction(predicate, undefined, { timeout, polling: 100 })
+      .catch(async (error: unknown) => {
+        throw new Error(
+          `${String(error)}\npage state: ${JSON.stringify(await cf())}\nconsole:\n${logs.join('\n')}`,
+        );
+      });
   };
 
   beforeAll(async () => {
-    if (!existsSync(join(root, 'dist', 'index.html'))) execFileSync('pnpm', ['exec', 'vite', 'build'], { cwd: root, stdio: 'inherit' });
+    if (!existsSync(join(root, 'dist', 'index.html')))
+      execFileSync('pnpm', ['exec', 'vite', 'build'], { cwd: root, stdio: 'inherit' });
     mkdirSync(outputDir, { recursive: true });
     workDir = mkdtempSync(join(tmpdir(), 'cf-browser-test-'));
     // A model trained and saved in Node, served like a `cf train --out` folder.
     await tf.setBackend('cpu');
-    const { table } = parseRatingsText(makeSyntheticMovieLens({ seed: 11, nUsers: 60, nItems: 50 }).ratingsCsv);
+    const { table } = parseRatingsText(
+      makeSyntheticMovieLens({ seed: 11, nUsers: 60, nItems: 50 }).ratingsCsv,
+    );
     const split = splitByCvIdxs(table, { seed: 42 });
     const trained = await runRecipe('fastai', table, split, { epochs: [2], nFactors: 6, lr: 0.05 });
-    nodeModel = createTrainedModel(trained.model, table, { trainRows: split.train, fallback: trained.baseline });
+    nodeModel = createTrainedModel(trained.model, table, {
+      trainRows: split.train,
+      fallback: trained.baseline,
+    });
     await saveModelToDirectory(nodeModel, join(workDir, 'models', 'node-model'));
     server = await serveStatic(join(root, 'dist'), join(workDir, 'models'));
     context = await chromium.launchPersistentContext(join(workDir, 'profile'), {
       executablePath: chromiumPath,
       headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+      ],
       viewport: { width: 1200, height: 900 },
     });
     page = context.pages()[0] ?? (await context.newPage());
@@ -87,7 +105,9 @@ describe.skipIf(!existsSync(chromiumPath))('the browser example in Chromium', ()
     await page.getByTestId('train').click();
     await waitFor('window.__cf.trained !== undefined || window.__cf.errors.length > 0', 180_000);
     const state = await cf();
-    console.log(`browser: trained 1 epoch on ${state.backend} in ${((performance.now() - started) / 1000).toFixed(1)} s; RMSE ${state.trained?.rmse.toFixed(4)} vs bias baseline ${state.trained?.baselineRmse.toFixed(4)}`);
+    console.log(
+      `browser: trained 1 epoch on ${state.backend} in ${((performance.now() - started) / 1000).toFixed(1)} s; RMSE ${state.trained?.rmse.toFixed(4)} vs bias baseline ${state.trained?.baselineRmse.toFixed(4)}`,
+    );
     expect(state.errors).toEqual([]);
     expect(state.backend).toBe('webgl');
     expect(state.engine).toBe('tfjs');
@@ -114,7 +134,9 @@ describe.skipIf(!existsSync(chromiumPath))('the browser example in Chromium', ()
     await page.getByTestId('similar').click();
     await waitFor('window.__cf.similar?.length === 10');
     const state = await cf();
-    expect(state.recommendations!.every((r) => typeof r.title === 'string' && r.title.length > 0)).toBe(true);
+    expect(
+      state.recommendations!.every((r) => typeof r.title === 'string' && r.title.length > 0),
+    ).toBe(true);
     expect(state.similar!.some((r) => r.itemId === 10)).toBe(false);
     expect(await page.getByTestId('recommendations').locator('li').count()).toBe(10);
     await page.getByTestId('save-indexeddb').click();

@@ -15,22 +15,33 @@ const TYPES: Record<string, string> = {
 };
 
 /** A tiny static server on 127.0.0.1: `/models/*` from `modelsDir`, everything else from `root`. */
-export async function serveStatic(root: string, modelsDir: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveStatic(
+  root: string,
+  modelsDir: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     void (async () => {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const [base, rest] = path.startsWith('/models/') ? [modelsDir, path.slice('/models/'.length)] : [root, path === '/' ? 'index.html' : path.slice(1)];
+      const [base, rest] = path.startsWith('/models/')
+        ? [modelsDir, path.slice('/models/'.length)]
+        : [root, path === '/' ? 'index.html' : path.slice(1)];
       const file = normalize(join(base, rest));
       const info = file.startsWith(base) ? await stat(file).catch(() => undefined) : undefined;
       if (!info?.isFile()) {
         res.writeHead(404).end('not found');
         return;
       }
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
+      res.writeHead(200, {
+        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'Content-Length': info.size,
+      });
       createReadStream(file).pipe(res);
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

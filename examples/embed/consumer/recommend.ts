@@ -31,7 +31,15 @@ export async function recommendFrom(modelDir: string, user: string, item: string
     const recommendations = trained.recommend(userId, { k: 5 });
     const check = rmse.compute(Float32Array.of(prediction), Float32Array.of(prediction));
     if (check !== 0) throw new Error(`rmse of identical arrays is ${check}`);
-    return { backend: tf.getBackend(), modelType: trained.model.config.type, userId, itemId, prediction, recommendations, metricName: rmse.name };
+    return {
+      backend: tf.getBackend(),
+      modelType: trained.model.config.type,
+      userId,
+      itemId,
+      prediction,
+      recommendations,
+      metricName: rmse.name,
+    };
   } finally {
     trained.dispose();
   }

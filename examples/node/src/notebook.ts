@@ -6,7 +6,15 @@ import '@tensorflow/tfjs-backend-cpu';
 import { getCvIdxs, splitByCvIdxs } from '@cf/data';
 import { loadRatings } from '@cf/data/node';
 import { createEmbeddingNet, fitBiasBaseline } from '@cf/model';
-import { createAdam, createModelData, evaluate, fit, printEpochTable, rmse, setLrs } from '@cf/trainer';
+import {
+  createAdam,
+  createModelData,
+  evaluate,
+  fit,
+  printEpochTable,
+  rmse,
+  setLrs,
+} from '@cf/trainer';
 import { dataFolder, epochs } from './settings.js';
 
 // from fastai.learner import *; from fastai.column_data import *
@@ -52,7 +60,15 @@ const nFactors = 50;
 //         x = self.drop2(F.relu(self.lin1(x)))
 //         return F.sigmoid(self.lin2(x)) * (max_rating-min_rating+1) + min_rating-0.5
 // model = EmbeddingNet(n_users, n_movies).cuda()
-const model = createEmbeddingNet({ nUsers, nItems: nMovies, nFactors, hidden: [10], dropout: [0.5, 0.5], ratingRange: [minRating, maxRating], seed: 42 });
+const model = createEmbeddingNet({
+  nUsers,
+  nItems: nMovies,
+  nFactors,
+  hidden: [10],
+  dropout: [0.5, 0.5],
+  ratingRange: [minRating, maxRating],
+  seed: 42,
+});
 
 // wd=2e-5  (this repository's reference run; the notebook's L2 on Adam)
 const wd = 2e-5;
@@ -73,6 +89,8 @@ await fit(model, data, epochs(10), opt, 'mse', { metrics: [rmse], callbacks: [pr
 const final = evaluate(model, data, [rmse]).metrics['rmse']!;
 const baseline = fitBiasBaseline(table, split.train);
 const baselineRmse = evaluate(baseline, data, [rmse]).metrics['rmse']!;
-console.log(`\n## RMSE\nvalidation RMSE ${final.toFixed(4)} (bias baseline ${baselineRmse.toFixed(4)})`);
+console.log(
+  `\n## RMSE\nvalidation RMSE ${final.toFixed(4)} (bias baseline ${baselineRmse.toFixed(4)})`,
+);
 model.dispose();
 baseline.dispose();

@@ -11,7 +11,9 @@ export function dataFolder(): string {
   const root = process.env['CF_DATA_DIR'];
   const folder = given ?? (root ? join(root, 'ml-latest-small') : undefined);
   if (!folder || !existsSync(folder)) {
-    console.log(`skipped: ${folder ? `${folder} does not exist` : 'CF_DATA_DIR is not set'}; point CF_DATA_DIR at the folder that contains ml-latest-small/ (or pass a MovieLens folder)`);
+    console.log(
+      `skipped: ${folder ? `${folder} does not exist` : 'CF_DATA_DIR is not set'}; point CF_DATA_DIR at the folder that contains ml-latest-small/ (or pass a MovieLens folder)`,
+    );
     process.exit(0);
   }
   return folder;
