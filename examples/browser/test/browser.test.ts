@@ -100,7 +100,7 @@ describe.skipIf(!existsSync(chromiumPath))('the browser example in Chromium', ()
     await page.getByTestId('backend-select').selectOption('webgl');
     await page.getByTestId('epochs').fill('1');
     await page.getByTestId('lr').fill('0.05');
-    await page.getByTestId('factors').fill('8');
+    await page.getByTestId('factors').fill('16');
     const started = performance.now();
     await page.getByTestId('train').click();
     await waitFor('window.__cf.trained !== undefined || window.__cf.errors.length > 0', 180_000);
