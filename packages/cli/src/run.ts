@@ -36,6 +36,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   addTrainingOptions(addDataOptions(program.command('train').description('train a model (default: the fastai notebook on ml-latest-small) and save it')))
     .option('--cv-idx <n>', 'which getCvIdxs fold to validate on', wholeNumber(0), 0)
     .option('--out <dir>', 'where to save the model folder', 'cf-model')
+    .option('--resume', 'continue an interrupted run from the checkpoint of its last completed epoch in <out>/checkpoint')
     .action(async (options: TrainCommandOptions) => set(await trainCommand(options, io)));
 
   addTrainingOptions(addDataOptions(program.command('cv').description('cross-validate a recipe: getCvIdxs folds (default), --folds k, or --predefined (ml-100k u1…u5)')))

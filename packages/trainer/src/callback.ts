@@ -16,6 +16,8 @@ export interface EpochResult {
   seconds: number;
   /** Seconds of the validation pass. */
   validSeconds: number;
+  /** False when training stopped before the epoch's last batch (abort or stop request). */
+  complete: boolean;
 }
 
 /** What callbacks see, and how they steer training. */

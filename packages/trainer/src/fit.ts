@@ -142,6 +142,7 @@ export async function fit(
         metrics: evaluation.metrics,
         seconds,
         validSeconds: (now() - validStart) / 1000,
+        complete: batchIndex === data.trainBatches.batchCount,
       };
       history.push(result);
       await run('onEpochEnd', result);

@@ -68,6 +68,7 @@ function checkpointer(
 ): FitCallback {
   return {
     async onEpochEnd(_context, result) {
+      if (!result.complete) return; // a stopped epoch is not a point to resume from
       const moments = state.optimizer.stateDict();
       await save({
         recipe: state.recipe,

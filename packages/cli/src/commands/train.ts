@@ -1,8 +1,9 @@
-import { resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { describeSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
 import { createTrainedModel } from '@cf/model';
-import { saveModelToDirectory } from '@cf/model/node';
-import { runRecipe, type RecipeName, type RecipeResult } from '@cf/trainer';
+import { fileSystemIO, saveModelToDirectory } from '@cf/model/node';
+import { checkpointFromArtifacts, checkpointToArtifacts, runRecipe, type RecipeName, type RecipeResult, type TrainingCheckpoint } from '@cf/trainer';
 import { selectBackend, type BackendName } from '../backend.js';
 import { EXIT, UsageError, type CliIO } from '../cli-io.js';
 import { loadDataset } from '../dataset.js';
@@ -24,8 +25,26 @@ export interface TrainCommandOptions {
   embeddingUpdate?: 'dense' | 'lazy';
   backend: BackendName;
   out?: string;
+  resume?: boolean;
   json?: boolean;
   quiet?: boolean;
+}
+
+/** Where `cf train --out DIR` keeps the checkpoint of its last completed epoch. */
+export function checkpointDirOf(modelDir: string): string {
+  return join(modelDir, 'checkpoint');
+}
+
+/** Reads the checkpoint of an interrupted `cf train --out DIR`. */
+async function readCheckpoint(modelDir: string): Promise<TrainingCheckpoint> {
+  const dir = checkpointDirOf(modelDir);
+  let artifacts;
+  try {
+    artifacts = await fileSystemIO(dir).load!();
+  } catch (error) {
+    throw new UsageError(`--resume: there is no readable checkpoint in ${dir} (${error instanceof Error ? error.message : String(error)}); run without --resume to start afresh`);
+  }
+  return checkpointFromArtifacts(artifacts, dir);
 }
 
 /** The recipe and model a combination of `--recipe` and `--model` means. */
@@ -55,6 +74,7 @@ export async function trainAndEvaluate(
   options: TrainCommandOptions,
   io: CliIO,
   log: (line: string) => void,
+  checkpoints: { resume?: TrainingCheckpoint; save?: (checkpoint: TrainingCheckpoint) => Promise<void> } = {},
 ): Promise<{ result: RecipeResult; summary: Record<string, unknown>; interrupted: boolean }> {
   const { recipe, model } = resolveRecipe(options);
   const progressStream = options.quiet ? 'quiet' : 'normal';
@@ -67,6 +87,8 @@ export async function trainAndEvaluate(
     ...(options.embeddingUpdate ? { embeddingUpdate: options.embeddingUpdate } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
     callbacks: [epochProgress(io.stderr, progressStream)],
+    ...(checkpoints.resume ? { resume: checkpoints.resume } : {}),
+    ...(checkpoints.save ? { onCheckpoint: checkpoints.save } : {}),
     onFitBegin: (k, epochs) => log(k === 0 ? `fit: ${epochs} epochs` : `setLrs(${options.lr ?? 1e-3}); fit: ${epochs} epochs`),
   });
   let global = 0;
@@ -103,14 +125,19 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   log(`split: getCvIdxs(cvIdx ${cvIdx}, valPct ${options.valPct}, seed ${options.seed}) — ${described.nTrain} train, ${described.nValid} valid (${described.validRowsWithUnseenUserOrItem} with a user or item unseen in training)`);
   const { recipe, model } = resolveRecipe(options);
   log(`recipe: ${recipe} (${model}), backend: ${backend}`);
-  const { result, summary, interrupted } = await trainAndEvaluate(table, split, options, io, log);
+  const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
+  const checkpointDir = checkpointDirOf(modelDir);
+  const resume = options.resume ? await readCheckpoint(modelDir) : undefined;
+  if (resume) log(`resuming from ${checkpointDir}: fit ${resume.fitIndex}, ${resume.epochInFit} epochs done`);
+  const save = recipe === 'bias' ? undefined : async (checkpoint: TrainingCheckpoint): Promise<void> => void (await fileSystemIO(checkpointDir).save!(checkpointToArtifacts(checkpoint)));
+  const { result, summary, interrupted } = await trainAndEvaluate(table, split, options, io, log, { ...(resume ? { resume } : {}), ...(save ? { save } : {}) });
   if (interrupted) {
-    log('interrupted: training stopped after the current batch; nothing was saved');
+    // printed even with --quiet: the run did not finish
+    io.stderr.write(`interrupted: training stopped after the current batch; the model in ${modelDir} is unchanged; continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})\n`);
     result.model.dispose();
     return EXIT.interrupted;
   }
   log(`validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`);
-  const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
   const trained = createTrainedModel(result.model, table, {
     trainRows: split.train,
     split: { kind: 'cv-idxs', seed: options.seed, valPct: options.valPct, cvIdx, nTrain: split.train.length, nValid: split.valid.length },
@@ -118,6 +145,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
     ...(dataset.titles ? { itemTitles: dataset.titles } : {}),
   });
   await saveModelToDirectory(trained, modelDir);
+  await rm(checkpointDir, { recursive: true, force: true });
   log(`model saved to ${modelDir}`);
   if (options.json) {
     io.stdout.write(
