@@ -90,6 +90,10 @@ export async function trainAndEvaluate(
     ...(checkpoints.resume ? { resume: checkpoints.resume } : {}),
     ...(checkpoints.save ? { onCheckpoint: checkpoints.save } : {}),
     onFitBegin: (k, epochs) => log(k === 0 ? `fit: ${epochs} epochs` : `setLrs(${options.lr ?? 1e-3}); fit: ${epochs} epochs`),
+    // the best recipe samples instead of running epochs: report every 10th Gibbs sweep
+    onSweep: (info) => {
+      if (info.sweep % 10 === 0 || info.sweep === info.sweeps) log(`Gibbs sweep ${info.sweep}/${info.sweeps}: noise precision ${info.noisePrecision.toFixed(3)}, ${info.seconds.toFixed(1)} s`);
+    },
   });
   let global = 0;
   const epochs = result.fits.flatMap((rows, fitIndex) =>
