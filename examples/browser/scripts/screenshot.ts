@@ -3,26 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/chromium.js';
 import { serveStatic } from '../test/static-server.js';
 
 const root = join(import.meta.dirname, '..');
 const profile = mkdtempSync(join(tmpdir(), 'cf-shot-'));
 const server = await serveStatic(join(root, 'dist'), join(root, 'models'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env['CF_CHROMIUM'] ?? '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--use-angle=swiftshader',
-    '--enable-unsafe-swiftshader',
-  ],
-  viewport: { width: 1200, height: 900 },
-});
+const context = await launchChromium(profile);
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(server.url);

@@ -1,29 +1,12 @@
 // The page: picks data, model and backend, starts training in a worker, charts the losses and
 // shows what the trained (or loaded) model predicts. All heavy work happens in worker.ts.
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  Chart,
-  CategoryScale,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-} from 'chart.js';
+import { Chart, registerables } from 'chart.js';
 import { formatEpochHeader, formatEpochRow, type EpochResult } from '@cf/trainer';
 import type { Recommendation } from '@cf/model';
 import type { BackendChoice, DataSource, FromWorker, ToWorker, TrainSettings } from './messages.js';
 
-Chart.register(
-  CategoryScale,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-);
+Chart.register(...registerables);
 
 /** What the page has seen, readable by tests as `window.__cf`. */
 export interface PageState {

@@ -11,16 +11,16 @@ import { parseRatingsText, splitByCvIdxs } from '@cf/data';
 import { createTrainedModel, fitBiasBaseline, type TrainedModel } from '@cf/model';
 import { saveModelToDirectory } from '@cf/model/node';
 import { evaluate, createModelData, rmse, runRecipe } from '@cf/trainer';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSyntheticMovieLens } from '../../synthetic-movielens.mjs';
 import type { PageState } from '../src/main.js';
+import { CHROMIUM_PATH, launchChromium } from './chromium.js';
 import { serveStatic } from './static-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const outputDir = join(root, 'test-output');
-const chromiumPath = process.env['CF_CHROMIUM'] ?? '/usr/bin/chromium';
 /** Pairs whose predictions must agree between Node (cpu) and the page (webgl). */
 const PAIRS = [
   { userId: 1, itemId: 10 },
@@ -28,7 +28,13 @@ const PAIRS = [
   { userId: 40, itemId: 30 },
 ];
 
-describe.skipIf(!existsSync(chromiumPath))('the browser example in Chromium', () => {
+if (!existsSync(CHROMIUM_PATH)) {
+  console.warn(
+    `[skip] no Chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install chromium; .ci/run does) or set CF_CHROMIUM`,
+  );
+}
+
+describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', () => {
   let server: Awaited<ReturnType<typeof serveStatic>>;
   let context: BrowserContext;
   let page: Page;
@@ -65,20 +71,7 @@ describe.skipIf(!existsSync(chromiumPath))('the browser example in Chromium', ()
     });
     await saveModelToDirectory(nodeModel, join(workDir, 'models', 'node-model'));
     server = await serveStatic(join(root, 'dist'), join(workDir, 'models'));
-    context = await chromium.launchPersistentContext(join(workDir, 'profile'), {
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--use-angle=swiftshader',
-        '--enable-unsafe-swiftshader',
-      ],
-      viewport: { width: 1200, height: 900 },
-    });
+    context = await launchChromium(join(workDir, 'profile'));
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
