@@ -152,6 +152,18 @@ describeEachBackend('fit', (backend) => {
     await expect(fit(model, data, 1.5, createAdam(model.parameters), 'mse')).rejects.toThrow(/whole number/);
   });
 
+  it('a user with no training rows is still predicted (from the untrained embedding row), and counted as unseen', async () => {
+    const user0 = table.userIndex[0]!;
+    const train = split.train.filter((r) => table.userIndex[r] !== user0);
+    const valid = Int32Array.from([...split.valid, ...split.train.filter((r) => table.userIndex[r] === user0)]).sort();
+    const model = net();
+    const data = createModelData(table, { train, valid });
+    const [valLoss] = await fit(model, data, 1, createAdam(model.parameters), 'mse');
+    expect(Number.isFinite(valLoss)).toBe(true);
+    const { describeSplit } = await import('@cf/data');
+    expect(describeSplit(table, { train, valid }).validRowsWithUnseenUser).toBeGreaterThan(0);
+  });
+
   it('with no validation rows trains and reports NaN validation numbers', async () => {
     const model = createBiasBaseline({ nUsers: table.userIds.size, nItems: table.itemIds.size, ratingRange: range });
     const data = createModelData(table, { train: split.train, valid: new Int32Array(0) });
