@@ -41,6 +41,36 @@ export class SeededRandom {
     return this.nextUint32() / 4294967296;
   }
 
+  /**
+   * Fills `out[0..count)` with dropout-mask entries: for each, one draw of {@link SeededRandom.next};
+   * `keep` when the draw is ≥ `p`, else 0. The same stream and values as calling `next()` per entry,
+   * with the generator state in locals (several times faster in a hot loop).
+   */
+  fillDropoutMask(out: Float32Array, count: number, p: number, keep: number): void {
+    let a = this.#a;
+    let b = this.#b;
+    let c = this.#c;
+    let d = this.#d;
+    // next() ≥ p  ⇔  u32 / 2³² ≥ p  ⇔  u32 ≥ p·2³² (exact: scaling by a power of two)
+    const threshold = p * 4294967296;
+    for (let k = 0; k < count; k++) {
+      const x = Math.imul(b, 5);
+      const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = (d << 11) | (d >>> 21);
+      out[k] = result >= threshold ? keep : 0;
+    }
+    this.#a = a;
+    this.#b = b;
+    this.#c = c;
+    this.#d = d;
+  }
+
   /** A uniform float in [low, high). */
   uniform(low: number, high: number): number {
     return low + (high - low) * this.next();

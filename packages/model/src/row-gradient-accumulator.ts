@@ -7,6 +7,7 @@ export class RowGradientAccumulator {
   readonly #slotOfRow: Int32Array;
   #rows: Int32Array;
   #values: Float32Array;
+  #distinct = 0;
 
   constructor(tableRows: number, dim: number) {
     this.#dim = dim;
@@ -52,6 +53,41 @@ export class RowGradientAccumulator {
     }
     for (let s = 0; s < distinct; s++) slotOfRow[rows[s]!] = -1;
     return { rows: rows.subarray(0, distinct), values: values.subarray(0, distinct * dim) };
+  }
+
+  /**
+   * Starts a step of direct accumulation ({@link RowGradientAccumulator.slot}, then
+   * {@link RowGradientAccumulator.finish}), for kernels that add gradients straight into the
+   * accumulator instead of writing per-example rows first. `count` bounds the distinct rows.
+   */
+  begin(count: number): Float32Array {
+    if (this.#rows.length < count) {
+      this.#rows = new Int32Array(count);
+      this.#values = new Float32Array(count * this.#dim);
+    }
+    this.#distinct = 0;
+    return this.#values;
+  }
+
+  /** The offset in the values buffer of `row`'s gradient, zeroed the first time the row appears in this step. */
+  slot(row: number): number {
+    let slot = this.#slotOfRow[row]!;
+    const dim = this.#dim;
+    if (slot < 0) {
+      slot = this.#distinct++;
+      this.#slotOfRow[row] = slot;
+      this.#rows[slot] = row;
+      this.#values.fill(0, slot * dim, (slot + 1) * dim);
+    }
+    return slot * dim;
+  }
+
+  /** Ends a direct-accumulation step: views of the distinct rows (first-appearance order) and their gradients. */
+  finish(): { rows: Int32Array; values: Float32Array } {
+    const distinct = this.#distinct;
+    const rows = this.#rows;
+    for (let s = 0; s < distinct; s++) this.#slotOfRow[rows[s]!] = -1;
+    return { rows: rows.subarray(0, distinct), values: this.#values.subarray(0, distinct * this.#dim) };
   }
 }
 
