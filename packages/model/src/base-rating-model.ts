@@ -62,18 +62,36 @@ export abstract class BaseRatingModel implements RatingModel {
     return [];
   }
 
-  /** Draws the masks of one training pass: site by site, row by row. Both engines use the same masks. */
+  /** Mask buffers reused from step to step, one per dropout site (grown when a batch is larger). */
+  #maskBuffers: Float32Array[] = [];
+  #maskViews: Float32Array[] = [];
+
+  /**
+   * Draws the masks of one training pass: site by site, row by row. Both engines use the same masks.
+   * The arrays are views of buffers the model reuses: valid until its next training pass.
+   */
   protected drawMasks(count: number, random: SeededRandom | undefined): Float32Array[] | undefined {
-    const sites = this.dropoutSites().filter((s) => s.p > 0);
-    if (sites.length === 0) return undefined;
+    const sites = this.dropoutSites();
+    let any = false;
+    for (const s of sites) if (s.p > 0) any = true;
+    if (!any) return undefined;
     if (!random) throw new CfError('MISSING_RANDOM', 'training mode with dropout needs a seeded `random` source');
-    return this.dropoutSites().map(({ width, p }) => {
-      const mask = new Float32Array(count * width);
-      if (p <= 0) return mask.fill(1);
-      const keep = 1 / (1 - p);
-      for (let k = 0; k < mask.length; k++) mask[k] = random.next() >= p ? keep : 0;
-      return mask;
-    });
+    const views = this.#maskViews;
+    views.length = sites.length;
+    for (let k = 0; k < sites.length; k++) {
+      const { width, p } = sites[k]!;
+      const size = count * width;
+      let buffer = this.#maskBuffers[k];
+      if (!buffer || buffer.length < size) {
+        buffer = new Float32Array(size);
+        this.#maskBuffers[k] = buffer;
+      }
+      const mask = buffer.length === size ? buffer : buffer.subarray(0, size);
+      if (p <= 0) mask.fill(1);
+      else random.fillDropoutMask(mask, size, p, 1 / (1 - p));
+      views[k] = mask;
+    }
+    return views;
   }
 
   protected checkIndices(userIndex: Int32Array, itemIndex: Int32Array, count: number): void {
@@ -106,13 +124,13 @@ export abstract class BaseRatingModel implements RatingModel {
     return tf.tidy(() => this.forwardTfjs({ userIndex, itemIndex, count, masks }));
   }
 
-  predict(userIndex: Int32Array, itemIndex: Int32Array): Float32Array {
+  predict(userIndex: Int32Array, itemIndex: Int32Array, into?: Float32Array): Float32Array {
     if (userIndex.length !== itemIndex.length) {
       throw new RangeError(`userIndex has ${userIndex.length} entries but itemIndex has ${itemIndex.length}`);
     }
     const n = userIndex.length;
     this.checkIndices(userIndex, itemIndex, n);
-    const out = new Float32Array(n);
+    const out = into && into.length >= n ? into.subarray(0, n) : new Float32Array(n);
     const fused = this.useFused('auto');
     for (let start = 0; start < n; start += PREDICT_CHUNK) {
       const end = Math.min(n, start + PREDICT_CHUNK);

@@ -31,10 +31,11 @@ export function rankItems(
   const nCand = candidates.length;
   if (nCand === 0 || k === 0) return heaps;
   const itemsPerChunk = Math.max(1, Math.min(nCand, budget));
-  const usersPerChunk = Math.max(1, Math.floor(budget / itemsPerChunk));
+  const usersPerChunk = Math.max(1, Math.min(userIndex.length, Math.floor(budget / itemsPerChunk)));
   const pairUsers = new Int32Array(usersPerChunk * itemsPerChunk);
   const pairItems = new Int32Array(usersPerChunk * itemsPerChunk);
   const cursors = new Int32Array(usersPerChunk);
+  const scoreBuffer = new Float32Array(usersPerChunk * itemsPerChunk);
   for (let u0 = 0; u0 < userIndex.length; u0 += usersPerChunk) {
     const u1 = Math.min(userIndex.length, u0 + usersPerChunk);
     cursors.fill(0);
@@ -47,7 +48,7 @@ export function rankItems(
         pairItems.set(candidates.subarray(i0, i1), n);
         n += width;
       }
-      const scores = model.predict(pairUsers.subarray(0, n), pairItems.subarray(0, n));
+      const scores = model.predict(pairUsers.subarray(0, n), pairItems.subarray(0, n), scoreBuffer);
       for (let p = u0; p < u1; p++) {
         const heap = heaps[p]!;
         const excluded = options.excluded?.(p);

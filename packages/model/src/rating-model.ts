@@ -55,8 +55,12 @@ export interface RatingModel {
    * the current backend. The caller owns (and must dispose) the returned tensor.
    */
   forward(userIndex: Int32Array, itemIndex: Int32Array, options?: ForwardOptions): tf.Tensor1D;
-  /** Eval-mode predictions read back to the host, computed in chunks. Nothing to dispose. */
-  predict(userIndex: Int32Array, itemIndex: Int32Array): Float32Array;
+  /**
+   * Eval-mode predictions read back to the host, computed in chunks. Nothing to dispose. With `out`
+   * (at least as long as the pairs), a model may write there and return a view of it instead of
+   * allocating; callers must use the returned array.
+   */
+  predict(userIndex: Int32Array, itemIndex: Int32Array, out?: Float32Array): Float32Array;
   /** Mean squared error of a batch and its gradients (row-sparse for embeddings). */
   lossAndGradients(batch: RatingBatch, options?: LossAndGradientsOptions): LossAndGradients;
   /** A model of the same kind and hyper-parameters for `nUsers` users whose item-side parameters share this model's storage. */

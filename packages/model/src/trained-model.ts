@@ -250,8 +250,16 @@ export class TrainedModel {
     return result;
   }
 
+  #items: Int32Array | undefined;
+
+  /** Every item index, ascending (built once). */
   #allItems(): Int32Array {
-    return Int32Array.from({ length: this.itemIds.size }, (_, i) => i);
+    const n = this.itemIds.size;
+    if (this.#items?.length !== n) {
+      this.#items = new Int32Array(n);
+      for (let i = 0; i < n; i++) this.#items[i] = i;
+    }
+    return this.#items;
   }
 
   #candidateIndices(ids: readonly RawId[]): Int32Array {
