@@ -36,6 +36,9 @@ export class EmbeddingNet extends BaseRatingModel {
   readonly #layers: { weight: Parameter; bias: Parameter; inputs: number; outputs: number }[];
   readonly #userGrads: RowGradientAccumulator;
   readonly #itemGrads: RowGradientAccumulator;
+  /** Output scaling: `sigmoid · range + offset`. */
+  readonly #range: number;
+  readonly #offset: number;
 
   constructor(config: EmbeddingNetConfig, parameters: Parameter[]) {
     super(parameters);
@@ -52,6 +55,8 @@ export class EmbeddingNet extends BaseRatingModel {
     }));
     this.#userGrads = new RowGradientAccumulator(config.nUsers, config.nFactors);
     this.#itemGrads = new RowGradientAccumulator(config.nItems, config.nFactors);
+    this.#range = config.ratingRange[1] - config.ratingRange[0] + 1;
+    this.#offset = config.ratingRange[0] - 0.5;
   }
 
   /** Parameters of a fresh model with the given config, initialised from `seed`. */
@@ -75,9 +80,14 @@ export class EmbeddingNet extends BaseRatingModel {
     return params;
   }
 
+  #sites: { width: number; p: number }[] | undefined;
+
   protected override dropoutSites(): { width: number; p: number }[] {
-    const widths = [2 * this.config.nFactors, ...this.config.hidden];
-    return widths.map((width, k) => ({ width, p: this.config.dropout[k]! }));
+    if (!this.#sites) {
+      const widths = [2 * this.config.nFactors, ...this.config.hidden];
+      this.#sites = widths.map((width, k) => ({ width, p: this.config.dropout[k]! }));
+    }
+    return this.#sites;
   }
 
   withUsers(nUsers: number): EmbeddingNet {
@@ -177,136 +187,336 @@ export class EmbeddingNet extends BaseRatingModel {
     return { loss, gradients };
   }
 
-  #fusedScratch: NetScratch | undefined;
+  #fused: FusedNet | undefined;
 
-  #scratch(n: number): NetScratch {
-    const f = this.config.nFactors;
-    const s = this.#fusedScratch;
-    if (s && s.rows.length >= 2 * n * f) return s;
-    const denseSize = this.#layers.reduce((a, l) => a + l.inputs * l.outputs + l.outputs, 0);
-    const widths = [2 * f, ...this.config.hidden, 1];
-    const fresh = {
-      rows: new Float32Array(2 * n * f),
-      dense: new Float32Array(denseSize),
-      acts: widths.map((w) => new Float64Array(w)),
-      pre: widths.map((w) => new Float64Array(w)),
-      grads: widths.map((w) => new Float64Array(w)),
+  /** Host state of the fused engine, (re)built when the batch capacity grows. */
+  #fusedState(n: number): FusedNet {
+    const s = this.#fused;
+    if (s && s.capacity >= n) return s;
+    const layers = this.#layers;
+    const ins = layers.map((l) => l.inputs);
+    const outs = layers.map((l) => l.outputs);
+    const sizes = layers.map((l) => l.inputs * l.outputs);
+    const fresh: FusedNet = {
+      capacity: Math.max(n, s?.capacity ?? 0),
+      ins,
+      outs,
+      weightsT: sizes.map((size) => new Float64Array(size)),
+      gradWT: sizes.map((size) => new Float64Array(size)),
+      gradB: outs.map((o) => new Float64Array(o)),
+      kept: ins.map((i) => new Int32Array(i)),
+      x: ins.map((i) => new Float64Array(i)),
+      nKept: new Int32Array(layers.length),
+      z: outs.map((o) => new Float64Array(o)),
+      g: outs.map((o) => new Float64Array(o)),
+      dx: new Float64Array(Math.max(...ins)),
+      dense: new Float32Array(sizes.reduce((a, w, l) => a + w + outs[l]!, 0)),
+      projection: s?.projection,
     };
-    this.#fusedScratch = fresh;
+    this.#fused = fresh;
     return fresh;
   }
 
   /**
-   * Forward (and, with `target`, backward) of one example on the host, in float64 arithmetic.
-   * `acts[l]` is the input of layer l after dropout, `pre[l+1]` its pre-activation.
+   * The fused host engine. Per example: forward and backward through the layers in float64, over
+   * the kept (non-zero after dropout and ReLU) inputs of each layer only: a dropped input adds
+   * exactly 0 to every sum it enters, so skipping it changes no result and halves the work at
+   * p = 0.5. Weights are read transposed (`[in, out]`, copied once per step) so that the forward
+   * sums, the weight gradients and the input gradients of one kept input are one contiguous run.
+   * Embedding row gradients go straight into the row accumulators.
    */
-  #runExample(b: number, input: PassInput, s: NetScratch, target: Float32Array | undefined, dScale: number): { pred: number; err: number } {
-    const f = this.config.nFactors;
-    const uv = this.#user.values;
-    const iv = this.#item.values;
-    const masks = input.masks;
-    const x0 = s.acts[0]!;
-    const uo = input.userIndex[b]! * f;
-    const io = input.itemIndex[b]! * f;
-    const m0 = masks?.[0];
-    for (let d = 0; d < f; d++) {
-      x0[d] = uv[uo + d]! * (m0 ? m0[b * 2 * f + d]! : 1);
-      x0[f + d] = iv[io + d]! * (m0 ? m0[b * 2 * f + f + d]! : 1);
-    }
-    const last = this.#layers.length - 1;
-    for (let l = 0; l <= last; l++) {
-      const { weight, bias, inputs, outputs } = this.#layers[l]!;
-      const w = weight.values;
-      const x = s.acts[l]!;
-      const z = s.pre[l + 1]!;
-      for (let o = 0; o < outputs; o++) {
-        let acc = bias.values[o]!;
-        const row = o * inputs;
-        for (let k = 0; k < inputs; k++) acc += w[row + k]! * x[k]!;
-        z[o] = acc;
-      }
-      if (l < last) {
-        const next = s.acts[l + 1]!;
-        const mask = masks?.[l + 1];
-        for (let o = 0; o < outputs; o++) next[o] = (z[o]! > 0 ? z[o]! : 0) * (mask ? mask[b * outputs + o]! : 1);
-      }
-    }
-    const { range, offset } = this.#scale();
-    const sig = 1 / (1 + Math.exp(-s.pre[last + 1]![0]!));
-    const pred = sig * range + offset;
-    if (!target) return { pred, err: 0 };
-    const err = pred - target[b]!;
-    // backward
-    let dOut = s.grads[last + 1]!;
-    dOut[0] = err * dScale * range * sig * (1 - sig);
-    let denseOffset = 0;
-    const layerOffsets: number[] = [];
-    for (const layer of this.#layers) {
-      layerOffsets.push(denseOffset);
-      denseOffset += layer.inputs * layer.outputs + layer.outputs;
-    }
-    for (let l = last; l >= 0; l--) {
-      const { weight, inputs, outputs } = this.#layers[l]!;
-      const w = weight.values;
-      const x = s.acts[l]!;
-      const dx = s.grads[l]!;
-      const gw = layerOffsets[l]!;
-      const gb = gw + inputs * outputs;
-      dx.fill(0, 0, inputs);
-      for (let o = 0; o < outputs; o++) {
-        const g = dOut[o]!;
-        if (g === 0) continue;
-        s.dense[gb + o] = s.dense[gb + o]! + g;
-        const row = o * inputs;
-        for (let k = 0; k < inputs; k++) {
-          s.dense[gw + row + k] = s.dense[gw + row + k]! + g * x[k]!;
-          dx[k] = dx[k]! + g * w[row + k]!;
-        }
-      }
-      // through the dropout and ReLU that produced x (for l > 0)
-      if (l > 0) {
-        const mask = masks?.[l];
-        const z = s.pre[l]!;
-        for (let k = 0; k < inputs; k++) dx[k] = z[k]! > 0 ? dx[k]! * (mask ? mask[b * inputs + k]! : 1) : 0;
-      }
-      dOut = dx;
-    }
-    const rowOut = b * f;
-    const itemOut = (input.count + b) * f;
-    for (let d = 0; d < f; d++) {
-      s.rows[rowOut + d] = dOut[d]! * (m0 ? m0[b * 2 * f + d]! : 1);
-      s.rows[itemOut + d] = dOut[f + d]! * (m0 ? m0[b * 2 * f + f + d]! : 1);
-    }
-    return { pred, err };
-  }
-
-  protected predictFused(input: PassInput, out: Float32Array): void {
-    const s = this.#scratch(1);
-    for (let b = 0; b < input.count; b++) out[b] = this.#runExample(b, input, s, undefined, 0).pred;
-  }
-
   protected lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients {
     const n = input.count;
-    const s = this.#scratch(n);
-    s.dense.fill(0);
+    const f = this.config.nFactors;
+    const s = this.#fusedState(n);
+    const layers = this.#layers;
+    const L = layers.length;
+    const last = L - 1;
+    const { ins, outs, weightsT, gradWT, gradB, kept, x, nKept, z, g } = s;
+    for (let l = 0; l < L; l++) {
+      transposeInto(layers[l]!.weight.values, outs[l]!, ins[l]!, weightsT[l]!);
+      gradWT[l]!.fill(0);
+      gradB[l]!.fill(0);
+    }
+    const masks = input.masks;
+    const uv = this.#user.values;
+    const iv = this.#item.values;
+    const userIndex = input.userIndex;
+    const itemIndex = input.itemIndex;
+    const userAcc = this.#userGrads;
+    const itemAcc = this.#itemGrads;
+    const userGrad = userAcc.begin(n);
+    const itemGrad = itemAcc.begin(n);
+    const range = this.#range;
+    const offset = this.#offset;
+    const dScale = 2 / n;
+    const m0 = masks?.[0];
+    const x0 = x[0]!;
+    const k0 = kept[0]!;
+    const dx = s.dx;
     let sum = 0;
     for (let b = 0; b < n; b++) {
-      const { err } = this.#runExample(b, input, s, target, 2 / n);
+      // layer 0 input: the kept entries of concat(user row, item row) · mask
+      const uo = userIndex[b]! * f;
+      const io = itemIndex[b]! * f;
+      let count = 0;
+      if (m0) {
+        const mo = b * 2 * f;
+        for (let d = 0; d < f; d++) {
+          const m = m0[mo + d]!;
+          if (m !== 0) {
+            k0[count] = d;
+            x0[count++] = uv[uo + d]! * m;
+          }
+        }
+        for (let d = 0; d < f; d++) {
+          const m = m0[mo + f + d]!;
+          if (m !== 0) {
+            k0[count] = f + d;
+            x0[count++] = iv[io + d]! * m;
+          }
+        }
+      } else {
+        for (let d = 0; d < f; d++) {
+          k0[d] = d;
+          x0[d] = uv[uo + d]!;
+          k0[f + d] = f + d;
+          x0[f + d] = iv[io + d]!;
+        }
+        count = 2 * f;
+      }
+      nKept[0] = count;
+      // forward
+      for (let l = 0; l < L; l++) {
+        const out = outs[l]!;
+        const wt = weightsT[l]!;
+        const bias = layers[l]!.bias.values;
+        const zl = z[l]!;
+        const kl = kept[l]!;
+        const xl = x[l]!;
+        for (let o = 0; o < out; o++) zl[o] = bias[o]!;
+        for (let j = 0, nk = nKept[l]!; j < nk; j++) {
+          const xv = xl[j]!;
+          const base = kl[j]! * out;
+          for (let o = 0; o < out; o++) zl[o]! += wt[base + o]! * xv;
+        }
+        if (l < last) {
+          const mask = masks?.[l + 1];
+          const kn = kept[l + 1]!;
+          const xn = x[l + 1]!;
+          let c = 0;
+          for (let o = 0; o < out; o++) {
+            const a = zl[o]! > 0 ? zl[o]! : 0;
+            const v = mask ? a * mask[b * out + o]! : a;
+            if (v !== 0) {
+              kn[c] = o;
+              xn[c++] = v;
+            }
+          }
+          nKept[l + 1] = c;
+        }
+      }
+      const sig = 1 / (1 + Math.exp(-z[last]![0]!));
+      const err = sig * range + offset - target[b]!;
       sum += err * err;
+      // backward
+      g[last]![0] = err * dScale * range * sig * (1 - sig);
+      for (let l = last; l >= 0; l--) {
+        const out = outs[l]!;
+        const gl = g[l]!;
+        const gb = gradB[l]!;
+        for (let o = 0; o < out; o++) gb[o]! += gl[o]!;
+        const wt = weightsT[l]!;
+        const gwt = gradWT[l]!;
+        const kl = kept[l]!;
+        const xl = x[l]!;
+        const nk = nKept[l]!;
+        for (let j = 0; j < nk; j++) {
+          const xv = xl[j]!;
+          const base = kl[j]! * out;
+          let acc = 0;
+          for (let o = 0; o < out; o++) {
+            const go = gl[o]!;
+            gwt[base + o]! += go * xv;
+            acc += go * wt[base + o]!;
+          }
+          dx[j] = acc;
+        }
+        if (l > 0) {
+          // through the dropout and ReLU that made this layer's kept inputs (z > 0, mask ≠ 0 there)
+          const mask = masks?.[l];
+          const width = ins[l]!;
+          const gp = g[l - 1]!;
+          gp.fill(0);
+          for (let j = 0; j < nk; j++) {
+            const k = kl[j]!;
+            gp[k] = mask ? dx[j]! * mask[b * width + k]! : dx[j]!;
+          }
+        } else {
+          const us = userAcc.slot(userIndex[b]!);
+          const is = itemAcc.slot(itemIndex[b]!);
+          const mo = b * 2 * f;
+          for (let j = 0; j < nk; j++) {
+            const k = kl[j]!;
+            const v = m0 ? dx[j]! * m0[mo + k]! : dx[j]!;
+            if (k < f) userGrad[us + k]! += v;
+            else itemGrad[is + k - f]! += v;
+          }
+        }
+      }
     }
-    return this.#collect(input, s.rows, 0, s.dense, 0, sum / n);
+    // dense gradients in the parameters' layout: per layer weight [out, in] then bias
+    const dense = s.dense;
+    let at = 0;
+    const gradients: ParameterGradient[] = [];
+    const users = userAcc.finish();
+    const items = itemAcc.finish();
+    gradients.push({ parameter: this.#user, rows: users.rows, values: users.values }, { parameter: this.#item, rows: items.rows, values: items.values });
+    for (let l = 0; l < L; l++) {
+      const out = outs[l]!;
+      const inp = ins[l]!;
+      const gwt = gradWT[l]!;
+      const w = out * inp;
+      for (let o = 0; o < out; o++) for (let k = 0; k < inp; k++) dense[at + o * inp + k] = gwt[k * out + o]!;
+      gradients.push(denseGradient(layers[l]!.weight, dense.subarray(at, at + w)));
+      at += w;
+      const gb = gradB[l]!;
+      for (let o = 0; o < out; o++) dense[at + o] = gb[o]!;
+      gradients.push(denseGradient(layers[l]!.bias, dense.subarray(at, at + out)));
+      at += out;
+    }
+    return { loss: sum / n, gradients };
+  }
+
+  /**
+   * Eval-mode forward on the host. The first layer is split into a user part and an item part,
+   * `W·concat(u, i) = W_u·u + W_i·i`: each user's and each item's part is computed once and cached
+   * until the embeddings or that weight change, so scoring many items for one user (recommend)
+   * costs the later layers only.
+   */
+  protected predictFused(input: PassInput, out: Float32Array): void {
+    const s = this.#fusedState(1);
+    const p = this.#projections(s);
+    const f = this.config.nFactors;
+    const layers = this.#layers;
+    const L = layers.length;
+    const { ins, outs, z } = s;
+    const h0 = outs[0]!;
+    const w0 = layers[0]!.weight.values;
+    const b0 = layers[0]!.bias.values;
+    const uv = this.#user.values;
+    const iv = this.#item.values;
+    const z0 = z[0]!;
+    const gen = p.generation;
+    for (let b = 0; b < input.count; b++) {
+      const u = input.userIndex[b]!;
+      const i = input.itemIndex[b]!;
+      const up = u * h0;
+      const ip = i * h0;
+      if (p.userStamp[u] !== gen) {
+        project(w0, 2 * f, 0, uv, u * f, f, h0, p.user, up);
+        p.userStamp[u] = gen;
+      }
+      if (p.itemStamp[i] !== gen) {
+        project(w0, 2 * f, f, iv, i * f, f, h0, p.item, ip);
+        p.itemStamp[i] = gen;
+      }
+      for (let o = 0; o < h0; o++) z0[o] = b0[o]! + p.user[up + o]! + p.item[ip + o]!;
+      for (let l = 1; l < L; l++) {
+        const prev = z[l - 1]!;
+        const zl = z[l]!;
+        const w = layers[l]!.weight.values;
+        const bias = layers[l]!.bias.values;
+        const inp = ins[l]!;
+        for (let o = 0; o < outs[l]!; o++) {
+          let acc = bias[o]!;
+          const row = o * inp;
+          for (let k = 0; k < inp; k++) {
+            const a = prev[k]!;
+            if (a > 0) acc += w[row + k]! * a;
+          }
+          zl[o] = acc;
+        }
+      }
+      const sig = 1 / (1 + Math.exp(-z[L - 1]![0]!));
+      out[b] = sig * this.#range + this.#offset;
+    }
+  }
+
+  /** The cached first-layer projections, invalidated when the embeddings or the first weight change. */
+  #projections(s: FusedNet): Projections {
+    const versions = [this.#user.version, this.#item.version, this.#layers[0]!.weight.version];
+    const h0 = s.outs[0]!;
+    let p = s.projection;
+    if (!p || p.userStamp.length !== this.config.nUsers || p.itemStamp.length !== this.config.nItems) {
+      p = {
+        versions: [],
+        generation: 0,
+        user: new Float64Array(this.config.nUsers * h0),
+        item: new Float64Array(this.config.nItems * h0),
+        userStamp: new Int32Array(this.config.nUsers),
+        itemStamp: new Int32Array(this.config.nItems),
+      };
+      s.projection = p;
+    }
+    if (p.generation === 0 || versions.some((v, k) => v !== p.versions[k])) {
+      p.generation++;
+      p.versions = versions;
+    }
+    return p;
   }
 }
 
+/** First-layer projections per user and per item (`[rows, hidden]`), valid where the stamp equals the generation. */
+interface Projections {
+  versions: number[];
+  generation: number;
+  user: Float64Array;
+  item: Float64Array;
+  userStamp: Int32Array;
+  itemStamp: Int32Array;
+}
+
 /** Host buffers of the fused engine, reused across steps. */
-interface NetScratch {
-  /** Embedding row gradients: user rows then item rows. */
-  rows: Float32Array;
-  /** Dense gradients, per layer weight then bias. */
+interface FusedNet {
+  capacity: number;
+  ins: number[];
+  outs: number[];
+  /** Per layer, the weight transposed to `[in, out]` (refreshed every step). */
+  weightsT: Float64Array[];
+  /** Per layer, the weight gradient in `[in, out]` layout, and the bias gradient. */
+  gradWT: Float64Array[];
+  gradB: Float64Array[];
+  /** Per layer input: positions and values of the kept (non-zero) entries, and how many. */
+  kept: Int32Array[];
+  x: Float64Array[];
+  nKept: Int32Array;
+  /** Per layer: pre-activations and output gradients. */
+  z: Float64Array[];
+  g: Float64Array[];
+  /** Gradient of one layer's kept inputs. */
+  dx: Float64Array;
+  /** The dense gradients handed out: per layer weight `[out, in]` then bias. */
   dense: Float32Array;
-  acts: Float64Array[];
-  pre: Float64Array[];
-  grads: Float64Array[];
+  projection: Projections | undefined;
+}
+
+/** `out[o·in + k]` (a row-major `[out, in]` matrix) → `t[k·out + o]`. */
+function transposeInto(w: Float32Array, out: number, inp: number, t: Float64Array): void {
+  for (let o = 0; o < out; o++) {
+    const row = o * inp;
+    for (let k = 0; k < inp; k++) t[k * out + o] = w[row + k]!;
+  }
+}
+
+/** `dst[at + o] = Σ_d w[o·stride + col + d] · v[from + d]` for `o < outputs`. */
+function project(w: Float32Array, stride: number, col: number, v: Float32Array, from: number, dim: number, outputs: number, dst: Float64Array, at: number): void {
+  for (let o = 0; o < outputs; o++) {
+    let acc = 0;
+    const row = o * stride + col;
+    for (let d = 0; d < dim; d++) acc += w[row + d]! * v[from + d]!;
+    dst[at + o] = acc;
+  }
 }
 
 function layerName(l: number, nHidden: number, what: 'weight' | 'bias'): string {
