@@ -37,7 +37,6 @@ export class EmbeddingDotBias extends BaseRatingModel {
   readonly #userBias: Parameter;
   readonly #itemBias: Parameter;
   readonly #acc: RowGradientAccumulator[];
-  #scratch = new Float32Array(0);
 
   constructor(config: EmbeddingDotBiasConfig, parameters: Parameter[]) {
     super(parameters);
@@ -139,48 +138,86 @@ export class EmbeddingDotBias extends BaseRatingModel {
     };
   }
 
-  #example(b: number, input: PassInput): { pred: number; sig: number } {
+  protected predictFused(input: PassInput, out: Float32Array): void {
     const f = this.config.nFactors;
-    const uo = input.userIndex[b]! * f;
-    const io = input.itemIndex[b]! * f;
     const uv = this.#user.values;
     const iv = this.#item.values;
-    let res = this.#userBias.values[input.userIndex[b]!]! + this.#itemBias.values[input.itemIndex[b]!]!;
-    for (let d = 0; d < f; d++) res += uv[uo + d]! * iv[io + d]!;
-    const squash = this.#squash();
-    if (!squash) return { pred: res, sig: NaN };
-    const sig = 1 / (1 + Math.exp(-res));
-    return { pred: sig * squash.span + squash.low, sig };
+    const ub = this.#userBias.values;
+    const ib = this.#itemBias.values;
+    const squash = this.config.yRange;
+    const low = squash ? squash[0] : 0;
+    const span = squash ? squash[1] - squash[0] : 0;
+    for (let b = 0; b < input.count; b++) {
+      const u = input.userIndex[b]!;
+      const i = input.itemIndex[b]!;
+      const uo = u * f;
+      const io = i * f;
+      let res = ub[u]! + ib[i]!;
+      for (let d = 0; d < f; d++) res += uv[uo + d]! * iv[io + d]!;
+      out[b] = squash ? (1 / (1 + Math.exp(-res))) * span + low : res;
+    }
   }
 
-  protected predictFused(input: PassInput, out: Float32Array): void {
-    for (let b = 0; b < input.count; b++) out[b] = this.#example(b, input).pred;
-  }
-
+  /** One pass over the batch: forward, loss, and the gradients added straight into the row accumulators. */
   protected lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients {
     const n = input.count;
     const f = this.config.nFactors;
-    if (this.#scratch.length < n * (2 * f + 1)) this.#scratch = new Float32Array(n * (2 * f + 1));
-    const g = this.#scratch;
     const uv = this.#user.values;
     const iv = this.#item.values;
-    const squash = this.#squash();
+    const ubv = this.#userBias.values;
+    const ibv = this.#itemBias.values;
+    const squash = this.config.yRange;
+    const low = squash ? squash[0] : 0;
+    const span = squash ? squash[1] - squash[0] : 0;
+    const [ua, ia, uba, iba] = this.#acc as [RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator];
+    const du = ua.begin(n);
+    const di = ia.begin(n);
+    const dub = uba.begin(n);
+    const dib = iba.begin(n);
+    const userIndex = input.userIndex;
+    const itemIndex = input.itemIndex;
     let sum = 0;
     for (let b = 0; b < n; b++) {
-      const { pred, sig } = this.#example(b, input);
+      const u = userIndex[b]!;
+      const i = itemIndex[b]!;
+      const uo = u * f;
+      const io = i * f;
+      let res = ubv[u]! + ibv[i]!;
+      for (let d = 0; d < f; d++) res += uv[uo + d]! * iv[io + d]!;
+      let pred = res;
+      let sig = NaN;
+      if (squash) {
+        sig = 1 / (1 + Math.exp(-res));
+        pred = sig * span + low;
+      }
       const err = pred - target[b]!;
       sum += err * err;
       let dres = (2 / n) * err;
-      if (squash) dres *= sig * (1 - sig) * squash.span;
-      const uo = input.userIndex[b]! * f;
-      const io = input.itemIndex[b]! * f;
+      if (squash) dres *= sig * (1 - sig) * span;
+      // the per-example gradients are rounded to float32 as the two-pass version stored them
+      const us = ua.slot(u);
+      const is = ia.slot(i);
       for (let d = 0; d < f; d++) {
-        g[b * f + d] = dres * iv[io + d]!;
-        g[(n + b) * f + d] = dres * uv[uo + d]!;
+        du[us + d]! += Math.fround(dres * iv[io + d]!);
+        di[is + d]! += Math.fround(dres * uv[uo + d]!);
       }
-      g[2 * n * f + b] = dres;
+      const db = Math.fround(dres);
+      dub[uba.slot(u)]! += db;
+      dib[iba.slot(i)]! += db;
     }
-    return this.#collect(input, g, 0, sum / n);
+    const gu = ua.finish();
+    const gi = ia.finish();
+    const gub = uba.finish();
+    const gib = iba.finish();
+    return {
+      loss: sum / n,
+      gradients: [
+        { parameter: this.#user, rows: gu.rows, values: gu.values },
+        { parameter: this.#item, rows: gi.rows, values: gi.values },
+        { parameter: this.#userBias, rows: gub.rows, values: gub.values },
+        { parameter: this.#itemBias, rows: gib.rows, values: gib.values },
+      ],
+    };
   }
 }
 
