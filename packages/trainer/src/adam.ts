@@ -31,12 +31,9 @@ export class Adam implements Optimizer {
   readonly eps: number;
   readonly decoupled: boolean;
   #step = 0;
-  readonly #m = new Map<Parameter, Float32Array>();
-  readonly #v = new Map<Parameter, Float32Array>();
-  readonly #groupOf = new Map<Parameter, ParameterGroup>();
+  /** Per parameter: its group, moments, row size and (lazy AdamW tables) catch-up; one lookup per gradient. */
+  readonly #state = new Map<Parameter, AdamState>();
   readonly #dense = new DenseGradientBuffer();
-  /** Per embedding table in lazy mode: replays what dense mode does to rows outside the batch. */
-  readonly #catchUp = new Map<Parameter, LazyCatchUp>();
 
   constructor(parameters: readonly Parameter[], options: AdamOptions = {}) {
     const [beta1, beta2] = options.betas ?? [0.9, 0.999];
@@ -48,12 +45,8 @@ export class Adam implements Optimizer {
     this.name = this.decoupled ? 'AdamW' : 'Adam';
     for (const g of this.groups) {
       for (const p of g.parameters) {
-        this.#groupOf.set(p, g);
-        this.#m.set(p, new Float32Array(p.values.length));
-        this.#v.set(p, new Float32Array(p.values.length));
-        if (this.embeddingUpdate === 'lazy' && this.decoupled && p.kind === 'embedding') {
-          this.#catchUp.set(p, new LazyCatchUp(p.shape[0] ?? 1, this.beta2));
-        }
+        const catchUp = this.embeddingUpdate === 'lazy' && this.decoupled && p.kind === 'embedding' ? new LazyCatchUp(p.shape[0] ?? 1, this.beta2) : undefined;
+        this.#state.set(p, { group: g, m: new Float32Array(p.values.length), v: new Float32Array(p.values.length), dim: rowDim(p), catchUp });
       }
     }
   }
@@ -63,28 +56,35 @@ export class Adam implements Optimizer {
   }
 
   step(gradients: readonly ParameterGradient[]): void {
-    this.#step++;
-    for (const gradient of gradients) {
+    const step = ++this.#step;
+    const lazy = this.embeddingUpdate === 'lazy';
+    const beta2 = this.beta2;
+    const eps = this.eps;
+    for (let q = 0; q < gradients.length; q++) {
+      const gradient = gradients[q]!;
       const p = gradient.parameter;
-      const group = this.#groupOf.get(p);
-      if (!group) continue; // frozen: not in any group
-      if (gradient.rows && this.embeddingUpdate === 'lazy') {
-        const dim = rowDim(p);
-        const rows = gradient.rows;
-        const catchUp = this.#catchUp.get(p);
+      const state = this.#state.get(p);
+      if (!state) continue; // frozen: not in any group
+      const { group, m, v, dim, catchUp } = state;
+      const beta1 = group.momentum;
+      const lr = group.lr;
+      const wd = group.weightDecay * p.weightDecayScale;
+      const bc1 = 1 - Math.pow(beta1, step);
+      const bc2 = 1 - Math.pow(beta2, step);
+      const stepSize = lr / bc1;
+      const invSqrtBc2 = 1 / Math.sqrt(bc2);
+      const decay = this.decoupled ? 1 - lr * wd : 1;
+      const l2 = this.decoupled ? 0 : wd;
+      const rows = gradient.rows;
+      if (rows && lazy) {
         if (catchUp) {
-          const step = this.#step;
-          catchUp.beginStep(group.lr, group.weightDecay * p.weightDecayScale, group.momentum, 1 - Math.pow(group.momentum, step), 1 - Math.pow(this.beta2, step));
-          const m = this.#m.get(p)!;
-          const v = this.#v.get(p)!;
-          for (let k = 0; k < rows.length; k++) catchUp.catchUpRow(rows[k]!, dim, p.values, m, v, this.eps);
+          catchUp.beginStep(lr, wd, beta1, bc1, bc2);
+          for (let k = 0; k < rows.length; k++) catchUp.catchUpRow(rows[k]!, dim, p.values, m, v, eps);
         }
-        for (let k = 0; k < rows.length; k++) {
-          this.#update(p, group, gradient.values, k * dim, rows[k]! * dim, dim);
-        }
+        adamRows(p.values, m, v, gradient.values, rows, dim, beta1, beta2, stepSize, invSqrtBc2, eps, decay, l2);
       } else {
         const full = this.#dense.expand(gradient);
-        this.#update(p, group, full, 0, 0, p.values.length);
+        adamRange(p.values, m, v, full, 0, 0, p.values.length, beta1, beta2, stepSize, invSqrtBc2, eps, decay, l2);
         this.#dense.clear(gradient);
       }
       p.markChanged();
@@ -97,40 +97,10 @@ export class Adam implements Optimizer {
    * evaluation; `stateDict` calls it first. A no-op otherwise.
    */
   flush(): void {
-    for (const [p, catchUp] of this.#catchUp) {
-      catchUp.flush(rowDim(p), p.values, this.#m.get(p)!, this.#v.get(p)!, this.eps);
+    for (const [p, { m, v, dim, catchUp }] of this.#state) {
+      if (!catchUp) continue;
+      catchUp.flush(dim, p.values, m, v, this.eps);
       p.markChanged();
-    }
-  }
-
-  /** Updates `values[to .. to+len)` from `grad[from .. from+len)`. */
-  #update(p: Parameter, group: ParameterGroup, grad: Float32Array, from: number, to: number, len: number): void {
-    const w = p.values;
-    const m = this.#m.get(p)!;
-    const v = this.#v.get(p)!;
-    const beta1 = group.momentum;
-    const beta2 = this.beta2;
-    const lr = group.lr;
-    const wd = group.weightDecay * p.weightDecayScale;
-    const bc1 = 1 - Math.pow(beta1, this.#step);
-    const bc2 = 1 - Math.pow(beta2, this.#step);
-    const stepSize = lr / bc1;
-    const invSqrtBc2 = 1 / Math.sqrt(bc2);
-    const eps = this.eps;
-    const decay = this.decoupled ? 1 - lr * wd : 1;
-    const l2 = this.decoupled ? 0 : wd;
-    const c1 = 1 - beta1;
-    const c2 = 1 - beta2;
-    for (let k = 0; k < len; k++) {
-      const j = to + k;
-      let wj = w[j]! * decay;
-      const g = grad[from + k]! + l2 * wj;
-      const mj = beta1 * m[j]! + c1 * g;
-      const vj = beta2 * v[j]! + c2 * g * g;
-      m[j] = mj;
-      v[j] = vj;
-      wj -= (stepSize * mj) / (Math.sqrt(vj) * invSqrtBc2 + eps);
-      w[j] = wj;
     }
   }
 
@@ -138,21 +108,55 @@ export class Adam implements Optimizer {
   stateDict(): Record<string, Float32Array[]> {
     this.flush();
     const out: Record<string, Float32Array[]> = {};
-    for (const [p, m] of this.#m) out[p.name] = [m, this.#v.get(p)!];
+    for (const [p, { m, v }] of this.#state) out[p.name] = [m, v];
     return out;
   }
 
   loadStateDict(state: Record<string, Float32Array[]>, stepCount: number): void {
-    for (const [p, m] of this.#m) {
+    for (const [p, { m, v }] of this.#state) {
       const saved = state[p.name];
       if (!saved || saved.length !== 2 || saved[0]!.length !== m.length || saved[1]!.length !== m.length) {
         throw new RangeError(`optimizer state for ${p.name} is missing or has the wrong size`);
       }
       m.set(saved[0]!);
-      this.#v.get(p)!.set(saved[1]!);
+      v.set(saved[1]!);
     }
     this.#step = stepCount;
   }
+}
+
+interface AdamState {
+  readonly group: ParameterGroup;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  readonly dim: number;
+  readonly catchUp: LazyCatchUp | undefined;
+}
+
+/**
+ * One Adam update of `w[to .. to+len)` from `grad[from .. from+len)` (PyTorch's arithmetic):
+ * `w ← w·decay; g += l2·w; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w −= stepSize·m/(√v/√bc2 + eps)`.
+ * A plain function over typed arrays so that the JIT keeps it monomorphic and tight.
+ */
+function adamRange(w: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, from: number, to: number, len: number, beta1: number, beta2: number, stepSize: number, invSqrtBc2: number, eps: number, decay: number, l2: number): void {
+  const c1 = 1 - beta1;
+  const c2 = 1 - beta2;
+  const shift = from - to;
+  for (let j = to, end = to + len; j < end; j++) {
+    let wj = w[j]! * decay;
+    const g = grad[j + shift]! + l2 * wj;
+    const mj = beta1 * m[j]! + c1 * g;
+    const vj = beta2 * v[j]! + c2 * g * g;
+    m[j] = mj;
+    v[j] = vj;
+    wj -= (stepSize * mj) / (Math.sqrt(vj) * invSqrtBc2 + eps);
+    w[j] = wj;
+  }
+}
+
+/** {@link adamRange} for the table rows `rows[k]` from gradient rows `k` (row size `dim`). */
+function adamRows(w: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, rows: Int32Array, dim: number, beta1: number, beta2: number, stepSize: number, invSqrtBc2: number, eps: number, decay: number, l2: number): void {
+  for (let k = 0; k < rows.length; k++) adamRange(w, m, v, grad, k * dim, rows[k]! * dim, dim, beta1, beta2, stepSize, invSqrtBc2, eps, decay, l2);
 }
 
 /** Creates an {@link Adam} optimizer (PyTorch defaults unless given). */
