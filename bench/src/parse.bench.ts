@@ -60,7 +60,8 @@ function timingRow(
     MB: Math.round(bytes / 1e5) / 10,
     'median ms': Math.round(median),
     'min–max ms': `${Math.round(min)}–${Math.round(max)}`,
-    'rows/s (M)': Math.round(rows / median / 1e2) / 10,
+    'k rows/s': Math.round(rows / median),
+    'auto speed-up': null,
     'B/row kept': null,
     'B/row peak': null,
   };
@@ -118,6 +119,12 @@ const benchmark: Benchmark = {
     row['B/row kept'] = Math.round(memory.kept * 10) / 10;
     row['B/row peak'] = Math.round(memory.peak * 10) / 10;
     rows.push(row);
+    for (const auto of rows) {
+      const library = rows.find((r) => r.dataset === auto.dataset && r.parser === 'csv-parse');
+      if (auto.parser !== 'auto' || !library) continue;
+      auto['auto speed-up'] =
+        `${(Number(library['median ms']) / Number(auto['median ms'])).toFixed(1)}x`;
+    }
     notes.push(
       `generated files are kept in ${tmpdir()} (cf-bench-ratings-*.csv) for the next run; delete them to free ${Math.round(statSync(large).size / 1e6)} MB`,
     );
