@@ -1,11 +1,12 @@
 import { InvalidArgumentError } from '@cf/data';
 import { createParameter, type Parameter } from './parameter.js';
-import type { RatingModelConfig } from './model-config.js';
+import type { EnsembleConfig, RatingModelConfig } from './model-config.js';
 import type { RatingModel } from './rating-model.js';
 import { EmbeddingNet } from './embedding-net.js';
 import { EmbeddingDotBias } from './embedding-dot-bias.js';
 import { BiasBaseline } from './bias-baseline.js';
 import { BiasedMatrixFactorization } from './biased-matrix-factorization.js';
+import { EnsembleModel, ensembleParameterName } from './ensemble-model.js';
 
 /** Values of one parameter: a flat `Float32Array` (only its length is checked) or values with a shape (checked). */
 export type ParameterValue =
@@ -20,6 +21,12 @@ export interface ParameterSpec {
   readonly name: string;
   readonly kind: Parameter['kind'];
   readonly shape: readonly number[];
+}
+
+/** How one model type is built. */
+interface ModelTypeEntry {
+  initial: (c: RatingModelConfig, seed: number) => Parameter[];
+  build: (c: RatingModelConfig, p: Parameter[]) => RatingModel;
 }
 
 /** How each model type is built: its fresh parameters (which fix names, kinds, shapes and decay scales) and its constructor. */
@@ -57,6 +64,34 @@ const MODEL_TYPES = {
     build: (c: RatingModelConfig, p: Parameter[]) =>
       new BiasedMatrixFactorization(c as Extract<RatingModelConfig, { type: 'biased-mf' }>, p),
   },
+  ensemble: {
+    // member k's parameters under `members.<k>.<name>`, sharing the members' values
+    initial: (c: RatingModelConfig, seed: number): Parameter[] =>
+      (c as EnsembleConfig).members.flatMap((m, k) =>
+        entryOf(m)
+          .initial(m, seed + k)
+          .map((p) =>
+            createParameter(ensembleParameterName(k, p.name), p.kind, p.shape, p.values, {
+              weightDecayScale: p.weightDecayScale,
+            }),
+          ),
+      ),
+    build: (c: RatingModelConfig, p: Parameter[]): RatingModel => {
+      const config = c as EnsembleConfig;
+      const members = config.members.map((m, k) => {
+        const prefix = ensembleParameterName(k, '');
+        const own = p
+          .filter((q) => q.name.startsWith(prefix))
+          .map((q) =>
+            createParameter(q.name.slice(prefix.length), q.kind, q.shape, q.values, {
+              weightDecayScale: q.weightDecayScale,
+            }),
+          );
+        return entryOf(m).build(m, own);
+      });
+      return new EnsembleModel(config, members);
+    },
+  },
 } as const satisfies Record<RatingModelConfig['type'], unknown>;
 
 /** The model types {@link createModelFromConfig} can build. */
@@ -64,10 +99,8 @@ export const MODEL_TYPE_NAMES: readonly RatingModelConfig['type'][] = Object.key
   MODEL_TYPES,
 ) as RatingModelConfig['type'][];
 
-function entryOf(config: RatingModelConfig): (typeof MODEL_TYPES)[RatingModelConfig['type']] {
-  const entry = (
-    MODEL_TYPES as Record<string, (typeof MODEL_TYPES)[RatingModelConfig['type']] | undefined>
-  )[config.type];
+function entryOf(config: RatingModelConfig): ModelTypeEntry {
+  const entry = (MODEL_TYPES as Record<string, ModelTypeEntry | undefined>)[config.type];
   if (!entry)
     throw new InvalidArgumentError(
       'config.type',

@@ -14,6 +14,7 @@ export type {
   EmbeddingDotBiasConfig,
   BiasBaselineConfig,
   BiasedMatrixFactorizationConfig,
+  EnsembleConfig,
 } from './model-config.js';
 export { EmbeddingNet, createEmbeddingNet } from './embedding-net.js';
 export type { EmbeddingNetOptions } from './embedding-net.js';
@@ -26,6 +27,8 @@ export {
   createBiasedMatrixFactorization,
 } from './biased-matrix-factorization.js';
 export type { BiasedMatrixFactorizationOptions } from './biased-matrix-factorization.js';
+export { EnsembleModel, createEnsemble, ensembleParameterName } from './ensemble-model.js';
+export type { EnsembleOptions } from './ensemble-model.js';
 export {
   createModelFromConfig,
   parameterSpecsOf,

@@ -145,6 +145,25 @@ function configProblem(c: unknown): string | undefined {
       return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
     case 'bias':
       return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
+    case 'ensemble': {
+      const members = c['members'];
+      const weights = c['weights'];
+      if (!Array.isArray(members) || members.length === 0)
+        return 'members must be a non-empty list of model configs';
+      if (
+        !Array.isArray(weights) ||
+        weights.length !== members.length ||
+        !weights.every((w) => typeof w === 'number' && Number.isFinite(w))
+      )
+        return 'weights must be one finite number per member';
+      for (const [k, m] of members.entries()) {
+        const problem = configProblem(m);
+        if (problem) return `member ${k}: ${problem}`;
+        if (isObject(m) && (m['nUsers'] !== c['nUsers'] || m['nItems'] !== c['nItems']))
+          return `member ${k} has other nUsers or nItems than the ensemble`;
+      }
+      return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
+    }
     default:
       return `unknown model type ${JSON.stringify(c['type'])}`;
   }

@@ -41,5 +41,26 @@ export interface BiasedMatrixFactorizationConfig {
   ratingRange: [number, number];
 }
 
+/**
+ * A weighted average of member models, `Σ w_k · member_k`, clipped to the rating range. Member k's
+ * parameters are named `members.<k>.<name>` (e.g. `members.0.userEmbedding`).
+ */
+export interface EnsembleConfig {
+  type: 'ensemble';
+  nUsers: number;
+  nItems: number;
+  /** Predictions are clipped to this range. */
+  ratingRange: [number, number];
+  /** The members' configs, each for the same `nUsers` and `nItems`. */
+  members: RatingModelConfig[];
+  /** One weight per member (finite; usually summing to 1). */
+  weights: number[];
+}
+
 /** The serialisable config of any cf model. */
-export type RatingModelConfig = EmbeddingNetConfig | EmbeddingDotBiasConfig | BiasBaselineConfig | BiasedMatrixFactorizationConfig;
+export type RatingModelConfig =
+  | EmbeddingNetConfig
+  | EmbeddingDotBiasConfig
+  | BiasBaselineConfig
+  | BiasedMatrixFactorizationConfig
+  | EnsembleConfig;
