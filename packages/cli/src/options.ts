@@ -46,7 +46,7 @@ export function addDataOptions(command: Command): Command {
 export function addTrainingOptions(command: Command): Command {
   return command
     .addOption(new Option('--model <model>', 'model (default: the recipe\'s)').choices(['embedding-net', 'embedding-dot-bias', 'bias']))
-    .addOption(new Option('--recipe <recipe>', 'notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate, Bayesian MF by Gibbs sampling (default: notebook, or the --model\'s)').choices(['notebook', 'fastai', 'bias', 'best']))
+    .addOption(new Option('--recipe <recipe>', 'notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate, Bayesian MF by Gibbs sampling averaged with a 128-factor EmbeddingDotBias (default: notebook, or the --model\'s)').choices(['notebook', 'fastai', 'bias', 'best']))
     .option('--epochs <n>', "epochs (default: the recipe's: notebook 5 then 10, fastai 5)", wholeNumber(0))
     .option('--lr <x>', "learning rate (default: the recipe's: notebook 1e-3, fastai 5e-3)", positiveNumber)
     .option('--wd <x>', "weight decay (default: the recipe's: notebook 2e-5 L2, fastai 0.1 decoupled)", nonNegativeNumber)

@@ -55,8 +55,8 @@ export function resolveRecipe(options: Pick<TrainCommandOptions, 'model' | 'reci
     return { recipe: 'bias', model: 'bias' };
   }
   if (recipe === 'best') {
-    if (model) throw new UsageError(`--recipe best trains its own model (Bayesian biased MF, saved as biased-mf); drop --model ${model}`);
-    return { recipe: 'best', model: 'biased-mf' };
+    if (model) throw new UsageError(`--recipe best trains its own model (Bayesian biased MF averaged with a 128-factor EmbeddingDotBias, saved as an ensemble); drop --model ${model}`);
+    return { recipe: 'best', model: 'ensemble' };
   }
   const byModel: Record<string, RecipeName> = { 'embedding-net': 'notebook', 'embedding-dot-bias': 'fastai' };
   const chosen = recipe ?? (model ? byModel[model]! : 'notebook');
