@@ -16,16 +16,32 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const foldsAt = args.indexOf('--folds');
 const nFolds = foldsAt >= 0 ? Number(args[foldsAt + 1]) : 5;
-const recipes = (args.find((a, k) => !a.startsWith('--') && k !== foldsAt + 1)?.split(',') ?? ['bias', 'notebook', 'fastai', 'best']) as RecipeName[];
+const recipes = (args.find((a, k) => !a.startsWith('--') && k !== foldsAt + 1)?.split(',') ?? [
+  'bias',
+  'notebook',
+  'fastai',
+  'best',
+]) as RecipeName[];
 const root = process.env['CF_DATA_DIR'] ?? join(here, '..', '..', '..', 'shared', 'datasets');
 const dir = join(root, 'ml-latest-small');
 
 await tf.setBackend('cpu');
 const { table } = await loadRatings(dir);
-console.log(`ml-latest-small: ${table.rating.length} ratings, ${table.userIds.size} users, ${table.itemIds.size} items; recipes ${recipes.join(', ')}; ${nFolds} folds`);
+console.log(
+  `ml-latest-small: ${table.rating.length} ratings, ${table.userIds.size} users, ${table.itemIds.size} items; recipes ${recipes.join(', ')}; ${nFolds} folds`,
+);
 
-interface FoldRow { cvIdx: number; rmse: number; mae: number; trainSeconds: number }
-const results: { recipe: RecipeName; folds: FoldRow[]; hyperParameters: Record<string, unknown> }[] = [];
+interface FoldRow {
+  cvIdx: number;
+  rmse: number;
+  mae: number;
+  trainSeconds: number;
+}
+const results: {
+  recipe: RecipeName;
+  folds: FoldRow[];
+  hyperParameters: Record<string, unknown>;
+}[] = [];
 const started = performance.now();
 for (const recipe of recipes) {
   const folds: FoldRow[] = [];
@@ -35,7 +51,9 @@ for (const recipe of recipes) {
     const result = await runRecipe(recipe, table, split, { seed: 42 });
     hyperParameters = result.hyperParameters;
     folds.push({ cvIdx, rmse: result.rmse, mae: result.mae, trainSeconds: result.trainSeconds });
-    console.log(`${recipe} cvIdx ${cvIdx}: rmse ${result.rmse.toFixed(4)} mae ${result.mae.toFixed(4)} train ${result.trainSeconds.toFixed(1)} s (elapsed ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    console.log(
+      `${recipe} cvIdx ${cvIdx}: rmse ${result.rmse.toFixed(4)} mae ${result.mae.toFixed(4)} train ${result.trainSeconds.toFixed(1)} s (elapsed ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
     if (result.model !== result.baseline) result.model.dispose();
     result.baseline.dispose();
   }
@@ -44,7 +62,8 @@ for (const recipe of recipes) {
 
 const meanStd = (xs: number[]): { mean: number; std: number } => {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  const std =
+    xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
   return { mean, std };
 };
 const summary = results.map(({ recipe, folds, hyperParameters }) => ({
@@ -56,14 +75,28 @@ const summary = results.map(({ recipe, folds, hyperParameters }) => ({
   trainSeconds: meanStd(folds.map((f) => f.trainSeconds)),
   folds,
 }));
-const pm = (m: { mean: number; std: number }, d = 4): string => `${m.mean.toFixed(d)} ± ${m.std.toFixed(d)}`;
+const pm = (m: { mean: number; std: number }, d = 4): string =>
+  `${m.mean.toFixed(d)} ± ${m.std.toFixed(d)}`;
 const lines = [
   `| recipe | RMSE cvIdx 0 | MAE cvIdx 0 | RMSE mean ± std (${nFolds} folds) | MAE mean ± std | train s (cvIdx 0) | train s mean |`,
   '|---|---|---|---|---|---|---|',
-  ...summary.map((s) => `| ${s.recipe} | ${s.cvIdx0.rmse.toFixed(4)} | ${s.cvIdx0.mae.toFixed(4)} | ${pm(s.rmse)} | ${pm(s.mae)} | ${s.cvIdx0.trainSeconds.toFixed(1)} | ${s.trainSeconds.mean.toFixed(1)} |`),
+  ...summary.map(
+    (s) =>
+      `| ${s.recipe} | ${s.cvIdx0.rmse.toFixed(4)} | ${s.cvIdx0.mae.toFixed(4)} | ${pm(s.rmse)} | ${pm(s.mae)} | ${s.cvIdx0.trainSeconds.toFixed(1)} | ${s.trainSeconds.mean.toFixed(1)} |`,
+  ),
 ];
 console.log('\n' + lines.join('\n'));
 await mkdir(join(here, '..', 'results'), { recursive: true });
-const json = { name: 'accuracy', dataset: 'ml-latest-small', split: 'getCvIdxs valPct 0.2 seed 42', date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, totalSeconds: (performance.now() - started) / 1000, results: summary, markdown: lines.join('\n') };
+const json = {
+  name: 'accuracy',
+  dataset: 'ml-latest-small',
+  split: 'getCvIdxs valPct 0.2 seed 42',
+  date: new Date().toISOString(),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  totalSeconds: (performance.now() - started) / 1000,
+  results: summary,
+  markdown: lines.join('\n'),
+};
 await writeFile(join(here, '..', 'results', 'accuracy.json'), JSON.stringify(json, null, 2) + '\n');
 console.log('\nwrote results/accuracy.json');

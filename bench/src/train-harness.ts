@@ -79,7 +79,11 @@ export function buildRecipe(
  * end-of-epoch flush, the same span as the wall time `fit` reports: on a shared machine it is the
  * steadier number.
  */
-export async function epochSeconds(c: TrainCase, dataset: Dataset, epochs: number): Promise<{ seconds: number[]; cpuSeconds: number[]; valLoss: number }> {
+export async function epochSeconds(
+  c: TrainCase,
+  dataset: Dataset,
+  epochs: number,
+): Promise<{ seconds: number[]; cpuSeconds: number[]; valLoss: number }> {
   await useBackend(c.backend);
   const { model, step } = buildRecipe(c, dataset);
   const data = createModelData(dataset.table, dataset.split, { batchSize: c.batchSize, seed: 42 });

@@ -16,11 +16,16 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export async function selectBackend(name: BackendName): Promise<string> {
   let target: string = name === 'auto' ? 'cpu' : name;
   if (name === 'webgl') {
-    throw new UsageError("the webgl backend needs a browser; in Node use --backend cpu, wasm or tensorflow (see examples/browser for WebGL)");
+    throw new UsageError(
+      'the webgl backend needs a browser; in Node use --backend cpu, wasm or tensorflow (see examples/browser for WebGL)',
+    );
   }
   if (name === 'tensorflow') {
     target = 'tensorflow';
-    if (!(await importOptional('@tensorflow/tfjs-node-gpu')) && !(await importOptional('@tensorflow/tfjs-node'))) {
+    if (
+      !(await importOptional('@tensorflow/tfjs-node-gpu')) &&
+      !(await importOptional('@tensorflow/tfjs-node'))
+    ) {
       throw new UsageError(
         "--backend tensorflow needs @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA): install one next to @cf/cli, e.g. 'npm install @tensorflow/tfjs-node@4.22.0', or use --backend cpu",
       );

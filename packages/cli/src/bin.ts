@@ -8,7 +8,9 @@ let interrupts = 0;
 process.on('SIGINT', () => {
   interrupts++;
   if (interrupts > 1) process.exit(130);
-  process.stderr.write('\ninterrupt: stopping after the current batch (Ctrl-C again to quit now)\n');
+  process.stderr.write(
+    '\ninterrupt: stopping after the current batch (Ctrl-C again to quit now)\n',
+  );
   controller.abort();
 });
 

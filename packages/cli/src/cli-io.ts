@@ -10,7 +10,13 @@ export interface CliIO {
 
 /** The real process's streams and environment. */
 export function processIO(signal?: AbortSignal): CliIO {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), ...(signal ? { signal } : {}) };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    ...(signal ? { signal } : {}),
+  };
 }
 
 /** Exit codes: 0 success, 1 the run failed, 2 bad usage (unknown option, bad value), 130 interrupted. */

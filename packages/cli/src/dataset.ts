@@ -22,7 +22,11 @@ export interface DatasetOptions {
  * `--data PATH` (a folder with any MovieLens layout, or a ratings file) or `--dataset NAME`
  * (from `$CF_DATA_DIR/NAME`, else the cache, else downloaded from GroupLens).
  */
-export async function loadDataset(options: DatasetOptions, io: CliIO, log: (line: string) => void): Promise<LoadedDataset> {
+export async function loadDataset(
+  options: DatasetOptions,
+  io: CliIO,
+  log: (line: string) => void,
+): Promise<LoadedDataset> {
   let path: string;
   let name: string;
   if (options.data) {
@@ -30,7 +34,9 @@ export async function loadDataset(options: DatasetOptions, io: CliIO, log: (line
     name = path;
   } else {
     if (!(options.dataset in MOVIELENS_DATASETS)) {
-      throw new UsageError(`unknown --dataset ${options.dataset}; expected one of ${Object.keys(MOVIELENS_DATASETS).join(', ')}`);
+      throw new UsageError(
+        `unknown --dataset ${options.dataset}; expected one of ${Object.keys(MOVIELENS_DATASETS).join(', ')}`,
+      );
     }
     name = options.dataset;
     const dataDir = io.env['CF_DATA_DIR'];
@@ -40,7 +46,9 @@ export async function loadDataset(options: DatasetOptions, io: CliIO, log: (line
       onProgress: (received, total) => {
         if (received - lastReport < 5e6 && received !== total) return;
         lastReport = received;
-        log(`downloading ${options.dataset}: ${(received / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`);
+        log(
+          `downloading ${options.dataset}: ${(received / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`,
+        );
       },
     });
   }

@@ -14,12 +14,17 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js'
 let root: string;
 let data: string;
 
-function runCf(args: string[], killAfterMs?: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runCf(
+  args: string[],
+  killAfterMs?: number,
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill(signal), killAfterMs);
+    const timer =
+      killAfterMs === undefined ? undefined : setTimeout(() => child.kill(signal), killAfterMs);
     child.on('error', reject);
     child.on('exit', (code, sig) => {
       if (timer) clearTimeout(timer);
@@ -30,13 +35,29 @@ function runCf(args: string[], killAfterMs?: number, signal: NodeJS.Signals = 'S
 
 /** The weights file model.json points to (its name carries the CRC-32 of the weights). */
 async function weightsOf(dir: string): Promise<string> {
-  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as {
+    weightsManifest: { paths: string[] }[];
+  };
   const path = json.weightsManifest[0]!.paths[0]!;
   expect(existsSync(join(dir, path))).toBe(true);
   return path;
 }
 
-const train = (out: string, seed: number, extra: string[] = [], epochs = 8): string[] => ['train', '--data', data, '--epochs', String(epochs), '--bs', '32', '--seed', String(seed), '--out', out, '--quiet', ...extra];
+const train = (out: string, seed: number, extra: string[] = [], epochs = 8): string[] => [
+  'train',
+  '--data',
+  data,
+  '--epochs',
+  String(epochs),
+  '--bs',
+  '32',
+  '--seed',
+  String(seed),
+  '--out',
+  out,
+  '--quiet',
+  ...extra,
+];
 
 describe('cf train under SIGINT and SIGKILL', () => {
   let previous: string;
@@ -51,7 +72,9 @@ describe('cf train under SIGINT and SIGKILL', () => {
     const { table } = makeSyntheticRatings({ nUsers: 200, nItems: 250, density: 0.35, seed: 5 });
     const lines = ['userId,movieId,rating,timestamp'];
     for (let r = 0; r < table.rating.length; r++) {
-      lines.push(`${String(table.userIds.idAt(table.userIndex[r]!))},${String(table.itemIds.idAt(table.itemIndex[r]!))},${table.rating[r]!},${table.timestamp![r]!}`);
+      lines.push(
+        `${String(table.userIds.idAt(table.userIndex[r]!))},${String(table.itemIds.idAt(table.itemIndex[r]!))},${table.rating[r]!},${table.timestamp![r]!}`,
+      );
     }
     await writeFile(join(data, 'ratings.csv'), lines.join('\n') + '\n');
     // the previous model (seed 1) and what a complete new run (seed 2) writes
@@ -79,7 +102,9 @@ describe('cf train under SIGINT and SIGKILL', () => {
     for (let point = 0; point < 20; point++) {
       const signal = point % 2 === 0 ? 'SIGKILL' : 'SIGINT';
       // spread the kill points over start-up, training and saving
-      const delay = Math.round(0.7 * startupMs + ((point + 0.5) / 20) * (fullRunMs - 0.7 * startupMs));
+      const delay = Math.round(
+        0.7 * startupMs + ((point + 0.5) / 20) * (fullRunMs - 0.7 * startupMs),
+      );
       const run = await runCf(train(dir, 2), delay, signal);
       const weights = await weightsOf(dir);
       expect([previous, next]).toContain(weights);
@@ -95,7 +120,8 @@ describe('cf train under SIGINT and SIGKILL', () => {
         }
       }
       // start every point from the previous model
-      if ((await weightsOf(dir)) !== previous || existsSync(join(dir, 'checkpoint'))) await restorePrevious();
+      if ((await weightsOf(dir)) !== previous || existsSync(join(dir, 'checkpoint')))
+        await restorePrevious();
     }
     // the kill points must really have hit training, and some SIGINTs must have left a checkpoint
     expect(sawPrevious).toBeGreaterThan(5);

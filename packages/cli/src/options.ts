@@ -15,8 +15,14 @@ export function wholeNumber(min: number) {
 export function numberIn(low: number, high: number, inclusive = false) {
   return (value: string): number => {
     const n = Number(value);
-    const ok = Number.isFinite(n) && value.trim() !== '' && (inclusive ? n >= low && n <= high : n > low && n < high);
-    if (!ok) throw new InvalidArgumentError(`expected a number ${inclusive ? 'from' : 'between'} ${low} ${inclusive ? 'to' : 'and'} ${high}`);
+    const ok =
+      Number.isFinite(n) &&
+      value.trim() !== '' &&
+      (inclusive ? n >= low && n <= high : n > low && n < high);
+    if (!ok)
+      throw new InvalidArgumentError(
+        `expected a number ${inclusive ? 'from' : 'between'} ${low} ${inclusive ? 'to' : 'and'} ${high}`,
+      );
     return n;
   };
 }
@@ -24,37 +30,83 @@ export function numberIn(low: number, high: number, inclusive = false) {
 /** Parses a positive finite number. */
 export function positiveNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || value.trim() === '') throw new InvalidArgumentError('expected a positive number');
+  if (!Number.isFinite(n) || n <= 0 || value.trim() === '')
+    throw new InvalidArgumentError('expected a positive number');
   return n;
 }
 
 /** Parses a non-negative finite number. */
 export function nonNegativeNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || value.trim() === '') throw new InvalidArgumentError('expected a number ≥ 0');
+  if (!Number.isFinite(n) || n < 0 || value.trim() === '')
+    throw new InvalidArgumentError('expected a number ≥ 0');
   return n;
 }
 
 /** The data options every data-reading command has. */
 export function addDataOptions(command: Command): Command {
   return command
-    .option('--data <path>', 'a folder holding any MovieLens layout (ratings.csv, u.data, ratings.dat) or a ratings file')
-    .option('--dataset <name>', 'a MovieLens release, from $CF_DATA_DIR/<name>, else the cache, else downloaded', 'ml-latest-small');
+    .option(
+      '--data <path>',
+      'a folder holding any MovieLens layout (ratings.csv, u.data, ratings.dat) or a ratings file',
+    )
+    .option(
+      '--dataset <name>',
+      'a MovieLens release, from $CF_DATA_DIR/<name>, else the cache, else downloaded',
+      'ml-latest-small',
+    );
 }
 
 /** The model and recipe options of train and cv. */
 export function addTrainingOptions(command: Command): Command {
   return command
-    .addOption(new Option('--model <model>', 'model (default: the recipe\'s)').choices(['embedding-net', 'embedding-dot-bias', 'bias']))
-    .addOption(new Option('--recipe <recipe>', 'notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate, Bayesian MF by Gibbs sampling averaged with a 128-factor EmbeddingDotBias (default: notebook, or the --model\'s)').choices(['notebook', 'fastai', 'bias', 'best']))
-    .option('--epochs <n>', "epochs (default: the recipe's: notebook 5 then 10, fastai 5)", wholeNumber(0))
-    .option('--lr <x>', "learning rate (default: the recipe's: notebook 1e-3, fastai 5e-3)", positiveNumber)
-    .option('--wd <x>', "weight decay (default: the recipe's: notebook 2e-5 L2, fastai 0.1 decoupled)", nonNegativeNumber)
+    .addOption(
+      new Option('--model <model>', "model (default: the recipe's)").choices([
+        'embedding-net',
+        'embedding-dot-bias',
+        'bias',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--recipe <recipe>',
+        "notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate, Bayesian MF by Gibbs sampling averaged with a 128-factor EmbeddingDotBias (default: notebook, or the --model's)",
+      ).choices(['notebook', 'fastai', 'bias', 'best']),
+    )
+    .option(
+      '--epochs <n>',
+      "epochs (default: the recipe's: notebook 5 then 10, fastai 5)",
+      wholeNumber(0),
+    )
+    .option(
+      '--lr <x>',
+      "learning rate (default: the recipe's: notebook 1e-3, fastai 5e-3)",
+      positiveNumber,
+    )
+    .option(
+      '--wd <x>',
+      "weight decay (default: the recipe's: notebook 2e-5 L2, fastai 0.1 decoupled)",
+      nonNegativeNumber,
+    )
     .option('--bs <n>', 'batch size', wholeNumber(1), 64)
-    .option('--seed <n>', 'seed of the split, the weights, the batch order and dropout', wholeNumber(0), 42)
+    .option(
+      '--seed <n>',
+      'seed of the split, the weights, the batch order and dropout',
+      wholeNumber(0),
+      42,
+    )
     .option('--val-pct <x>', 'validation fraction of getCvIdxs', numberIn(0, 1), 0.2)
-    .addOption(new Option('--embedding-update <mode>', "dense (PyTorch-exact) or lazy (row-sparse) embedding updates (default: the recipe's)").choices(['dense', 'lazy']))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', 'cpu', 'wasm', 'webgl', 'tensorflow']).default('auto'))
+    .addOption(
+      new Option(
+        '--embedding-update <mode>',
+        "dense (PyTorch-exact) or lazy (row-sparse) embedding updates (default: the recipe's)",
+      ).choices(['dense', 'lazy']),
+    )
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend')
+        .choices(['auto', 'cpu', 'wasm', 'webgl', 'tensorflow'])
+        .default('auto'),
+    )
     .option('--json', 'print one JSON object on stdout when done; progress goes to stderr')
     .option('--quiet', 'print nothing but errors (and the JSON with --json)');
 }

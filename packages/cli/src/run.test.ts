@@ -37,10 +37,17 @@ beforeAll(async () => {
   const { table } = makeSyntheticRatings({ nUsers: 30, nItems: 40, density: 0.4, seed: 9 });
   const lines = ['userId,movieId,rating,timestamp'];
   for (let r = 0; r < table.rating.length; r++) {
-    lines.push(`${String(table.userIds.idAt(table.userIndex[r]!))},${String(table.itemIds.idAt(table.itemIndex[r]!))},${table.rating[r]},${table.timestamp![r]}`);
+    lines.push(
+      `${String(table.userIds.idAt(table.userIndex[r]!))},${String(table.itemIds.idAt(table.itemIndex[r]!))},${table.rating[r]},${table.timestamp![r]}`,
+    );
   }
   await writeFile(join(dataDir, 'ratings.csv'), lines.join('\n') + '\n');
-  const movies = ['movieId,title,genres', ...table.itemIds.ids().map((id) => `${String(id)},"Movie ${String(id)}, The (2000)",Drama|Comedy`)];
+  const movies = [
+    'movieId,title,genres',
+    ...table.itemIds
+      .ids()
+      .map((id) => `${String(id)},"Movie ${String(id)}, The (2000)",Drama|Comedy`),
+  ];
   await writeFile(join(dataDir, 'movies.csv'), movies.join('\n') + '\n');
 });
 
@@ -52,13 +59,38 @@ async function cf(argv: string[]) {
 
 describe('cf train', () => {
   it('trains the notebook recipe, prints the table and saves a model; --json prints one object', async () => {
-    const { code, out, err } = await cf(['train', '--data', dataDir, '--epochs', '2', '--bs', '32', '--out', 'm1', '--json']);
+    const { code, out, err } = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--epochs',
+      '2',
+      '--bs',
+      '32',
+      '--out',
+      'm1',
+      '--json',
+    ]);
     expect(err).toMatch(/trn_loss\s+val_loss\s+rmse/);
     expect(err).toMatch(/validation RMSE \d\.\d{4}/);
     expect(code).toBe(0);
     const json = JSON.parse(out) as Record<string, unknown>;
     expect(out.trim().split('\n')).toHaveLength(1);
-    for (const key of ['rmse', 'mse', 'mae', 'baselineRmse', 'epochs', 'secondsPerEpoch', 'backend', 'model', 'recipe', 'nRatings', 'nUsers', 'nItems', 'modelDir']) {
+    for (const key of [
+      'rmse',
+      'mse',
+      'mae',
+      'baselineRmse',
+      'epochs',
+      'secondsPerEpoch',
+      'backend',
+      'model',
+      'recipe',
+      'nRatings',
+      'nUsers',
+      'nItems',
+      'modelDir',
+    ]) {
       expect(json).toHaveProperty(key);
     }
     expect(json['model']).toBe('embedding-net');
@@ -66,17 +98,43 @@ describe('cf train', () => {
     expect(json['backend']).toBe('cpu');
     expect(json['nUsers']).toBe(30);
     expect(json['epochs']).toHaveLength(2);
-    expect((json['epochs'] as { epoch: number; trainLoss: number; valLoss: number; seconds: number }[])[1]).toMatchObject({ epoch: 1 });
+    expect(
+      (
+        json['epochs'] as { epoch: number; trainLoss: number; valLoss: number; seconds: number }[]
+      )[1],
+    ).toMatchObject({ epoch: 1 });
     expect(Math.abs((json['rmse'] as number) ** 2 - (json['mse'] as number))).toBeLessThan(1e-9);
     expect(existsSync(join(dir, 'm1', 'model.json'))).toBe(true);
   }, 60_000);
 
   it('trains the fastai recipe and the bias baseline', async () => {
-    const fastai = await cf(['train', '--data', dataDir, '--recipe', 'fastai', '--epochs', '1', '--out', 'm2', '--json', '--quiet']);
+    const fastai = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--recipe',
+      'fastai',
+      '--epochs',
+      '1',
+      '--out',
+      'm2',
+      '--json',
+      '--quiet',
+    ]);
     expect(fastai.code).toBe(0);
     expect(fastai.err).toBe('');
     expect(JSON.parse(fastai.out)).toMatchObject({ model: 'embedding-dot-bias', recipe: 'fastai' });
-    const bias = await cf(['train', '--data', dataDir, '--model', 'bias', '--out', 'm3', '--json', '--quiet']);
+    const bias = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--model',
+      'bias',
+      '--out',
+      'm3',
+      '--json',
+      '--quiet',
+    ]);
     expect(bias.code).toBe(0);
     const json = JSON.parse(bias.out) as { rmse: number; baselineRmse: number; epochs: unknown[] };
     expect(json.rmse).toBeCloseTo(json.baselineRmse, 10);
@@ -84,7 +142,15 @@ describe('cf train', () => {
   }, 60_000);
 
   it('refuses a recipe that does not train the chosen model (exit 2)', async () => {
-    const { code, err } = await cf(['train', '--data', dataDir, '--model', 'embedding-net', '--recipe', 'fastai']);
+    const { code, err } = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--model',
+      'embedding-net',
+      '--recipe',
+      'fastai',
+    ]);
     expect(code).toBe(2);
     expect(err).toMatch(/--recipe fastai trains embedding-dot-bias/);
   });
@@ -93,21 +159,60 @@ describe('cf train', () => {
 describe('inference commands on a saved model', () => {
   beforeAll(async () => {
     if (!existsSync(join(dir, 'm2', 'model.json'))) {
-      await cf(['train', '--data', dataDir, '--recipe', 'fastai', '--epochs', '1', '--out', 'm2', '--quiet']);
+      await cf([
+        'train',
+        '--data',
+        dataDir,
+        '--recipe',
+        'fastai',
+        '--epochs',
+        '1',
+        '--out',
+        'm2',
+        '--quiet',
+      ]);
     }
   }, 60_000);
 
   it('predict gives a rating in range, and falls back for an unknown item', async () => {
-    const known = await cf(['predict', '--model', 'm2', '--user', '1000', '--item', '5001', '--json']);
+    const known = await cf([
+      'predict',
+      '--model',
+      'm2',
+      '--user',
+      '1000',
+      '--item',
+      '5001',
+      '--json',
+    ]);
     expect(known.code).toBe(0);
     const p = JSON.parse(known.out) as { rating: number; source: string; title?: string };
     expect(p.source).toBe('model');
     expect(p.rating).toBeGreaterThan(0);
     expect(p.rating).toBeLessThan(5.5);
     expect(p.title).toBe('Movie 5001, The (2000)');
-    const unknown = await cf(['predict', '--model', 'm2', '--user', '1000', '--item', '99999', '--json']);
+    const unknown = await cf([
+      'predict',
+      '--model',
+      'm2',
+      '--user',
+      '1000',
+      '--item',
+      '99999',
+      '--json',
+    ]);
     expect(JSON.parse(unknown.out)).toMatchObject({ source: 'user-bias' });
-    const strict = await cf(['predict', '--model', 'm2', '--user', '1000', '--item', '99999', '--unknown', 'error']);
+    const strict = await cf([
+      'predict',
+      '--model',
+      'm2',
+      '--user',
+      '1000',
+      '--item',
+      '99999',
+      '--unknown',
+      'error',
+    ]);
     expect(strict.code).toBe(1);
     expect(strict.err).toMatch(/unknown item id 99999/);
   });
@@ -118,7 +223,8 @@ describe('inference commands on a saved model', () => {
     const r = JSON.parse(rec.out) as { items: { itemId: number; score: number; title: string }[] };
     expect(r.items).toHaveLength(5);
     expect(r.items[0]!.title).toMatch(/^Movie \d+, The \(2000\)$/);
-    for (let k = 1; k < 5; k++) expect(r.items[k - 1]!.score).toBeGreaterThanOrEqual(r.items[k]!.score);
+    for (let k = 1; k < 5; k++)
+      expect(r.items[k - 1]!.score).toBeGreaterThanOrEqual(r.items[k]!.score);
     const text = await cf(['recommend', '--model', 'm2', '--user', '1000', '-k', '3']);
     expect(text.out).toMatch(/top 3 for user 1000/);
     const sim = await cf(['similar', '--model', 'm2', '--item', '5001', '-k', '4', '--json']);
@@ -129,23 +235,53 @@ describe('inference commands on a saved model', () => {
   });
 
   it('fold-in recommends for a user from a ratings file, skipping unknown items', async () => {
-    await writeFile(join(dir, 'new-user.csv'), 'movieId,rating\n5001,5\n5002,1\n5003,4.5\n77777,3\n');
-    const { code, out } = await cf(['fold-in', '--model', 'm2', '--ratings', 'new-user.csv', '-k', '3', '--json']);
+    await writeFile(
+      join(dir, 'new-user.csv'),
+      'movieId,rating\n5001,5\n5002,1\n5003,4.5\n77777,3\n',
+    );
+    const { code, out } = await cf([
+      'fold-in',
+      '--model',
+      'm2',
+      '--ratings',
+      'new-user.csv',
+      '-k',
+      '3',
+      '--json',
+    ]);
     expect(code).toBe(0);
-    const json = JSON.parse(out) as { items: { itemId: number }[]; skippedItemIds: number[]; ratingsUsed: number };
+    const json = JSON.parse(out) as {
+      items: { itemId: number }[];
+      skippedItemIds: number[];
+      ratingsUsed: number;
+    };
     expect(json.items).toHaveLength(3);
     expect(json.skippedItemIds).toEqual([77777]);
     expect(json.ratingsUsed).toBe(3);
-    for (const rated of [5001, 5002, 5003]) expect(json.items.map((i) => i.itemId)).not.toContain(rated);
+    for (const rated of [5001, 5002, 5003])
+      expect(json.items.map((i) => i.itemId)).not.toContain(rated);
   });
 });
 
 describe('cf cv and cf info', () => {
   it('cv --folds 3 prints per-fold rows and mean ± std; --json has folds, mean and std', async () => {
-    const { code, out, err } = await cf(['cv', '--data', dataDir, '--model', 'bias', '--folds', '3', '--json']);
+    const { code, out, err } = await cf([
+      'cv',
+      '--data',
+      dataDir,
+      '--model',
+      'bias',
+      '--folds',
+      '3',
+      '--json',
+    ]);
     expect(code).toBe(0);
     expect(err).toMatch(/mean\s+\d\.\d{4}±\d\.\d{4}/);
-    const json = JSON.parse(out) as { folds: { rmse: number; mae: number; seconds: number }[]; mean: { rmse: number }; std: { rmse: number } };
+    const json = JSON.parse(out) as {
+      folds: { rmse: number; mae: number; seconds: number }[];
+      mean: { rmse: number };
+      std: { rmse: number };
+    };
     expect(json.folds).toHaveLength(3);
     const mean = json.folds.reduce((a, f) => a + f.rmse, 0) / 3;
     expect(json.mean.rmse).toBeCloseTo(mean, 10);
@@ -155,7 +291,14 @@ describe('cf cv and cf info', () => {
   it('info reports counts, histogram and unseen ids per split', async () => {
     const { code, out } = await cf(['info', dataDir, '--json']);
     expect(code).toBe(0);
-    const json = JSON.parse(out) as { nUsers: number; nItems: number; nRatings: number; histogram: Record<string, number>; unseenPerSplit: unknown[]; titles: number };
+    const json = JSON.parse(out) as {
+      nUsers: number;
+      nItems: number;
+      nRatings: number;
+      histogram: Record<string, number>;
+      unseenPerSplit: unknown[];
+      titles: number;
+    };
     expect(json.nUsers).toBe(30);
     expect(json.titles).toBe(json.nItems);
     expect(Object.values(json.histogram).reduce((a, b) => a + b, 0)).toBe(json.nRatings);
@@ -167,10 +310,35 @@ describe('usage and failures', () => {
   it('--help lists every command, train --help every option with its default', async () => {
     const top = await cf(['--help']);
     expect(top.code).toBe(0);
-    for (const c of ['train', 'cv', 'predict', 'recommend', 'similar', 'fold-in', 'download', 'info']) expect(top.out).toContain(c);
+    for (const c of [
+      'train',
+      'cv',
+      'predict',
+      'recommend',
+      'similar',
+      'fold-in',
+      'download',
+      'info',
+    ])
+      expect(top.out).toContain(c);
     const train = await cf(['train', '--help']);
     expect(train.code).toBe(0);
-    for (const o of ['--data', '--dataset', '--model', '--recipe', '--epochs', '--lr', '--wd', '--bs', '--seed', '--val-pct', '--cv-idx', '--backend', '--out', '--json']) {
+    for (const o of [
+      '--data',
+      '--dataset',
+      '--model',
+      '--recipe',
+      '--epochs',
+      '--lr',
+      '--wd',
+      '--bs',
+      '--seed',
+      '--val-pct',
+      '--cv-idx',
+      '--backend',
+      '--out',
+      '--json',
+    ]) {
       expect(train.out).toContain(o);
     }
     expect(train.out).toMatch(/--bs <n>\s+batch size \(default: 64\)/);
@@ -196,7 +364,10 @@ describe('usage and failures', () => {
     const bad = join(dir, 'bad');
     const { mkdir } = await import('node:fs/promises');
     await mkdir(bad);
-    await writeFile(join(bad, 'ratings.csv'), 'userId,movieId,rating,timestamp\n1,2,4,100\n1,3,lots,101\n');
+    await writeFile(
+      join(bad, 'ratings.csv'),
+      'userId,movieId,rating,timestamp\n1,2,4,100\n1,3,lots,101\n',
+    );
     const { code, err } = await cf(['train', '--data', bad]);
     expect(code).toBe(1);
     expect(err).toMatch(/ratings\.csv:3/);
@@ -210,11 +381,37 @@ describe('the built binary', () => {
     const exec = promisify(execFile);
     const help = await exec(process.execPath, [bin, 'train', '--help']);
     expect(help.stdout).toContain('--recipe');
-    const trained = await exec(process.execPath, [bin, 'train', '--data', dataDir, '--epochs', '1', '--out', join(dir, 'm-bin'), '--json', '--quiet']);
-    expect(JSON.parse(trained.stdout)).toMatchObject({ recipe: 'notebook', modelDir: join(dir, 'm-bin') });
-    const rec = await exec(process.execPath, [bin, 'recommend', '--model', join(dir, 'm-bin'), '--user', '1001', '-k', '2', '--json']);
+    const trained = await exec(process.execPath, [
+      bin,
+      'train',
+      '--data',
+      dataDir,
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'm-bin'),
+      '--json',
+      '--quiet',
+    ]);
+    expect(JSON.parse(trained.stdout)).toMatchObject({
+      recipe: 'notebook',
+      modelDir: join(dir, 'm-bin'),
+    });
+    const rec = await exec(process.execPath, [
+      bin,
+      'recommend',
+      '--model',
+      join(dir, 'm-bin'),
+      '--user',
+      '1001',
+      '-k',
+      '2',
+      '--json',
+    ]);
     expect((JSON.parse(rec.stdout) as { items: unknown[] }).items).toHaveLength(2);
-    const bad = await exec(process.execPath, [bin, 'train', '--bs', 'x']).catch((e: { code: number; stderr: string }) => e);
+    const bad = await exec(process.execPath, [bin, 'train', '--bs', 'x']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(bad).toMatchObject({ code: 2 });
   }, 60_000);
 });

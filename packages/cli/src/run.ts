@@ -11,7 +11,10 @@ import { recommendCommand } from './commands/recommend.js';
 import { similarCommand } from './commands/similar.js';
 import { foldInCommand } from './commands/fold-in.js';
 
-const backendOption = (): Option => new Option('--backend <name>', 'tfjs backend').choices(['auto', 'cpu', 'wasm', 'tensorflow']).default('auto');
+const backendOption = (): Option =>
+  new Option('--backend <name>', 'tfjs backend')
+    .choices(['auto', 'cpu', 'wasm', 'tensorflow'])
+    .default('auto');
 
 /**
  * Runs the `cf` command line with `argv` (without `node` and the script) against `io`, and
@@ -33,13 +36,30 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     exitCode = code;
   };
 
-  addTrainingOptions(addDataOptions(program.command('train').description('train a model (default: the fastai notebook on ml-latest-small) and save it')))
+  addTrainingOptions(
+    addDataOptions(
+      program
+        .command('train')
+        .description('train a model (default: the fastai notebook on ml-latest-small) and save it'),
+    ),
+  )
     .option('--cv-idx <n>', 'which getCvIdxs fold to validate on', wholeNumber(0), 0)
     .option('--out <dir>', 'where to save the model folder', 'cf-model')
-    .option('--resume', 'continue an interrupted run from the checkpoint of its last completed epoch in <out>/checkpoint')
+    .option(
+      '--resume',
+      'continue an interrupted run from the checkpoint of its last completed epoch in <out>/checkpoint',
+    )
     .action(async (options: TrainCommandOptions) => set(await trainCommand(options, io)));
 
-  addTrainingOptions(addDataOptions(program.command('cv').description('cross-validate a recipe: getCvIdxs folds (default), --folds k, or --predefined (ml-100k u1…u5)')))
+  addTrainingOptions(
+    addDataOptions(
+      program
+        .command('cv')
+        .description(
+          'cross-validate a recipe: getCvIdxs folds (default), --folds k, or --predefined (ml-100k u1…u5)',
+        ),
+    ),
+  )
     .option('--folds <k>', 'k-fold cross-validation with k folds', wholeNumber(2))
     .option('--predefined', "use the data set's own folds (ml-100k u1.base/u1.test … u5)")
     .action(async (options: CvCommandOptions) => set(await cvCommand(options, io)));
@@ -50,10 +70,16 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .requiredOption('--model <dir>', 'a model folder saved by cf train')
     .requiredOption('--user <id>', 'raw user id')
     .requiredOption('--item <id>', 'raw item id')
-    .addOption(new Option('--unknown <policy>', 'unknown ids: error, or fallback to biases / global mean').choices(['error', 'fallback']).default('fallback'))
+    .addOption(
+      new Option('--unknown <policy>', 'unknown ids: error, or fallback to biases / global mean')
+        .choices(['error', 'fallback'])
+        .default('fallback'),
+    )
     .addOption(backendOption())
     .option('--json', 'print JSON')
-    .action(async (options: Parameters<typeof predictCommand>[0]) => set(await predictCommand(options, io)));
+    .action(async (options: Parameters<typeof predictCommand>[0]) =>
+      set(await predictCommand(options, io)),
+    );
 
   program
     .command('recommend')
@@ -64,7 +90,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .option('--include-seen', 'keep items the user rated in training')
     .addOption(backendOption())
     .option('--json', 'print JSON')
-    .action(async (options: Parameters<typeof recommendCommand>[0]) => set(await recommendCommand(options, io)));
+    .action(async (options: Parameters<typeof recommendCommand>[0]) =>
+      set(await recommendCommand(options, io)),
+    );
 
   program
     .command('similar')
@@ -74,7 +102,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .option('-k, --k <n>', 'how many', wholeNumber(1), 10)
     .addOption(backendOption())
     .option('--json', 'print JSON')
-    .action(async (options: Parameters<typeof similarCommand>[0]) => set(await similarCommand(options, io)));
+    .action(async (options: Parameters<typeof similarCommand>[0]) =>
+      set(await similarCommand(options, io)),
+    );
 
   program
     .command('fold-in')
@@ -84,22 +114,32 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .option('-k, --k <n>', 'how many', wholeNumber(1), 10)
     .addOption(backendOption())
     .option('--json', 'print JSON')
-    .action(async (options: Parameters<typeof foldInCommand>[0]) => set(await foldInCommand(options, io)));
+    .action(async (options: Parameters<typeof foldInCommand>[0]) =>
+      set(await foldInCommand(options, io)),
+    );
 
   program
     .command('download')
-    .description('download a MovieLens release (ml-latest-small, ml-100k, ml-1m, ml-25m, ml-32m) into the cache')
+    .description(
+      'download a MovieLens release (ml-latest-small, ml-100k, ml-1m, ml-25m, ml-32m) into the cache',
+    )
     .argument('<name>', 'data set name')
     .option('--dir <dir>', 'target folder (default: $CF_DATA_DIR, else the user cache)')
     .option('--json', 'print JSON')
-    .action(async (name: string, options: { dir?: string; json?: boolean }) => set(await downloadCommand(name, options, io)));
+    .action(async (name: string, options: { dir?: string; json?: boolean }) =>
+      set(await downloadCommand(name, options, io)),
+    );
 
-  addDataOptions(program.command('info').description('counts, rating histogram, sparsity, ids unseen per split'))
+  addDataOptions(
+    program.command('info').description('counts, rating histogram, sparsity, ids unseen per split'),
+  )
     .argument('[path]', 'a data folder or ratings file (same as --data)')
     .option('--seed <n>', 'seed of getCvIdxs', wholeNumber(0), 42)
     .option('--val-pct <x>', 'validation fraction', numberIn(0, 1), 0.2)
     .option('--json', 'print JSON')
-    .action(async (path: string | undefined, options: InfoCommandOptions) => set(await infoCommand(path, options, io)));
+    .action(async (path: string | undefined, options: InfoCommandOptions) =>
+      set(await infoCommand(path, options, io)),
+    );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -107,7 +147,12 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version are not errors; everything else commander rejects is bad usage
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT.ok;
       if (error.code === 'commander.executeSubCommandAsync') return EXIT.failure;
       return EXIT.usage;
     }
@@ -119,7 +164,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       io.stderr.write(`error: ${error.message}\n`);
       return EXIT.failure;
     }
-    io.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.stderr.write(
+      `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return EXIT.failure;
   }
 }

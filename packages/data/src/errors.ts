@@ -30,9 +30,17 @@ export class CsvParseError extends CfError {
   readonly column: number | undefined;
   /** What was expected at that place, in words. */
   readonly expected: string;
-  constructor(location: InputLocation, expected: string, found?: string, options?: { cause?: unknown }) {
+  constructor(
+    location: InputLocation,
+    expected: string,
+    found?: string,
+    options?: { cause?: unknown },
+  ) {
     const where = `${location.file}:${location.line}${location.column !== undefined ? `:${location.column}` : ''}`;
-    const got = found === undefined ? '' : `, found ${JSON.stringify(found.length > 60 ? found.slice(0, 60) + '…' : found)}`;
+    const got =
+      found === undefined
+        ? ''
+        : `, found ${JSON.stringify(found.length > 60 ? found.slice(0, 60) + '…' : found)}`;
     super('CSV_PARSE', `${where}: expected ${expected}${got}`, options);
     this.file = location.file;
     this.line = location.line;
@@ -86,7 +94,10 @@ export class UnsafeArchiveError extends CfError {
   /** The entry name as stored in the archive. */
   readonly entry: string;
   constructor(entry: string, reason: string) {
-    super('UNSAFE_ARCHIVE', `refusing to extract zip entry ${JSON.stringify(entry)}: ${reason}; the archive is damaged or malicious, download it again from the official URL`);
+    super(
+      'UNSAFE_ARCHIVE',
+      `refusing to extract zip entry ${JSON.stringify(entry)}: ${reason}; the archive is damaged or malicious, download it again from the official URL`,
+    );
     this.entry = entry;
   }
 }

@@ -63,10 +63,16 @@ export class IdMap {
     const indexById = new Map<RawId, number>();
     config.ids.forEach((id, index) => {
       if (typeof id !== 'number' && typeof id !== 'string') {
-        throw new InvalidArgumentError(`${config.kind} id map`, `entry ${index} is not a number or a string`);
+        throw new InvalidArgumentError(
+          `${config.kind} id map`,
+          `entry ${index} is not a number or a string`,
+        );
       }
       if (indexById.has(id)) {
-        throw new InvalidArgumentError(`${config.kind} id map`, `id ${JSON.stringify(id)} appears twice (indices ${indexById.get(id)} and ${index})`);
+        throw new InvalidArgumentError(
+          `${config.kind} id map`,
+          `id ${JSON.stringify(id)} appears twice (indices ${indexById.get(id)} and ${index})`,
+        );
       }
       indexById.set(id, index);
     });
@@ -94,7 +100,8 @@ export class IdMap {
   /** The raw id of a dense index. Throws a RangeError outside `0..size-1`. */
   idAt(index: number): RawId {
     const id = this.#ids[index];
-    if (id === undefined) throw new RangeError(`${this.kind} index ${index} is outside 0..${this.#ids.length - 1}`);
+    if (id === undefined)
+      throw new RangeError(`${this.kind} index ${index} is outside 0..${this.#ids.length - 1}`);
     return id;
   }
 

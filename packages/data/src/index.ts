@@ -36,6 +36,15 @@ export type { LoadRatingsOptions, LoadedRatings, RatingsLoadReport } from './rat
 export { loadRatingsFromStream } from './load-ratings-from-stream.js';
 export type { LoadRatingsFromStreamOptions } from './load-ratings-from-stream.js';
 export { findDuplicateRatings, applyDuplicatePolicy } from './duplicate-ratings.js';
-export type { DuplicatePolicy, ApplyDuplicatePolicyOptions, DuplicatePolicyResult } from './duplicate-ratings.js';
-export { parseItemTitles, loadItemTitlesFromStream, decodeText, ML_100K_GENRES } from './item-titles.js';
+export type {
+  DuplicatePolicy,
+  ApplyDuplicatePolicyOptions,
+  DuplicatePolicyResult,
+} from './duplicate-ratings.js';
+export {
+  parseItemTitles,
+  loadItemTitlesFromStream,
+  decodeText,
+  ML_100K_GENRES,
+} from './item-titles.js';
 export type { ItemInfo, ItemTitles, TitlesLayout, ItemTitlesOptions } from './item-titles.js';

@@ -47,7 +47,12 @@ function referenceRead(text: string): ReferenceRow[] | undefined {
     const timestamp = number(ts);
     if (rating === undefined || timestamp === undefined) return undefined;
     // timestamps are stored as integers where they fit, which has no -0
-    rows.push({ userId: parseRawId(u), itemId: parseRawId(i), rating: Math.fround(rating), timestamp: timestamp + 0 });
+    rows.push({
+      userId: parseRawId(u),
+      itemId: parseRawId(i),
+      rating: Math.fround(rating),
+      timestamp: timestamp + 0,
+    });
   }
   return rows.length ? rows : undefined;
 }
@@ -99,8 +104,17 @@ const csvText = fc
   .record({
     bom: fc.boolean(),
     crlf: fc.boolean(),
-    header: fc.constantFrom('userId,movieId,rating,timestamp', 'movieId,userId,timestamp,rating,extra', 'userId,movieId,rating', 'user,item,rating,timestamp', ''),
-    rows: fc.array(fc.oneof({ weight: 8, arbitrary: rowText }, { weight: 1, arbitrary: fc.constant('') }), { maxLength: 8 }),
+    header: fc.constantFrom(
+      'userId,movieId,rating,timestamp',
+      'movieId,userId,timestamp,rating,extra',
+      'userId,movieId,rating',
+      'user,item,rating,timestamp',
+      '',
+    ),
+    rows: fc.array(
+      fc.oneof({ weight: 8, arbitrary: rowText }, { weight: 1, arbitrary: fc.constant('') }),
+      { maxLength: 8 },
+    ),
     finalNewline: fc.boolean(),
   })
   .map(({ bom, crlf, header, rows, finalNewline }) => {
@@ -112,7 +126,14 @@ const csvText = fc
 const mutatedText = fc
   .tuple(
     csvText,
-    fc.array(fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(',', '"', '\n', '\r', '\0', ' ', '\uFFFD', 'a', '9', '.', '\t', ':')), { maxLength: 4 }),
+    fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom('insert', 'delete', 'replace'),
+        fc.constantFrom(',', '"', '\n', '\r', '\0', ' ', '\uFFFD', 'a', '9', '.', '\t', ':'),
+      ),
+      { maxLength: 4 },
+    ),
   )
   .map(([text, edits]) => {
     let t = text;
@@ -141,12 +162,16 @@ describe('ratings parser, property-based (issue 9)', () => {
 
   it('gives the same result however the text is cut into pieces (2,000 cases)', () => {
     fc.assert(
-      fc.property(fc.oneof(csvText, mutatedText), fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 10 }), (text, chunks) => {
-        const whole = attempt(text);
-        const pieces = attempt(text, chunks);
-        if (whole instanceof CfError) expect(pieces).toBeInstanceOf(CfError);
-        else expect(pieces).toEqual(whole);
-      }),
+      fc.property(
+        fc.oneof(csvText, mutatedText),
+        fc.array(fc.integer({ min: 0, max: 12 }), { maxLength: 10 }),
+        (text, chunks) => {
+          const whole = attempt(text);
+          const pieces = attempt(text, chunks);
+          if (whole instanceof CfError) expect(pieces).toBeInstanceOf(CfError);
+          else expect(pieces).toEqual(whole);
+        },
+      ),
       { numRuns: 2_000, seed: 7 },
     );
   });

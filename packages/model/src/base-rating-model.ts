@@ -75,7 +75,11 @@ export abstract class BaseRatingModel implements RatingModel {
     let any = false;
     for (const s of sites) if (s.p > 0) any = true;
     if (!any) return undefined;
-    if (!random) throw new CfError('MISSING_RANDOM', 'training mode with dropout needs a seeded `random` source');
+    if (!random)
+      throw new CfError(
+        'MISSING_RANDOM',
+        'training mode with dropout needs a seeded `random` source',
+      );
     const views = this.#maskViews;
     views.length = sites.length;
     for (let k = 0; k < sites.length; k++) {
@@ -97,13 +101,17 @@ export abstract class BaseRatingModel implements RatingModel {
   protected checkIndices(userIndex: Int32Array, itemIndex: Int32Array, count: number): void {
     const { nUsers, nItems } = this.config;
     if (userIndex.length < count || itemIndex.length < count) {
-      throw new RangeError(`expected ${count} user and item indices, got ${userIndex.length} and ${itemIndex.length}`);
+      throw new RangeError(
+        `expected ${count} user and item indices, got ${userIndex.length} and ${itemIndex.length}`,
+      );
     }
     for (let b = 0; b < count; b++) {
       const u = userIndex[b]!;
       const i = itemIndex[b]!;
-      if (!(u >= 0 && u < nUsers)) throw new RangeError(`user index ${u} at position ${b} is outside 0..${nUsers - 1}`);
-      if (!(i >= 0 && i < nItems)) throw new RangeError(`item index ${i} at position ${b} is outside 0..${nItems - 1}`);
+      if (!(u >= 0 && u < nUsers))
+        throw new RangeError(`user index ${u} at position ${b} is outside 0..${nUsers - 1}`);
+      if (!(i >= 0 && i < nItems))
+        throw new RangeError(`item index ${i} at position ${b} is outside 0..${nItems - 1}`);
     }
   }
 
@@ -117,7 +125,9 @@ export abstract class BaseRatingModel implements RatingModel {
   forward(userIndex: Int32Array, itemIndex: Int32Array, options: ForwardOptions = {}): tf.Tensor1D {
     const count = Math.min(userIndex.length, itemIndex.length);
     if (userIndex.length !== itemIndex.length) {
-      throw new RangeError(`userIndex has ${userIndex.length} entries but itemIndex has ${itemIndex.length}`);
+      throw new RangeError(
+        `userIndex has ${userIndex.length} entries but itemIndex has ${itemIndex.length}`,
+      );
     }
     this.checkIndices(userIndex, itemIndex, count);
     const masks = options.training ? this.drawMasks(count, options.random) : undefined;
@@ -126,7 +136,9 @@ export abstract class BaseRatingModel implements RatingModel {
 
   predict(userIndex: Int32Array, itemIndex: Int32Array, into?: Float32Array): Float32Array {
     if (userIndex.length !== itemIndex.length) {
-      throw new RangeError(`userIndex has ${userIndex.length} entries but itemIndex has ${itemIndex.length}`);
+      throw new RangeError(
+        `userIndex has ${userIndex.length} entries but itemIndex has ${itemIndex.length}`,
+      );
     }
     const n = userIndex.length;
     this.checkIndices(userIndex, itemIndex, n);
@@ -154,10 +166,16 @@ export abstract class BaseRatingModel implements RatingModel {
   lossAndGradients(batch: RatingBatch, options: LossAndGradientsOptions = {}): LossAndGradients {
     const count = batch.size ?? batch.rating.length;
     if (count <= 0) throw new RangeError('a batch needs at least one row');
-    if (batch.rating.length < count) throw new RangeError(`batch has ${batch.rating.length} targets for ${count} rows`);
+    if (batch.rating.length < count)
+      throw new RangeError(`batch has ${batch.rating.length} targets for ${count} rows`);
     this.checkIndices(batch.userIndex, batch.itemIndex, count);
     const masks = options.training === false ? undefined : this.drawMasks(count, options.random);
-    const input: PassInput = { userIndex: batch.userIndex, itemIndex: batch.itemIndex, count, masks };
+    const input: PassInput = {
+      userIndex: batch.userIndex,
+      itemIndex: batch.itemIndex,
+      count,
+      masks,
+    };
     return this.useFused(options.engine)
       ? this.lossAndGradientsFused(input, batch.rating)
       : this.lossAndGradientsTfjs(input, batch.rating);
@@ -168,7 +186,10 @@ export abstract class BaseRatingModel implements RatingModel {
   /** Host forward pass writing `count` predictions to `out`. */
   protected abstract predictFused(input: PassInput, out: Float32Array): void;
   protected abstract lossAndGradientsTfjs(input: PassInput, target: Float32Array): LossAndGradients;
-  protected abstract lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients;
+  protected abstract lossAndGradientsFused(
+    input: PassInput,
+    target: Float32Array,
+  ): LossAndGradients;
   abstract withUsers(nUsers: number): RatingModel;
 
   dispose(): void {
@@ -185,7 +206,12 @@ export function readAndDispose(t: tf.Tensor): Float32Array {
 }
 
 /** Uniform(low, high) values. */
-export function uniformValues(n: number, low: number, high: number, random: SeededRandom): Float32Array {
+export function uniformValues(
+  n: number,
+  low: number,
+  high: number,
+  random: SeededRandom,
+): Float32Array {
   const v = new Float32Array(n);
   for (let k = 0; k < n; k++) v[k] = random.uniform(low, high);
   return v;

@@ -4,7 +4,12 @@ import { createParameter, type Parameter } from './parameter.js';
 import type { BiasBaselineConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
-import { BaseRatingModel, denseGradient, readAndDispose, type PassInput } from './base-rating-model.js';
+import {
+  BaseRatingModel,
+  denseGradient,
+  readAndDispose,
+  type PassInput,
+} from './base-rating-model.js';
 
 /** Options of {@link fitBiasBaseline}. */
 export interface BiasBaselineFitOptions {
@@ -37,7 +42,10 @@ export class BiasBaseline extends BaseRatingModel {
     this.#userBias = this.parameter('userBias');
     this.#itemBias = this.parameter('itemBias');
     this.#global = this.parameter('globalBias');
-    this.#acc = [new RowGradientAccumulator(config.nUsers, 1), new RowGradientAccumulator(config.nItems, 1)];
+    this.#acc = [
+      new RowGradientAccumulator(config.nUsers, 1),
+      new RowGradientAccumulator(config.nItems, 1),
+    ];
   }
 
   /** Zero biases and a global bias at the middle of the range. */
@@ -45,13 +53,27 @@ export class BiasBaseline extends BaseRatingModel {
     return [
       createParameter('userBias', 'embedding', [config.nUsers, 1], new Float32Array(config.nUsers)),
       createParameter('itemBias', 'embedding', [config.nItems, 1], new Float32Array(config.nItems)),
-      createParameter('globalBias', 'dense', [1], Float32Array.of((config.ratingRange[0] + config.ratingRange[1]) / 2), { weightDecayScale: 0 }),
+      createParameter(
+        'globalBias',
+        'dense',
+        [1],
+        Float32Array.of((config.ratingRange[0] + config.ratingRange[1]) / 2),
+        { weightDecayScale: 0 },
+      ),
     ];
   }
 
   withUsers(nUsers: number): BiasBaseline {
-    const userBias = createParameter('userBias', 'embedding', [nUsers, 1], new Float32Array(nUsers));
-    return new BiasBaseline({ ...this.config, nUsers }, this.parameters.map((p) => (p.name === 'userBias' ? userBias : p)));
+    const userBias = createParameter(
+      'userBias',
+      'embedding',
+      [nUsers, 1],
+      new Float32Array(nUsers),
+    );
+    return new BiasBaseline(
+      { ...this.config, nUsers },
+      this.parameters.map((p) => (p.name === 'userBias' ? userBias : p)),
+    );
   }
 
   /** The global mean the biases are relative to. */
@@ -72,8 +94,12 @@ export class BiasBaseline extends BaseRatingModel {
   /** Unclipped `μ + b_u + b_i` (what training fits). */
   #raw(input: PassInput): tf.Tensor1D {
     const n = input.count;
-    const ub = tf.tensor1d(gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)));
-    const ib = tf.tensor1d(gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)));
+    const ub = tf.tensor1d(
+      gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)),
+    );
+    const ib = tf.tensor1d(
+      gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)),
+    );
     return tf.add(tf.add(ub, ib), this.tensorOf(this.#global));
   }
 
@@ -84,7 +110,10 @@ export class BiasBaseline extends BaseRatingModel {
   protected predictFused(input: PassInput, out: Float32Array): void {
     const [lo, hi] = this.config.ratingRange;
     for (let b = 0; b < input.count; b++) {
-      const v = this.globalMean + this.#userBias.values[input.userIndex[b]!]! + this.#itemBias.values[input.itemIndex[b]!]!;
+      const v =
+        this.globalMean +
+        this.#userBias.values[input.userIndex[b]!]! +
+        this.#itemBias.values[input.itemIndex[b]!]!;
       out[b] = Math.min(hi, Math.max(lo, v));
     }
   }
@@ -105,7 +134,11 @@ export class BiasBaseline extends BaseRatingModel {
     if (this.#scratch.length < n) this.#scratch = new Float32Array(n);
     let sum = 0;
     for (let b = 0; b < n; b++) {
-      const err = this.globalMean + this.#userBias.values[input.userIndex[b]!]! + this.#itemBias.values[input.itemIndex[b]!]! - target[b]!;
+      const err =
+        this.globalMean +
+        this.#userBias.values[input.userIndex[b]!]! +
+        this.#itemBias.values[input.itemIndex[b]!]! -
+        target[b]!;
       sum += err * err;
       this.#scratch[b] = (2 / n) * err;
     }
@@ -131,8 +164,17 @@ export class BiasBaseline extends BaseRatingModel {
 }
 
 /** Creates a zero-bias {@link BiasBaseline}. */
-export function createBiasBaseline(options: { nUsers: number; nItems: number; ratingRange: [number, number] }): BiasBaseline {
-  const config: BiasBaselineConfig = { type: 'bias', nUsers: options.nUsers, nItems: options.nItems, ratingRange: options.ratingRange };
+export function createBiasBaseline(options: {
+  nUsers: number;
+  nItems: number;
+  ratingRange: [number, number];
+}): BiasBaseline {
+  const config: BiasBaselineConfig = {
+    type: 'bias',
+    nUsers: options.nUsers,
+    nItems: options.nItems,
+    ratingRange: options.ratingRange,
+  };
   return new BiasBaseline(config, BiasBaseline.initialParameters(config));
 }
 

@@ -4,7 +4,12 @@ import { SeededRandom } from './random.js';
 import type { BiasedMatrixFactorizationConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
-import { BaseRatingModel, denseGradient, readAndDispose, type PassInput } from './base-rating-model.js';
+import {
+  BaseRatingModel,
+  denseGradient,
+  readAndDispose,
+  type PassInput,
+} from './base-rating-model.js';
 
 /** Options of {@link createBiasedMatrixFactorization}. */
 export interface BiasedMatrixFactorizationOptions {
@@ -44,16 +49,24 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
   readonly #userBias: Parameter;
   readonly #itemBias: Parameter;
   readonly #global: Parameter;
-  readonly #acc: [RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator];
+  readonly #acc: [
+    RowGradientAccumulator,
+    RowGradientAccumulator,
+    RowGradientAccumulator,
+    RowGradientAccumulator,
+  ];
   readonly #globalGrad = new Float32Array(1);
   #scratch = new Float32Array(0);
 
   constructor(config: BiasedMatrixFactorizationConfig, parameters: Parameter[]) {
     super(parameters);
     const [min, max] = config.ratingRange;
-    if (!(max > min)) throw new RangeError(`BiasedMatrixFactorization: ratingRange [${min}, ${max}] is empty`);
+    if (!(max > min))
+      throw new RangeError(`BiasedMatrixFactorization: ratingRange [${min}, ${max}] is empty`);
     if (!(Number.isInteger(config.nFactors) && config.nFactors >= 1)) {
-      throw new RangeError(`BiasedMatrixFactorization: nFactors must be a whole number ≥ 1, got ${config.nFactors}`);
+      throw new RangeError(
+        `BiasedMatrixFactorization: nFactors must be a whole number ≥ 1, got ${config.nFactors}`,
+      );
     }
     this.config = config;
     this.#user = this.parameter('userEmbedding');
@@ -71,14 +84,28 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
   }
 
   /** Parameters of a fresh model: normal(0, `initStd`) factors, zero biases, global bias `globalBias`. */
-  static initialParameters(config: BiasedMatrixFactorizationConfig, seed: number, options: { initStd?: number; globalBias?: number } = {}): Parameter[] {
+  static initialParameters(
+    config: BiasedMatrixFactorizationConfig,
+    seed: number,
+    options: { initStd?: number; globalBias?: number } = {},
+  ): Parameter[] {
     const random = new SeededRandom(seed);
     const f = config.nFactors;
     const std = options.initStd ?? 0.01;
     const global = options.globalBias ?? (config.ratingRange[0] + config.ratingRange[1]) / 2;
     return [
-      createParameter('userEmbedding', 'embedding', [config.nUsers, f], normalValues(config.nUsers * f, std, random)),
-      createParameter('itemEmbedding', 'embedding', [config.nItems, f], normalValues(config.nItems * f, std, random)),
+      createParameter(
+        'userEmbedding',
+        'embedding',
+        [config.nUsers, f],
+        normalValues(config.nUsers * f, std, random),
+      ),
+      createParameter(
+        'itemEmbedding',
+        'embedding',
+        [config.nItems, f],
+        normalValues(config.nItems * f, std, random),
+      ),
       createParameter('userBias', 'embedding', [config.nUsers, 1], new Float32Array(config.nUsers)),
       createParameter('itemBias', 'embedding', [config.nItems, 1], new Float32Array(config.nItems)),
       createParameter('globalBias', 'dense', [1], Float32Array.of(global), { weightDecayScale: 0 }),
@@ -89,21 +116,45 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
     const config = { ...this.config, nUsers };
     const f = config.nFactors;
     const fresh = new Map([
-      ['userEmbedding', createParameter('userEmbedding', 'embedding', [nUsers, f], normalValues(nUsers * f, 0.01, new SeededRandom(nUsers)))],
+      [
+        'userEmbedding',
+        createParameter(
+          'userEmbedding',
+          'embedding',
+          [nUsers, f],
+          normalValues(nUsers * f, 0.01, new SeededRandom(nUsers)),
+        ),
+      ],
       ['userBias', createParameter('userBias', 'embedding', [nUsers, 1], new Float32Array(nUsers))],
     ]);
-    return new BiasedMatrixFactorization(config, this.parameters.map((p) => fresh.get(p.name) ?? p));
+    return new BiasedMatrixFactorization(
+      config,
+      this.parameters.map((p) => fresh.get(p.name) ?? p),
+    );
   }
 
   /** Unclipped `μ + b_u + b_i + p_u·q_i` and the gathered factor rows. */
   #graph(input: PassInput): { raw: tf.Tensor1D; u: tf.Tensor2D; i: tf.Tensor2D } {
     const f = this.config.nFactors;
     const n = input.count;
-    const u = tf.tensor2d(gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)), [n, f]);
-    const i = tf.tensor2d(gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)), [n, f]);
-    const ub = tf.tensor1d(gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)));
-    const ib = tf.tensor1d(gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)));
-    const raw = tf.add(tf.add(tf.add(tf.sum(tf.mul(u, i), 1), ub), ib), this.tensorOf(this.#global)) as tf.Tensor1D;
+    const u = tf.tensor2d(
+      gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)),
+      [n, f],
+    );
+    const i = tf.tensor2d(
+      gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)),
+      [n, f],
+    );
+    const ub = tf.tensor1d(
+      gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)),
+    );
+    const ib = tf.tensor1d(
+      gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)),
+    );
+    const raw = tf.add<tf.Tensor1D>(
+      tf.add(tf.add(tf.sum(tf.mul(u, i), 1), ub), ib),
+      this.tensorOf(this.#global),
+    );
     return { raw, u, i };
   }
 
@@ -119,7 +170,12 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
       const loss = tf.mean(tf.square(diff));
       const dres = tf.mul(diff, 2 / n);
       const d2 = tf.reshape(dres, [n, 1]);
-      return tf.concat([tf.reshape(loss, [1]), tf.reshape(tf.mul(d2, i), [-1]), tf.reshape(tf.mul(d2, u), [-1]), dres]);
+      return tf.concat([
+        tf.reshape(loss, [1]),
+        tf.reshape(tf.mul(d2, i), [-1]),
+        tf.reshape(tf.mul(d2, u), [-1]),
+        dres,
+      ]);
     });
     const values = readAndDispose(flat);
     return this.#collect(input, values, 1, values[0]!);
@@ -192,7 +248,9 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
 }
 
 /** Creates a freshly initialised {@link BiasedMatrixFactorization}. */
-export function createBiasedMatrixFactorization(options: BiasedMatrixFactorizationOptions): BiasedMatrixFactorization {
+export function createBiasedMatrixFactorization(
+  options: BiasedMatrixFactorizationOptions,
+): BiasedMatrixFactorization {
   const config: BiasedMatrixFactorizationConfig = {
     type: 'biased-mf',
     nUsers: options.nUsers,
@@ -203,5 +261,8 @@ export function createBiasedMatrixFactorization(options: BiasedMatrixFactorizati
   const init: { initStd?: number; globalBias?: number } = {};
   if (options.initStd !== undefined) init.initStd = options.initStd;
   if (options.globalBias !== undefined) init.globalBias = options.globalBias;
-  return new BiasedMatrixFactorization(config, BiasedMatrixFactorization.initialParameters(config, options.seed ?? 42, init));
+  return new BiasedMatrixFactorization(
+    config,
+    BiasedMatrixFactorization.initialParameters(config, options.seed ?? 42, init),
+  );
 }

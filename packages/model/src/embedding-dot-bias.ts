@@ -62,10 +62,30 @@ export class EmbeddingDotBias extends BaseRatingModel {
     const random = new SeededRandom(seed);
     const f = config.nFactors;
     return [
-      createParameter('userEmbedding', 'embedding', [config.nUsers, f], truncNormalValues(config.nUsers * f, 0.01, random)),
-      createParameter('itemEmbedding', 'embedding', [config.nItems, f], truncNormalValues(config.nItems * f, 0.01, random)),
-      createParameter('userBias', 'embedding', [config.nUsers, 1], truncNormalValues(config.nUsers, 0.01, random)),
-      createParameter('itemBias', 'embedding', [config.nItems, 1], truncNormalValues(config.nItems, 0.01, random)),
+      createParameter(
+        'userEmbedding',
+        'embedding',
+        [config.nUsers, f],
+        truncNormalValues(config.nUsers * f, 0.01, random),
+      ),
+      createParameter(
+        'itemEmbedding',
+        'embedding',
+        [config.nItems, f],
+        truncNormalValues(config.nItems * f, 0.01, random),
+      ),
+      createParameter(
+        'userBias',
+        'embedding',
+        [config.nUsers, 1],
+        truncNormalValues(config.nUsers, 0.01, random),
+      ),
+      createParameter(
+        'itemBias',
+        'embedding',
+        [config.nItems, 1],
+        truncNormalValues(config.nItems, 0.01, random),
+      ),
     ];
   }
 
@@ -73,10 +93,21 @@ export class EmbeddingDotBias extends BaseRatingModel {
     const config = { ...this.config, nUsers };
     const random = new SeededRandom(nUsers);
     const fresh = new Map([
-      ['userEmbedding', createParameter('userEmbedding', 'embedding', [nUsers, config.nFactors], truncNormalValues(nUsers * config.nFactors, 0.01, random))],
+      [
+        'userEmbedding',
+        createParameter(
+          'userEmbedding',
+          'embedding',
+          [nUsers, config.nFactors],
+          truncNormalValues(nUsers * config.nFactors, 0.01, random),
+        ),
+      ],
       ['userBias', createParameter('userBias', 'embedding', [nUsers, 1], new Float32Array(nUsers))],
     ]);
-    return new EmbeddingDotBias(config, this.parameters.map((p) => fresh.get(p.name) ?? p));
+    return new EmbeddingDotBias(
+      config,
+      this.parameters.map((p) => fresh.get(p.name) ?? p),
+    );
   }
 
   #squash(): { low: number; span: number } | undefined {
@@ -84,13 +115,28 @@ export class EmbeddingDotBias extends BaseRatingModel {
     return r ? { low: r[0], span: r[1] - r[0] } : undefined;
   }
 
-  #graph(input: PassInput): { pred: tf.Tensor1D; sig: tf.Tensor1D | undefined; u: tf.Tensor2D; i: tf.Tensor2D } {
+  #graph(input: PassInput): {
+    pred: tf.Tensor1D;
+    sig: tf.Tensor1D | undefined;
+    u: tf.Tensor2D;
+    i: tf.Tensor2D;
+  } {
     const f = this.config.nFactors;
     const n = input.count;
-    const u = tf.tensor2d(gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)), [n, f]);
-    const i = tf.tensor2d(gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)), [n, f]);
-    const ub = tf.tensor1d(gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)));
-    const ib = tf.tensor1d(gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)));
+    const u = tf.tensor2d(
+      gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)),
+      [n, f],
+    );
+    const i = tf.tensor2d(
+      gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)),
+      [n, f],
+    );
+    const ub = tf.tensor1d(
+      gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)),
+    );
+    const ib = tf.tensor1d(
+      gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)),
+    );
     const res = tf.add<tf.Tensor1D>(tf.add(tf.sum(tf.mul(u, i), 1), ub), ib);
     const squash = this.#squash();
     if (!squash) return { pred: res, sig: undefined, u, i };
@@ -112,7 +158,12 @@ export class EmbeddingDotBias extends BaseRatingModel {
       let dres = tf.mul(diff, 2 / n);
       if (sig && squash) dres = tf.mul(dres, tf.mul(tf.mul(sig, tf.sub(1, sig)), squash.span));
       const d2 = tf.reshape(dres, [n, 1]);
-      return tf.concat([tf.reshape(loss, [1]), tf.reshape(tf.mul(d2, i), [-1]), tf.reshape(tf.mul(d2, u), [-1]), dres]);
+      return tf.concat([
+        tf.reshape(loss, [1]),
+        tf.reshape(tf.mul(d2, i), [-1]),
+        tf.reshape(tf.mul(d2, u), [-1]),
+        dres,
+      ]);
     });
     const values = readAndDispose(flat);
     return this.#collect(input, values, 1, values[0]!);
@@ -122,7 +173,12 @@ export class EmbeddingDotBias extends BaseRatingModel {
   #collect(input: PassInput, values: Float32Array, offset: number, loss: number): LossAndGradients {
     const n = input.count;
     const f = this.config.nFactors;
-    const [ua, ia, uba, iba] = this.#acc as [RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator];
+    const [ua, ia, uba, iba] = this.#acc as [
+      RowGradientAccumulator,
+      RowGradientAccumulator,
+      RowGradientAccumulator,
+      RowGradientAccumulator,
+    ];
     const du = ua.accumulate(input.userIndex, values, n, offset);
     const di = ia.accumulate(input.itemIndex, values, n, offset + n * f);
     const dub = uba.accumulate(input.userIndex, values, n, offset + 2 * n * f);
@@ -169,7 +225,12 @@ export class EmbeddingDotBias extends BaseRatingModel {
     const squash = this.config.yRange;
     const low = squash ? squash[0] : 0;
     const span = squash ? squash[1] - squash[0] : 0;
-    const [ua, ia, uba, iba] = this.#acc as [RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator, RowGradientAccumulator];
+    const [ua, ia, uba, iba] = this.#acc as [
+      RowGradientAccumulator,
+      RowGradientAccumulator,
+      RowGradientAccumulator,
+      RowGradientAccumulator,
+    ];
     const du = ua.begin(n);
     const di = ia.begin(n);
     const dub = uba.begin(n);
@@ -230,5 +291,8 @@ export function createEmbeddingDotBias(options: EmbeddingDotBiasOptions): Embedd
     nFactors: options.nFactors ?? 50,
     yRange: options.yRange === undefined ? [0, 5.5] : options.yRange,
   };
-  return new EmbeddingDotBias(config, EmbeddingDotBias.initialParameters(config, options.seed ?? 42));
+  return new EmbeddingDotBias(
+    config,
+    EmbeddingDotBias.initialParameters(config, options.seed ?? 42),
+  );
 }

@@ -11,7 +11,14 @@ const batch = {
 };
 
 function smallNet(hidden = [6]) {
-  return createEmbeddingNet({ nUsers: 4, nItems: 5, nFactors: 3, hidden, ratingRange: [0.5, 5], seed: 7 });
+  return createEmbeddingNet({
+    nUsers: 4,
+    nItems: 5,
+    nFactors: 3,
+    hidden,
+    ratingRange: [0.5, 5],
+    seed: 7,
+  });
 }
 
 describeEachBackend('EmbeddingNet', () => {
@@ -21,7 +28,10 @@ describeEachBackend('EmbeddingNet', () => {
     const tfjs = viaTensor.dataSync();
     viaTensor.dispose();
     const fused = new Float32Array(batch.userIndex.length);
-    net['predictFused']({ userIndex: batch.userIndex, itemIndex: batch.itemIndex, count: 6, masks: undefined }, fused);
+    net['predictFused'](
+      { userIndex: batch.userIndex, itemIndex: batch.itemIndex, count: 6, masks: undefined },
+      fused,
+    );
     expectClose(fused, tfjs, 1e-5);
     // output stays inside the scaled sigmoid's range
     for (const p of tfjs) expect(p > 0 && p < 5.5).toBe(true);
@@ -31,7 +41,11 @@ describeEachBackend('EmbeddingNet', () => {
   it('computes the same loss and gradients in both engines, with the same dropout masks', () => {
     const net = smallNet([6, 4]);
     const a = net.lossAndGradients(batch, { random: new SeededRandom(3), engine: 'tfjs' });
-    const tfjsGrads = a.gradients.map((g) => ({ name: g.parameter.name, rows: g.rows && [...g.rows], values: [...g.values] }));
+    const tfjsGrads = a.gradients.map((g) => ({
+      name: g.parameter.name,
+      rows: g.rows && [...g.rows],
+      values: [...g.values],
+    }));
     const b = net.lossAndGradients(batch, { random: new SeededRandom(3), engine: 'fused' });
     expect(b.loss).toBeCloseTo(a.loss, 5);
     b.gradients.forEach((g, k) => {
@@ -45,14 +59,20 @@ describeEachBackend('EmbeddingNet', () => {
   it('has gradients that match finite differences (eval mode)', () => {
     const net = smallNet();
     const { gradients, loss } = net.lossAndGradients(batch, { training: false, engine: 'tfjs' });
-    const snapshot = gradients.map((g) => ({ p: g.parameter, rows: g.rows && [...g.rows], values: [...g.values] }));
+    const snapshot = gradients.map((g) => ({
+      p: g.parameter,
+      rows: g.rows && [...g.rows],
+      values: [...g.values],
+    }));
     const lossAt = () => net.lossAndGradients(batch, { training: false, engine: 'fused' }).loss;
     expect(lossAt()).toBeCloseTo(loss, 5);
     const eps = 1e-2;
     for (const { p, rows, values } of snapshot) {
       const dim = p.shape[1] ?? 1;
       // probe the first entry of each gradient row (or the first 3 dense entries)
-      const probes = rows ? rows.map((r, k) => ({ at: r * dim, g: values[k * dim]! })) : [0, 1, 2].filter((k) => k < values.length).map((k) => ({ at: k, g: values[k]! }));
+      const probes = rows
+        ? rows.map((r, k) => ({ at: r * dim, g: values[k * dim]! }))
+        : [0, 1, 2].filter((k) => k < values.length).map((k) => ({ at: k, g: values[k]! }));
       for (const { at, g } of probes) {
         const old = p.values[at]!;
         p.values[at] = old + eps;

@@ -4,7 +4,13 @@ import { SeededRandom } from './random.js';
 import type { EmbeddingNetConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
-import { BaseRatingModel, denseGradient, readAndDispose, uniformValues, type PassInput } from './base-rating-model.js';
+import {
+  BaseRatingModel,
+  denseGradient,
+  readAndDispose,
+  uniformValues,
+  type PassInput,
+} from './base-rating-model.js';
 
 /** Options of {@link createEmbeddingNet}; defaults are the notebook's. */
 export interface EmbeddingNetOptions {
@@ -64,8 +70,18 @@ export class EmbeddingNet extends BaseRatingModel {
     const random = new SeededRandom(seed);
     const f = config.nFactors;
     const params = [
-      createParameter('userEmbedding', 'embedding', [config.nUsers, f], uniformValues(config.nUsers * f, 0, 0.05, random)),
-      createParameter('itemEmbedding', 'embedding', [config.nItems, f], uniformValues(config.nItems * f, 0, 0.05, random)),
+      createParameter(
+        'userEmbedding',
+        'embedding',
+        [config.nUsers, f],
+        uniformValues(config.nUsers * f, 0, 0.05, random),
+      ),
+      createParameter(
+        'itemEmbedding',
+        'embedding',
+        [config.nItems, f],
+        uniformValues(config.nItems * f, 0, 0.05, random),
+      ),
     ];
     const widths = [2 * f, ...config.hidden, 1];
     for (let l = 0; l + 1 < widths.length; l++) {
@@ -73,8 +89,18 @@ export class EmbeddingNet extends BaseRatingModel {
       const out = widths[l + 1]!;
       const bound = 1 / Math.sqrt(fanIn);
       params.push(
-        createParameter(layerName(l, config.hidden.length, 'weight'), 'dense', [out, fanIn], uniformValues(out * fanIn, -bound, bound, random)),
-        createParameter(layerName(l, config.hidden.length, 'bias'), 'dense', [out], uniformValues(out, -bound, bound, random)),
+        createParameter(
+          layerName(l, config.hidden.length, 'weight'),
+          'dense',
+          [out, fanIn],
+          uniformValues(out * fanIn, -bound, bound, random),
+        ),
+        createParameter(
+          layerName(l, config.hidden.length, 'bias'),
+          'dense',
+          [out],
+          uniformValues(out, -bound, bound, random),
+        ),
       );
     }
     return params;
@@ -92,8 +118,16 @@ export class EmbeddingNet extends BaseRatingModel {
 
   withUsers(nUsers: number): EmbeddingNet {
     const config = { ...this.config, nUsers };
-    const user = createParameter('userEmbedding', 'embedding', [nUsers, config.nFactors], uniformValues(nUsers * config.nFactors, 0, 0.05, new SeededRandom(nUsers)));
-    return new EmbeddingNet(config, this.parameters.map((p) => (p.name === 'userEmbedding' ? user : p)));
+    const user = createParameter(
+      'userEmbedding',
+      'embedding',
+      [nUsers, config.nFactors],
+      uniformValues(nUsers * config.nFactors, 0, 0.05, new SeededRandom(nUsers)),
+    );
+    return new EmbeddingNet(
+      config,
+      this.parameters.map((p) => (p.name === 'userEmbedding' ? user : p)),
+    );
   }
 
   #scale(): { range: number; offset: number } {
@@ -102,19 +136,36 @@ export class EmbeddingNet extends BaseRatingModel {
   }
 
   /** Runs the graph with tfjs ops; returns predictions and what the backward pass needs. */
-  #graph(input: PassInput): { pred: tf.Tensor1D; sig: tf.Tensor1D; xs: tf.Tensor2D[]; zs: tf.Tensor2D[]; masks: tf.Tensor2D[] } {
+  #graph(input: PassInput): {
+    pred: tf.Tensor1D;
+    sig: tf.Tensor1D;
+    xs: tf.Tensor2D[];
+    zs: tf.Tensor2D[];
+    masks: tf.Tensor2D[];
+  } {
     const f = this.config.nFactors;
     const n = input.count;
-    const u = tf.tensor2d(gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)), [n, f]);
-    const i = tf.tensor2d(gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)), [n, f]);
-    const masks = (input.masks ?? []).map((m, k) => tf.tensor2d(m, [n, k === 0 ? 2 * f : this.config.hidden[k - 1]!]));
+    const u = tf.tensor2d(
+      gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)),
+      [n, f],
+    );
+    const i = tf.tensor2d(
+      gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)),
+      [n, f],
+    );
+    const masks = (input.masks ?? []).map((m, k) =>
+      tf.tensor2d(m, [n, k === 0 ? 2 * f : this.config.hidden[k - 1]!]),
+    );
     let x: tf.Tensor2D = tf.concat([u, i], 1);
     if (masks[0]) x = tf.mul(x, masks[0]);
     const xs = [x];
     const zs: tf.Tensor2D[] = [];
     const last = this.#layers.length - 1;
     this.#layers.forEach((layer, l) => {
-      const z = tf.add<tf.Tensor2D>(tf.matMul(x, this.tensorOf(layer.weight), false, true), this.tensorOf(layer.bias));
+      const z = tf.add<tf.Tensor2D>(
+        tf.matMul(x, this.tensorOf(layer.weight), false, true),
+        this.tensorOf(layer.bias),
+      );
       zs.push(z);
       if (l < last) {
         x = tf.relu(z);
@@ -142,7 +193,10 @@ export class EmbeddingNet extends BaseRatingModel {
       const loss = tf.mean(tf.square(diff));
       const { range } = this.#scale();
       // d loss / d z_out = 2(pred − y)/n · range · σ(1 − σ)
-      const dz = tf.reshape<tf.Rank.R2>(tf.mul(tf.mul(diff, (2 * range) / n), tf.mul(sig, tf.sub(1, sig))), [n, 1]);
+      const dz = tf.reshape<tf.Rank.R2>(
+        tf.mul(tf.mul(diff, (2 * range) / n), tf.mul(sig, tf.sub(1, sig))),
+        [n, 1],
+      );
       const parts: tf.Tensor[] = [];
       let dOut: tf.Tensor2D = dz;
       for (let l = this.#layers.length - 1; l >= 0; l--) {
@@ -160,14 +214,26 @@ export class EmbeddingNet extends BaseRatingModel {
       let dx0 = dOut;
       if (masks[0]) dx0 = tf.mul(dx0, masks[0]);
       const [du, di] = tf.split(dx0, [f, f], 1);
-      return tf.concat([tf.reshape(loss, [1]), tf.reshape(du!, [-1]), tf.reshape(di!, [-1]), ...parts.map((p) => tf.reshape(p, [-1]))]);
+      return tf.concat([
+        tf.reshape(loss, [1]),
+        tf.reshape(du!, [-1]),
+        tf.reshape(di!, [-1]),
+        ...parts.map((p) => tf.reshape(p, [-1])),
+      ]);
     });
     const values = readAndDispose(flat);
     return this.#collect(input, values, 1, values, 1 + 2 * n * f, values[0]!);
   }
 
   /** Turns the flat gradient layout (du rows, di rows at `rowOffset`, then dW/db per layer at `denseOffset`) into gradients. */
-  #collect(input: PassInput, rowValues: Float32Array, rowOffset: number, denseValues: Float32Array, denseOffset: number, loss: number): LossAndGradients {
+  #collect(
+    input: PassInput,
+    rowValues: Float32Array,
+    rowOffset: number,
+    denseValues: Float32Array,
+    denseOffset: number,
+    loss: number,
+  ): LossAndGradients {
     const n = input.count;
     const f = this.config.nFactors;
     const users = this.#userGrads.accumulate(input.userIndex, rowValues, n, rowOffset);
@@ -181,7 +247,9 @@ export class EmbeddingNet extends BaseRatingModel {
       const w = layer.inputs * layer.outputs;
       gradients.push(denseGradient(layer.weight, denseValues.subarray(offset, offset + w)));
       offset += w;
-      gradients.push(denseGradient(layer.bias, denseValues.subarray(offset, offset + layer.outputs)));
+      gradients.push(
+        denseGradient(layer.bias, denseValues.subarray(offset, offset + layer.outputs)),
+      );
       offset += layer.outputs;
     }
     return { loss, gradients };
@@ -371,13 +439,17 @@ export class EmbeddingNet extends BaseRatingModel {
     const gradients: ParameterGradient[] = [];
     const users = userAcc.finish();
     const items = itemAcc.finish();
-    gradients.push({ parameter: this.#user, rows: users.rows, values: users.values }, { parameter: this.#item, rows: items.rows, values: items.values });
+    gradients.push(
+      { parameter: this.#user, rows: users.rows, values: users.values },
+      { parameter: this.#item, rows: items.rows, values: items.values },
+    );
     for (let l = 0; l < L; l++) {
       const out = outs[l]!;
       const inp = ins[l]!;
       const gwt = gradWT[l]!;
       const w = out * inp;
-      for (let o = 0; o < out; o++) for (let k = 0; k < inp; k++) dense[at + o * inp + k] = gwt[k * out + o]!;
+      for (let o = 0; o < out; o++)
+        for (let k = 0; k < inp; k++) dense[at + o * inp + k] = gwt[k * out + o]!;
       gradients.push(denseGradient(layers[l]!.weight, dense.subarray(at, at + w)));
       at += w;
       const gb = gradB[l]!;
@@ -448,7 +520,11 @@ export class EmbeddingNet extends BaseRatingModel {
     const versions = [this.#user.version, this.#item.version, this.#layers[0]!.weight.version];
     const h0 = s.outs[0]!;
     let p = s.projection;
-    if (!p || p.userStamp.length !== this.config.nUsers || p.itemStamp.length !== this.config.nItems) {
+    if (
+      !p ||
+      p.userStamp.length !== this.config.nUsers ||
+      p.itemStamp.length !== this.config.nItems
+    ) {
       p = {
         versions: [],
         generation: 0,
@@ -510,7 +586,17 @@ function transposeInto(w: Float32Array, out: number, inp: number, t: Float64Arra
 }
 
 /** `dst[at + o] = Σ_d w[o·stride + col + d] · v[from + d]` for `o < outputs`. */
-function project(w: Float32Array, stride: number, col: number, v: Float32Array, from: number, dim: number, outputs: number, dst: Float64Array, at: number): void {
+function project(
+  w: Float32Array,
+  stride: number,
+  col: number,
+  v: Float32Array,
+  from: number,
+  dim: number,
+  outputs: number,
+  dst: Float64Array,
+  at: number,
+): void {
   for (let o = 0; o < outputs; o++) {
     let acc = 0;
     const row = o * stride + col;
@@ -525,9 +611,12 @@ function layerName(l: number, nHidden: number, what: 'weight' | 'bias'): string 
 
 function validateConfig(config: EmbeddingNetConfig): void {
   if (config.dropout.length !== config.hidden.length + 1) {
-    throw new RangeError(`EmbeddingNet: dropout needs ${config.hidden.length + 1} entries (one per linear layer), got ${config.dropout.length}`);
+    throw new RangeError(
+      `EmbeddingNet: dropout needs ${config.hidden.length + 1} entries (one per linear layer), got ${config.dropout.length}`,
+    );
   }
-  for (const p of config.dropout) if (!(p >= 0 && p < 1)) throw new RangeError(`EmbeddingNet: dropout ${p} is outside [0, 1)`);
+  for (const p of config.dropout)
+    if (!(p >= 0 && p < 1)) throw new RangeError(`EmbeddingNet: dropout ${p} is outside [0, 1)`);
   const [min, max] = config.ratingRange;
   if (!(max > min)) throw new RangeError(`EmbeddingNet: ratingRange [${min}, ${max}] is empty`);
 }

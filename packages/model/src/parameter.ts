@@ -39,7 +39,9 @@ export function createParameter(
 ): Parameter {
   const size = shape.reduce((a, b) => a * b, 1);
   if (values.length !== size) {
-    throw new RangeError(`parameter ${name}: ${values.length} values do not fill shape [${shape.join(', ')}]`);
+    throw new RangeError(
+      `parameter ${name}: ${values.length} values do not fill shape [${shape.join(', ')}]`,
+    );
   }
   let version = 0;
   return {

@@ -90,8 +90,13 @@ export class SeededRandom {
 
   /** Restores a state from {@link SeededRandom.getState}: the stream continues exactly from there. */
   setState(state: readonly number[]): void {
-    if (state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
-      throw new RangeError(`a SeededRandom state is four unsigned 32-bit integers, got ${JSON.stringify(state)}`);
+    if (
+      state.length !== 4 ||
+      !state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)
+    ) {
+      throw new RangeError(
+        `a SeededRandom state is four unsigned 32-bit integers, got ${JSON.stringify(state)}`,
+      );
     }
     [this.#a, this.#b, this.#c, this.#d] = state as [number, number, number, number];
   }

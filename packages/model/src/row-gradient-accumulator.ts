@@ -87,12 +87,21 @@ export class RowGradientAccumulator {
     const distinct = this.#distinct;
     const rows = this.#rows;
     for (let s = 0; s < distinct; s++) this.#slotOfRow[rows[s]!] = -1;
-    return { rows: rows.subarray(0, distinct), values: this.#values.subarray(0, distinct * this.#dim) };
+    return {
+      rows: rows.subarray(0, distinct),
+      values: this.#values.subarray(0, distinct * this.#dim),
+    };
   }
 }
 
 /** Copies table rows `indices[0..count)` of a `[rows, dim]` table into `out` (row-major). */
-export function gatherRows(table: Float32Array, dim: number, indices: Int32Array, count: number, out: Float32Array): Float32Array {
+export function gatherRows(
+  table: Float32Array,
+  dim: number,
+  indices: Int32Array,
+  count: number,
+  out: Float32Array,
+): Float32Array {
   for (let b = 0; b < count; b++) {
     const src = indices[b]! * dim;
     out.set(table.subarray(src, src + dim), b * dim);

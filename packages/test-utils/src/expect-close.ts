@@ -9,7 +9,12 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Asserts two arrays agree elementwise within `atol + rtol·|b|`. */
-export function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, atol = 1e-5, rtol = 1e-4): void {
+export function expectClose(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  atol = 1e-5,
+  rtol = 1e-4,
+): void {
   expect(a.length).toBe(b.length);
   for (let k = 0; k < a.length; k++) {
     const tol = atol + rtol * Math.abs(b[k]!);

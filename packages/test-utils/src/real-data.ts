@@ -8,7 +8,9 @@ import { join } from 'node:path';
 export function realDataDir(name = 'ml-latest-small'): string | undefined {
   const root = process.env['CF_DATA_DIR'];
   if (!root) {
-    console.warn(`[skip] CF_DATA_DIR is not set: tests on the real ${name} data are skipped (CI sets it to ../shared/datasets)`);
+    console.warn(
+      `[skip] CF_DATA_DIR is not set: tests on the real ${name} data are skipped (CI sets it to ../shared/datasets)`,
+    );
     return undefined;
   }
   const dir = join(root, name);

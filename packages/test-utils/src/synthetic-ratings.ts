@@ -32,7 +32,8 @@ export function makeSyntheticRatings(options: SyntheticRatingsOptions = {}): Syn
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 4294967296;
   };
-  const normal = (): number => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const normal = (): number =>
+    Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const uf = Array.from({ length: nUsers }, () => Array.from({ length: k }, normal));
   const itf = Array.from({ length: nItems }, () => Array.from({ length: k }, normal));
   const ub = Array.from({ length: nUsers }, () => 0.4 * normal());

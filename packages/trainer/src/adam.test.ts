@@ -5,7 +5,16 @@ import { createSgd } from './sgd.js';
 import { setLrs } from './optimizer.js';
 
 /** PyTorch's Adam on one scalar, written out (torch.optim.Adam, 1.13). */
-function referenceAdam(w: number, grads: number[], lr: number, b1: number, b2: number, eps: number, wd: number, decoupled: boolean): number {
+function referenceAdam(
+  w: number,
+  grads: number[],
+  lr: number,
+  b1: number,
+  b2: number,
+  eps: number,
+  wd: number,
+  decoupled: boolean,
+): number {
   let m = 0;
   let v = 0;
   grads.forEach((g0, t) => {
@@ -29,9 +38,25 @@ describe('Adam', () => {
     const p = createParameter('w', 'dense', [2], Float32Array.of(0.5, -1));
     const opt = createAdam([p], { lr: 0.1, weightDecay: 0.01 });
     const grads = [0.3, -0.2, 0.05];
-    for (const g of grads) opt.step([{ parameter: p, rows: undefined, values: Float32Array.of(g, 2 * g) }]);
-    expect(p.values[0]).toBeCloseTo(referenceAdam(0.5, grads, 0.1, 0.9, 0.999, 1e-8, 0.01, false), 6);
-    expect(p.values[1]).toBeCloseTo(referenceAdam(-1, grads.map((g) => 2 * g), 0.1, 0.9, 0.999, 1e-8, 0.01, false), 6);
+    for (const g of grads)
+      opt.step([{ parameter: p, rows: undefined, values: Float32Array.of(g, 2 * g) }]);
+    expect(p.values[0]).toBeCloseTo(
+      referenceAdam(0.5, grads, 0.1, 0.9, 0.999, 1e-8, 0.01, false),
+      6,
+    );
+    expect(p.values[1]).toBeCloseTo(
+      referenceAdam(
+        -1,
+        grads.map((g) => 2 * g),
+        0.1,
+        0.9,
+        0.999,
+        1e-8,
+        0.01,
+        false,
+      ),
+      6,
+    );
     expect(opt.stepCount).toBe(3);
   });
 
@@ -39,7 +64,8 @@ describe('Adam', () => {
     const p = createParameter('w', 'dense', [1], Float32Array.of(2));
     const opt = createAdamW([p], { lr: 0.05, weightDecay: 0.1 });
     const grads = [1, 0.5, -0.25, 0.1];
-    for (const g of grads) opt.step([{ parameter: p, rows: undefined, values: Float32Array.of(g) }]);
+    for (const g of grads)
+      opt.step([{ parameter: p, rows: undefined, values: Float32Array.of(g) }]);
     expect(p.values[0]).toBeCloseTo(referenceAdam(2, grads, 0.05, 0.9, 0.99, 1e-5, 0.1, true), 6);
   });
 
@@ -51,7 +77,10 @@ describe('Adam', () => {
     opt.step([{ parameter: p, rows: Int32Array.of(2), values: Float32Array.of(-1, -1) }]);
     expect(p.values[0]).toBeCloseTo(referenceAdam(1, [1, 0], 0.1, 0.9, 0.999, 1e-8, 0.5, false), 6);
     expect(p.values[2]).toBeCloseTo(referenceAdam(1, [0, 0], 0.1, 0.9, 0.999, 1e-8, 0.5, false), 6);
-    expect(p.values[4]).toBeCloseTo(referenceAdam(1, [0, -1], 0.1, 0.9, 0.999, 1e-8, 0.5, false), 6);
+    expect(p.values[4]).toBeCloseTo(
+      referenceAdam(1, [0, -1], 0.1, 0.9, 0.999, 1e-8, 0.5, false),
+      6,
+    );
   });
 
   it('in lazy mode touches only the rows in the batch', () => {
@@ -67,7 +96,10 @@ describe('Adam', () => {
     const a = createParameter('a', 'dense', [1], Float32Array.of(1));
     const b = createParameter('b', 'dense', [1], Float32Array.of(1));
     const opt = createAdam([a, b], { groups: [{ parameters: [a] }, { parameters: [b], lr: 0.5 }] });
-    opt.step([{ parameter: a, rows: undefined, values: Float32Array.of(1) }, { parameter: b, rows: undefined, values: Float32Array.of(1) }]);
+    opt.step([
+      { parameter: a, rows: undefined, values: Float32Array.of(1) },
+      { parameter: b, rows: undefined, values: Float32Array.of(1) },
+    ]);
     const before = opt.stateDict();
     const moments = before['a']!.map((m) => [...m]);
     setLrs(opt, 0.01);
@@ -81,7 +113,9 @@ describe('Adam', () => {
 
   it('rejects a parameter in two groups and restores its state dict', () => {
     const a = createParameter('a', 'dense', [1], Float32Array.of(1));
-    expect(() => createAdam([a], { groups: [{ parameters: [a] }, { parameters: [a] }] })).toThrow(/two optimizer groups/);
+    expect(() => createAdam([a], { groups: [{ parameters: [a] }, { parameters: [a] }] })).toThrow(
+      /two optimizer groups/,
+    );
     const opt = createAdam([a]);
     opt.step([{ parameter: a, rows: undefined, values: Float32Array.of(1) }]);
     const copy = createAdam([createParameter('a', 'dense', [1], Float32Array.of(1))]);
@@ -118,7 +152,7 @@ describe('lazy AdamW catch-up', () => {
     const denseOpt = createAdamW([dense], { ...options, embeddingUpdate: 'dense' });
     const lazyOpt = createAdamW([lazy], { ...options, embeddingUpdate: 'lazy' });
     let seed = 7;
-    const rand = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const rand = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     for (let step = 0; step < 200; step++) {
       // a one-cycle-like schedule: lr and β1 change every step
       for (const opt of [denseOpt, lazyOpt]) {
@@ -143,7 +177,8 @@ describe('lazy AdamW catch-up', () => {
   it('without catch-up (coupled L2 Adam) lazy mode leaves untouched rows alone', () => {
     const p = createParameter('t', 'embedding', [2, 1], Float32Array.of(1, 1));
     const opt = createAdam([p], { lr: 0.1, weightDecay: 0.1, embeddingUpdate: 'lazy' });
-    for (let s = 0; s < 5; s++) opt.step([{ parameter: p, rows: Int32Array.of(0), values: Float32Array.of(0.5) }]);
+    for (let s = 0; s < 5; s++)
+      opt.step([{ parameter: p, rows: Int32Array.of(0), values: Float32Array.of(0.5) }]);
     opt.flush();
     expect(p.values[1]).toBe(1);
   });

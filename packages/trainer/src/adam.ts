@@ -1,6 +1,14 @@
 import type { Parameter, ParameterGradient } from '@cf/model';
 import { LazyCatchUp } from './lazy-catch-up.js';
-import { DenseGradientBuffer, buildGroups, rowDim, type EmbeddingUpdateMode, type Optimizer, type OptimizerOptions, type ParameterGroup } from './optimizer.js';
+import {
+  DenseGradientBuffer,
+  buildGroups,
+  rowDim,
+  type EmbeddingUpdateMode,
+  type Optimizer,
+  type OptimizerOptions,
+  type ParameterGroup,
+} from './optimizer.js';
 
 /** Options of {@link createAdam}. */
 export interface AdamOptions extends OptimizerOptions {
@@ -37,7 +45,13 @@ export class Adam implements Optimizer {
 
   constructor(parameters: readonly Parameter[], options: AdamOptions = {}) {
     const [beta1, beta2] = options.betas ?? [0.9, 0.999];
-    this.groups = buildGroups(parameters, options, options.lr ?? 1e-3, options.weightDecay ?? 0, beta1);
+    this.groups = buildGroups(
+      parameters,
+      options,
+      options.lr ?? 1e-3,
+      options.weightDecay ?? 0,
+      beta1,
+    );
     this.beta2 = beta2;
     this.eps = options.eps ?? 1e-8;
     this.decoupled = options.decoupledWeightDecay ?? false;
@@ -45,8 +59,17 @@ export class Adam implements Optimizer {
     this.name = this.decoupled ? 'AdamW' : 'Adam';
     for (const g of this.groups) {
       for (const p of g.parameters) {
-        const catchUp = this.embeddingUpdate === 'lazy' && this.decoupled && p.kind === 'embedding' ? new LazyCatchUp(p.shape[0] ?? 1, this.beta2) : undefined;
-        this.#state.set(p, { group: g, m: new Float32Array(p.values.length), v: new Float32Array(p.values.length), dim: rowDim(p), catchUp });
+        const catchUp =
+          this.embeddingUpdate === 'lazy' && this.decoupled && p.kind === 'embedding'
+            ? new LazyCatchUp(p.shape[0] ?? 1, this.beta2)
+            : undefined;
+        this.#state.set(p, {
+          group: g,
+          m: new Float32Array(p.values.length),
+          v: new Float32Array(p.values.length),
+          dim: rowDim(p),
+          catchUp,
+        });
       }
     }
   }
@@ -79,12 +102,42 @@ export class Adam implements Optimizer {
       if (rows && lazy) {
         if (catchUp) {
           catchUp.beginStep(lr, wd, beta1, bc1, bc2);
-          for (let k = 0; k < rows.length; k++) catchUp.catchUpRow(rows[k]!, dim, p.values, m, v, eps);
+          for (let k = 0; k < rows.length; k++)
+            catchUp.catchUpRow(rows[k]!, dim, p.values, m, v, eps);
         }
-        adamRows(p.values, m, v, gradient.values, rows, dim, beta1, beta2, stepSize, invSqrtBc2, eps, decay, l2);
+        adamRows(
+          p.values,
+          m,
+          v,
+          gradient.values,
+          rows,
+          dim,
+          beta1,
+          beta2,
+          stepSize,
+          invSqrtBc2,
+          eps,
+          decay,
+          l2,
+        );
       } else {
         const full = this.#dense.expand(gradient);
-        adamRange(p.values, m, v, full, 0, 0, p.values.length, beta1, beta2, stepSize, invSqrtBc2, eps, decay, l2);
+        adamRange(
+          p.values,
+          m,
+          v,
+          full,
+          0,
+          0,
+          p.values.length,
+          beta1,
+          beta2,
+          stepSize,
+          invSqrtBc2,
+          eps,
+          decay,
+          l2,
+        );
         this.#dense.clear(gradient);
       }
       p.markChanged();
@@ -115,7 +168,12 @@ export class Adam implements Optimizer {
   loadStateDict(state: Record<string, Float32Array[]>, stepCount: number): void {
     for (const [p, { m, v }] of this.#state) {
       const saved = state[p.name];
-      if (!saved || saved.length !== 2 || saved[0]!.length !== m.length || saved[1]!.length !== m.length) {
+      if (
+        !saved ||
+        saved.length !== 2 ||
+        saved[0]!.length !== m.length ||
+        saved[1]!.length !== m.length
+      ) {
         throw new RangeError(`optimizer state for ${p.name} is missing or has the wrong size`);
       }
       m.set(saved[0]!);
@@ -138,7 +196,22 @@ interface AdamState {
  * `w ← w·decay; g += l2·w; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w −= stepSize·m/(√v/√bc2 + eps)`.
  * A plain function over typed arrays so that the JIT keeps it monomorphic and tight.
  */
-function adamRange(w: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, from: number, to: number, len: number, beta1: number, beta2: number, stepSize: number, invSqrtBc2: number, eps: number, decay: number, l2: number): void {
+function adamRange(
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  grad: Float32Array,
+  from: number,
+  to: number,
+  len: number,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  invSqrtBc2: number,
+  eps: number,
+  decay: number,
+  l2: number,
+): void {
   const c1 = 1 - beta1;
   const c2 = 1 - beta2;
   const shift = from - to;
@@ -155,8 +228,38 @@ function adamRange(w: Float32Array, m: Float32Array, v: Float32Array, grad: Floa
 }
 
 /** {@link adamRange} for the table rows `rows[k]` from gradient rows `k` (row size `dim`). */
-function adamRows(w: Float32Array, m: Float32Array, v: Float32Array, grad: Float32Array, rows: Int32Array, dim: number, beta1: number, beta2: number, stepSize: number, invSqrtBc2: number, eps: number, decay: number, l2: number): void {
-  for (let k = 0; k < rows.length; k++) adamRange(w, m, v, grad, k * dim, rows[k]! * dim, dim, beta1, beta2, stepSize, invSqrtBc2, eps, decay, l2);
+function adamRows(
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  grad: Float32Array,
+  rows: Int32Array,
+  dim: number,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  invSqrtBc2: number,
+  eps: number,
+  decay: number,
+  l2: number,
+): void {
+  for (let k = 0; k < rows.length; k++)
+    adamRange(
+      w,
+      m,
+      v,
+      grad,
+      k * dim,
+      rows[k]! * dim,
+      dim,
+      beta1,
+      beta2,
+      stepSize,
+      invSqrtBc2,
+      eps,
+      decay,
+      l2,
+    );
 }
 
 /** Creates an {@link Adam} optimizer (PyTorch defaults unless given). */
@@ -166,5 +269,11 @@ export function createAdam(parameters: readonly Parameter[], options: AdamOption
 
 /** Creates AdamW with fastai v2's defaults: betas (0.9, 0.99), eps 1e-5, decoupled weight decay 0.01. */
 export function createAdamW(parameters: readonly Parameter[], options: AdamOptions = {}): Adam {
-  return new Adam(parameters, { betas: [0.9, 0.99], eps: 1e-5, weightDecay: 0.01, ...options, decoupledWeightDecay: true });
+  return new Adam(parameters, {
+    betas: [0.9, 0.99],
+    eps: 1e-5,
+    weightDecay: 0.01,
+    ...options,
+    decoupledWeightDecay: true,
+  });
 }

@@ -10,12 +10,23 @@ describeEachBackend('crossValidate', () => {
   it('trains one model per fold and reports each fold and mean ± sample std', async () => {
     const folds = kFolds(table, { k: 3, seed: 1 });
     const seen: number[] = [];
-    const result = await crossValidate({ table, folds, train: (split) => fitBiasBaseline(table, split.train), onFold: (f) => void seen.push(f.fold) });
+    const result = await crossValidate({
+      table,
+      folds,
+      train: (split) => fitBiasBaseline(table, split.train),
+      onFold: (f) => void seen.push(f.fold),
+    });
     expect(seen).toEqual([0, 1, 2]);
     const direct = folds.map((split) => {
       const model = fitBiasBaseline(table, split.train);
-      const pred = model.predict(Int32Array.from(split.valid, (r) => table.userIndex[r]!), Int32Array.from(split.valid, (r) => table.itemIndex[r]!));
-      return rmse.compute(pred, Float32Array.from(split.valid, (r) => table.rating[r]!));
+      const pred = model.predict(
+        Int32Array.from(split.valid, (r) => table.userIndex[r]!),
+        Int32Array.from(split.valid, (r) => table.itemIndex[r]!),
+      );
+      return rmse.compute(
+        pred,
+        Float32Array.from(split.valid, (r) => table.rating[r]!),
+      );
     });
     result.folds.forEach((f, k) => expect(f.metrics['rmse']).toBeCloseTo(direct[k]!, 10));
     const mean = direct.reduce((a, b) => a + b, 0) / 3;

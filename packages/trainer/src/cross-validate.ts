@@ -54,37 +54,64 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
     options.onFold?.(result);
   }
   const keys = [...metrics.map((m) => m.name), 'fitSeconds', 'testSeconds'];
-  const valueOf = (f: FoldResult, key: string): number => (key === 'fitSeconds' ? f.fitSeconds : key === 'testSeconds' ? f.testSeconds : f.metrics[key]!);
+  const valueOf = (f: FoldResult, key: string): number =>
+    key === 'fitSeconds' ? f.fitSeconds : key === 'testSeconds' ? f.testSeconds : f.metrics[key]!;
   const mean: Record<string, number> = {};
   const std: Record<string, number> = {};
   for (const key of keys) {
     const xs = folds.map((f) => valueOf(f, key));
     const m = xs.reduce((a, b) => a + b, 0) / xs.length;
     mean[key] = m;
-    std[key] = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+    std[key] =
+      xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
   }
   return { folds, mean, std };
 }
 
 /** The five fastai `getCvIdxs` folds (cvIdx 0..⌊1/valPct⌋−1) of a table. */
-export function cvIdxFolds(table: RatingsTable, options: { valPct?: number; seed?: number } = {}): Split[] {
+export function cvIdxFolds(
+  table: RatingsTable,
+  options: { valPct?: number; seed?: number } = {},
+): Split[] {
   const valPct = options.valPct ?? 0.2;
   const count = Math.floor(1 / valPct + 1e-9);
-  return Array.from({ length: count }, (_, cvIdx) => splitByCvIdxs(table, { cvIdx, valPct, seed: options.seed ?? 42 }));
+  return Array.from({ length: count }, (_, cvIdx) =>
+    splitByCvIdxs(table, { cvIdx, valPct, seed: options.seed ?? 42 }),
+  );
 }
 
 /** `k` seeded k-fold splits of a table. */
 export function kFolds(table: RatingsTable, options: { k?: number; seed?: number } = {}): Split[] {
   const k = options.k ?? 5;
-  return Array.from({ length: k }, (_, fold) => kFoldSplit(table, { k, fold, seed: options.seed ?? 42 }));
+  return Array.from({ length: k }, (_, fold) =>
+    kFoldSplit(table, { k, fold, seed: options.seed ?? 42 }),
+  );
 }
 
 /** A plain-text table of a {@link CrossValidationResult}: one row per fold, then mean ± std. */
 export function formatCrossValidation(result: CrossValidationResult): string {
   const names = Object.keys(result.folds[0]?.metrics ?? {});
-  const head = ['fold'.padStart(6), ...names.map((n) => n.padStart(10)), 'fit (s)'.padStart(9), 'test (s)'.padStart(9)].join('  ');
-  const rows = result.folds.map((f) => [String(f.fold).padStart(6), ...names.map((n) => f.metrics[n]!.toFixed(4).padStart(10)), f.fitSeconds.toFixed(1).padStart(9), f.testSeconds.toFixed(2).padStart(9)].join('  '));
-  const pm = (key: string, digits: number, width: number): string => `${result.mean[key]!.toFixed(digits)}±${result.std[key]!.toFixed(digits)}`.padStart(width);
-  const summary = ['mean'.padStart(6), ...names.map((n) => pm(n, 4, 10)), pm('fitSeconds', 1, 9), pm('testSeconds', 2, 9)].join('  ');
+  const head = [
+    'fold'.padStart(6),
+    ...names.map((n) => n.padStart(10)),
+    'fit (s)'.padStart(9),
+    'test (s)'.padStart(9),
+  ].join('  ');
+  const rows = result.folds.map((f) =>
+    [
+      String(f.fold).padStart(6),
+      ...names.map((n) => f.metrics[n]!.toFixed(4).padStart(10)),
+      f.fitSeconds.toFixed(1).padStart(9),
+      f.testSeconds.toFixed(2).padStart(9),
+    ].join('  '),
+  );
+  const pm = (key: string, digits: number, width: number): string =>
+    `${result.mean[key]!.toFixed(digits)}±${result.std[key]!.toFixed(digits)}`.padStart(width);
+  const summary = [
+    'mean'.padStart(6),
+    ...names.map((n) => pm(n, 4, 10)),
+    pm('fitSeconds', 1, 9),
+    pm('testSeconds', 2, 9),
+  ].join('  ');
   return [head, ...rows, summary].join('\n');
 }

@@ -1,5 +1,10 @@
 import { InvalidArgumentError, type RatingsTable } from '@cf/data';
-import { BiasedMatrixFactorization, SeededRandom, createModelFromConfig, type BiasedMatrixFactorizationConfig } from '@cf/model';
+import type { BiasedMatrixFactorization } from '@cf/model';
+import {
+  SeededRandom,
+  createModelFromConfig,
+  type BiasedMatrixFactorizationConfig,
+} from '@cf/model';
 
 /** Options of {@link fitBayesianMf}; defaults are what the `best` recipe uses (see the trainer README). */
 export interface BayesianMfOptions {
@@ -55,7 +60,8 @@ function sampleGamma(shape: number, random: SeededRandom): number {
     } while (v <= 0);
     v = v * v * v;
     const u = 1 - random.next();
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
+      return d * v;
   }
 }
 
@@ -118,22 +124,28 @@ function sampleWishart(w: Float64Array, nu: number, D: number, random: SeededRan
     for (let j = 0; j < i; j++) a[i * D + j] = random.normal();
   }
   const la = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let j = 0; j <= i; j++) {
-    let s = 0;
-    for (let k = j; k <= i; k++) s += l[i * D + k]! * a[k * D + j]!;
-    la[i * D + j] = s;
-  }
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = j; k <= i; k++) s += l[i * D + k]! * a[k * D + j]!;
+      la[i * D + j] = s;
+    }
   const out = new Float64Array(D * D);
-  for (let i = 0; i < D; i++) for (let j = 0; j < D; j++) {
-    let s = 0;
-    for (let k = 0; k < D; k++) s += la[i * D + k]! * la[j * D + k]!;
-    out[i * D + j] = s;
-  }
+  for (let i = 0; i < D; i++)
+    for (let j = 0; j < D; j++) {
+      let s = 0;
+      for (let k = 0; k < D; k++) s += la[i * D + k]! * la[j * D + k]!;
+      out[i * D + j] = s;
+    }
   return out;
 }
 
 /** Rows of `rows` grouped by `key[row]` (CSR). */
-function groupRows(rows: Int32Array, key: Int32Array, n: number): { offsets: Int32Array; rows: Int32Array } {
+function groupRows(
+  rows: Int32Array,
+  key: Int32Array,
+  n: number,
+): { offsets: Int32Array; rows: Int32Array } {
   const offsets = new Int32Array(n + 1);
   for (const r of rows) offsets[key[r]! + 1]!++;
   for (let k = 0; k < n; k++) offsets[k + 1]! += offsets[k]!;
@@ -157,16 +169,27 @@ function groupRows(rows: Int32Array, key: Int32Array, n: number): { offsets: Int
  * Uses only `rows` of `table`. Host arithmetic only, no tensors. The caller owns the returned
  * model (dispose it).
  */
-export function fitBayesianMf(table: RatingsTable, rows: Int32Array, options: BayesianMfOptions = {}): BiasedMatrixFactorization {
+export function fitBayesianMf(
+  table: RatingsTable,
+  rows: Int32Array,
+  options: BayesianMfOptions = {},
+): BiasedMatrixFactorization {
   const f = options.nFactors ?? 20;
   const sweeps = options.sweeps ?? 150;
   const burnIn = options.burnIn ?? 20;
   const thin = options.thin ?? 2;
   const beta0 = options.beta0 ?? 2;
-  if (!(Number.isInteger(f) && f >= 1)) throw new InvalidArgumentError('nFactors', `expected a whole number ≥ 1, got ${f}`);
-  if (!(Number.isInteger(sweeps) && sweeps >= 1)) throw new InvalidArgumentError('sweeps', `expected a whole number ≥ 1, got ${sweeps}`);
-  if (!(Number.isInteger(burnIn) && burnIn >= 0 && burnIn < sweeps)) throw new InvalidArgumentError('burnIn', `expected a whole number in 0..sweeps−1 (${sweeps - 1}), got ${burnIn}`);
-  if (!(Number.isInteger(thin) && thin >= 1)) throw new InvalidArgumentError('thin', `expected a whole number ≥ 1, got ${thin}`);
+  if (!(Number.isInteger(f) && f >= 1))
+    throw new InvalidArgumentError('nFactors', `expected a whole number ≥ 1, got ${f}`);
+  if (!(Number.isInteger(sweeps) && sweeps >= 1))
+    throw new InvalidArgumentError('sweeps', `expected a whole number ≥ 1, got ${sweeps}`);
+  if (!(Number.isInteger(burnIn) && burnIn >= 0 && burnIn < sweeps))
+    throw new InvalidArgumentError(
+      'burnIn',
+      `expected a whole number in 0..sweeps−1 (${sweeps - 1}), got ${burnIn}`,
+    );
+  if (!(Number.isInteger(thin) && thin >= 1))
+    throw new InvalidArgumentError('thin', `expected a whole number ≥ 1, got ${thin}`);
   if (rows.length === 0) throw new InvalidArgumentError('rows', 'no training rows: nothing to fit');
   const nU = table.userIds.size;
   const nI = table.itemIds.size;
@@ -224,7 +247,13 @@ export function fitBayesianMf(table: RatingsTable, rows: Int32Array, options: Ba
   };
 
   /** Samples every row of X given the other side Y: features `[1, y_factors]`, target `r − μ − y_bias`. */
-  const sampleSide = (X: Float64Array, Y: Float64Array, n: number, groups: { offsets: Int32Array; rows: Int32Array }, otherKey: Int32Array): void => {
+  const sampleSide = (
+    X: Float64Array,
+    Y: Float64Array,
+    n: number,
+    groups: { offsets: Int32Array; rows: Int32Array },
+    otherKey: Int32Array,
+  ): void => {
     const { lam, mean } = sampleHyper(X, n);
     for (let a = 0; a < D; a++) {
       let s = 0;
@@ -287,8 +316,10 @@ export function fitBayesianMf(table: RatingsTable, rows: Int32Array, options: Ba
       if ((sweep - burnIn) % thin === 0) {
         const user = new Float32Array(nU * f);
         const item = new Float32Array(nI * f);
-        for (let u = 0; u < nU; u++) for (let d = 0; d < f; d++) user[u * f + d] = U[u * D + 1 + d]!;
-        for (let i = 0; i < nI; i++) for (let d = 0; d < f; d++) item[i * f + d] = V[i * D + 1 + d]!;
+        for (let u = 0; u < nU; u++)
+          for (let d = 0; d < f; d++) user[u * f + d] = U[u * D + 1 + d]!;
+        for (let i = 0; i < nI; i++)
+          for (let d = 0; d < f; d++) item[i * f + d] = V[i * D + 1 + d]!;
         kept.push({ user, item });
       }
       if (monitor && monitorSum) {
@@ -302,7 +333,13 @@ export function fitBayesianMf(table: RatingsTable, rows: Int32Array, options: Ba
         monitorRmse = Math.sqrt(se / monitor.length);
       }
     }
-    options.onSweep?.({ sweep, sweeps, noisePrecision: alpha, monitorRmse, seconds: (now() - start) / 1000 });
+    options.onSweep?.({
+      sweep,
+      sweeps,
+      noisePrecision: alpha,
+      monitorRmse,
+      seconds: (now() - start) / 1000,
+    });
     if (options.signal?.aborted && averaged > 0) break;
   }
   if (averaged === 0) {
@@ -317,7 +354,13 @@ export function fitBayesianMf(table: RatingsTable, rows: Int32Array, options: Ba
     kept.push({ user, item });
   }
   const { userFactors, itemFactors } = compressAverage(kept, nU, nI, f, rank, random);
-  const config: BiasedMatrixFactorizationConfig = { type: 'biased-mf', nUsers: nU, nItems: nI, nFactors: rank, ratingRange };
+  const config: BiasedMatrixFactorizationConfig = {
+    type: 'biased-mf',
+    nUsers: nU,
+    nItems: nI,
+    nFactors: rank,
+    ratingRange,
+  };
   return createModelFromConfig(config, {
     userEmbedding: userFactors,
     itemEmbedding: itemFactors,

@@ -19,7 +19,14 @@ const split = splitByCvIdxs(table, { seed: 1 });
 const range: [number, number] = [table.stats.minRating, table.stats.maxRating];
 
 function net(seed = 1) {
-  return createEmbeddingNet({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 8, hidden: [6], ratingRange: range, seed });
+  return createEmbeddingNet({
+    nUsers: table.userIds.size,
+    nItems: table.itemIds.size,
+    nFactors: 8,
+    hidden: [6],
+    ratingRange: range,
+    seed,
+  });
 }
 
 async function recordRun(seed: number, engine: 'tfjs' | 'fused' | 'auto' = 'auto') {
@@ -31,7 +38,12 @@ async function recordRun(seed: number, engine: 'tfjs' | 'fused' | 'auto' = 'auto
   const result = await fit(model, data, 3, opt, 'mse', {
     metrics: [rmse, mae],
     engine,
-    callbacks: [{ onBatchEnd: (c) => void batchLosses.push(c.batchLoss), onEpochEnd: (_c, r) => void rows.push(r) }],
+    callbacks: [
+      {
+        onBatchEnd: (c) => void batchLosses.push(c.batchLoss),
+        onEpochEnd: (_c, r) => void rows.push(r),
+      },
+    ],
   });
   return { model, data, batchLosses, rows, result };
 }
@@ -53,7 +65,10 @@ describeEachBackend('fit', (backend) => {
   it('reports the exact validation MSE in eval mode and returns [valLoss, ...metrics]', async () => {
     const { model, rows, result } = await recordRun(5);
     const valid = split.valid;
-    const pred = model.predict(Int32Array.from(valid, (r) => table.userIndex[r]!), Int32Array.from(valid, (r) => table.itemIndex[r]!));
+    const pred = model.predict(
+      Int32Array.from(valid, (r) => table.userIndex[r]!),
+      Int32Array.from(valid, (r) => table.itemIndex[r]!),
+    );
     let se = 0;
     let ae = 0;
     valid.forEach((r, k) => {
@@ -107,15 +122,24 @@ describeEachBackend('fit', (backend) => {
     const model = net();
     model.parameters[model.parameters.length - 1]!.values.fill(NaN); // the output bias
     const data = createModelData(table, split, { batchSize: 32 });
-    const error = await fit(model, data, 2, createAdam(model.parameters), 'mse').catch((e: unknown) => e);
+    const error = await fit(model, data, 2, createAdam(model.parameters), 'mse').catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TrainingDivergedError);
     expect(error).toMatchObject({ epoch: 0, batch: 0, code: 'TRAINING_DIVERGED' });
   });
 
   it('reports divergence from a learning rate of 1e6 on an unbounded model', async () => {
-    const model = createEmbeddingDotBias({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 4, yRange: null });
+    const model = createEmbeddingDotBias({
+      nUsers: table.userIds.size,
+      nItems: table.itemIds.size,
+      nFactors: 4,
+      yRange: null,
+    });
     const data = createModelData(table, split, { batchSize: 32 });
-    const error = await fit(model, data, 3, createSgd(model.parameters, { lr: 1e6 }), 'mse').catch((e: unknown) => e);
+    const error = await fit(model, data, 3, createSgd(model.parameters, { lr: 1e6 }), 'mse').catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(TrainingDivergedError);
     expect((error as TrainingDivergedError).message).toMatch(/lower the learning rate/);
   });
@@ -149,13 +173,18 @@ describeEachBackend('fit', (backend) => {
     const data = createModelData(table, split);
     const [valLoss] = await fit(model, data, 0, createAdam(model.parameters), 'mse');
     expect(valLoss).toBeCloseTo(evaluate(model, data).valLoss, 10);
-    await expect(fit(model, data, 1.5, createAdam(model.parameters), 'mse')).rejects.toThrow(/whole number/);
+    await expect(fit(model, data, 1.5, createAdam(model.parameters), 'mse')).rejects.toThrow(
+      /whole number/,
+    );
   });
 
   it('a user with no training rows is still predicted (from the untrained embedding row), and counted as unseen', async () => {
     const user0 = table.userIndex[0]!;
     const train = split.train.filter((r) => table.userIndex[r] !== user0);
-    const valid = Int32Array.from([...split.valid, ...split.train.filter((r) => table.userIndex[r] === user0)]).sort();
+    const valid = Int32Array.from([
+      ...split.valid,
+      ...split.train.filter((r) => table.userIndex[r] === user0),
+    ]).sort();
     const model = net();
     const data = createModelData(table, { train, valid });
     const [valLoss] = await fit(model, data, 1, createAdam(model.parameters), 'mse');
@@ -165,9 +194,15 @@ describeEachBackend('fit', (backend) => {
   });
 
   it('with no validation rows trains and reports NaN validation numbers', async () => {
-    const model = createBiasBaseline({ nUsers: table.userIds.size, nItems: table.itemIds.size, ratingRange: range });
+    const model = createBiasBaseline({
+      nUsers: table.userIds.size,
+      nItems: table.itemIds.size,
+      ratingRange: range,
+    });
     const data = createModelData(table, { train: split.train, valid: new Int32Array(0) });
-    const result = await fit(model, data, 1, createAdam(model.parameters, { lr: 0.05 }), 'mse', { metrics: [rmse] });
+    const result = await fit(model, data, 1, createAdam(model.parameters, { lr: 0.05 }), 'mse', {
+      metrics: [rmse],
+    });
     expect(result[0]).toBeNaN();
     expect(result[1]).toBeNaN();
   });
@@ -180,22 +215,33 @@ describe('schedules and lrFind', () => {
     const opt = createAdam(model.parameters, { lr: 0.01 });
     const lrs: number[] = [];
     await fit(model, data, 3, opt, 'mse', {
-      callbacks: [cosineAnnealingSchedule({ cycleLen: 1, cycleMult: 2 }), { onBatchBegin: (c) => void lrs.push(c.optimizer.groups[0]!.lr) }],
+      callbacks: [
+        cosineAnnealingSchedule({ cycleLen: 1, cycleMult: 2 }),
+        { onBatchBegin: (c) => void lrs.push(c.optimizer.groups[0]!.lr) },
+      ],
     });
     const nb = data.trainBatches.batchCount;
     expect(lrs[0]).toBeCloseTo(0.01, 12);
     expect(lrs[nb]).toBeCloseTo(0.01, 12); // restart after one epoch
     expect(lrs[nb + nb]).toBeCloseTo(0.005, 12); // halfway through a 2-epoch cycle
-    expect(lrs[Math.floor(nb / 2)]).toBeCloseTo(0.01 * (1 + Math.cos((Math.PI * Math.floor(nb / 2)) / nb)) / 2, 12);
+    expect(lrs[Math.floor(nb / 2)]).toBeCloseTo(
+      (0.01 * (1 + Math.cos((Math.PI * Math.floor(nb / 2)) / nb))) / 2,
+      12,
+    );
   });
 
   it('lrFind ramps the lr exponentially, restores the weights and suggests a rate', () => {
     const model = net();
     const before = model.parameters.map((p) => [...p.values]);
     const data = createModelData(table, split, { batchSize: 16 });
-    const found = lrFind(model, data, createAdam(model.parameters), { startLr: 1e-5, endLr: 10, iterations: 60 });
+    const found = lrFind(model, data, createAdam(model.parameters), {
+      startLr: 1e-5,
+      endLr: 10,
+      iterations: 60,
+    });
     expect(found.lrs[0]).toBeCloseTo(1e-5, 12);
-    for (let k = 1; k < found.lrs.length; k++) expect(found.lrs[k]! / found.lrs[k - 1]!).toBeCloseTo((10 / 1e-5) ** (1 / 59), 8);
+    for (let k = 1; k < found.lrs.length; k++)
+      expect(found.lrs[k]! / found.lrs[k - 1]!).toBeCloseTo((10 / 1e-5) ** (1 / 59), 8);
     expect(found.suggestedLr).toBeGreaterThan(1e-6);
     expect(found.suggestedLr).toBeLessThan(10);
     model.parameters.forEach((p, k) => expect([...p.values]).toEqual(before[k]));

@@ -37,16 +37,26 @@ function makeYielder(): () => Promise<void> | undefined {
 }
 
 /** Eval-mode loss and metrics over all validation rows. */
-export function evaluate(model: RatingModel, data: ModelData, metrics: readonly Metric[] = []): { valLoss: number; metrics: Record<string, number> } {
+export function evaluate(
+  model: RatingModel,
+  data: ModelData,
+  metrics: readonly Metric[] = [],
+): { valLoss: number; metrics: Record<string, number> } {
   const n = data.validTargets.length;
-  if (n === 0) return { valLoss: NaN, metrics: Object.fromEntries(metrics.map((m) => [m.name, NaN])) };
+  if (n === 0)
+    return { valLoss: NaN, metrics: Object.fromEntries(metrics.map((m) => [m.name, NaN])) };
   const prediction = model.predict(data.validUserIndex, data.validItemIndex);
   let sum = 0;
   for (let k = 0; k < n; k++) {
     const e = prediction[k]! - data.validTargets[k]!;
     sum += e * e;
   }
-  return { valLoss: sum / n, metrics: Object.fromEntries(metrics.map((m) => [m.name, m.compute(prediction, data.validTargets)])) };
+  return {
+    valLoss: sum / n,
+    metrics: Object.fromEntries(
+      metrics.map((m) => [m.name, m.compute(prediction, data.validTargets)]),
+    ),
+  };
 }
 
 /**
@@ -65,8 +75,10 @@ export async function fit(
   loss: LossName = 'mse',
   options: FitOptions = {},
 ): Promise<number[]> {
-  if (!Number.isInteger(epochs) || epochs < 0) throw new InvalidArgumentError('epochs', `expected a whole number ≥ 0, got ${epochs}`);
-  if (loss !== 'mse') throw new InvalidArgumentError('loss', `only 'mse' is implemented, got ${String(loss)}`);
+  if (!Number.isInteger(epochs) || epochs < 0)
+    throw new InvalidArgumentError('epochs', `expected a whole number ≥ 0, got ${epochs}`);
+  if (loss !== 'mse')
+    throw new InvalidArgumentError('loss', `only 'mse' is implemented, got ${String(loss)}`);
   if (data.split.train.length === 0 && epochs > 0) {
     throw new InvalidArgumentError('data', 'the split has no training rows: nothing to train on');
   }
@@ -101,7 +113,12 @@ export async function fit(
   const run = async (hook: keyof FitCallback, result?: EpochResult): Promise<void> => {
     for (const cb of callbacks) {
       // Callbacks are plain objects: call each hook as a method of its object.
-      const pending = (cb as Record<string, ((this: FitCallback, c: FitContext, r?: EpochResult) => void | Promise<void>) | undefined>)[hook]?.call(cb, context, result);
+      const pending = (
+        cb as Record<
+          string,
+          ((this: FitCallback, c: FitContext, r?: EpochResult) => void | Promise<void>) | undefined
+        >
+      )[hook]?.call(cb, context, result);
       if (pending) await pending;
     }
   };
@@ -117,8 +134,12 @@ export async function fit(
       for (const batch of data.trainBatches.epoch(data.epochsSeen)) {
         context.batch = batchIndex;
         if (callbacks.length) await run('onBatchBegin');
-        const { loss: batchLoss, gradients } = model.lossAndGradients(batch, { random: data.random, engine });
-        if (!Number.isFinite(batchLoss)) throw new TrainingDivergedError(epoch, batchIndex, batchLoss);
+        const { loss: batchLoss, gradients } = model.lossAndGradients(batch, {
+          random: data.random,
+          engine,
+        });
+        if (!Number.isFinite(batchLoss))
+          throw new TrainingDivergedError(epoch, batchIndex, batchLoss);
         optimizer.step(gradients);
         context.iteration++;
         avg = avg * AVG_MOM + batchLoss * (1 - AVG_MOM);

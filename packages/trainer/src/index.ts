@@ -4,7 +4,12 @@ export { createModelData } from './model-data.js';
 export type { ModelData, ModelDataOptions } from './model-data.js';
 export type { EpochResult, FitCallback, FitContext } from './callback.js';
 export { setLrs } from './optimizer.js';
-export type { Optimizer, OptimizerOptions, ParameterGroup, EmbeddingUpdateMode } from './optimizer.js';
+export type {
+  Optimizer,
+  OptimizerOptions,
+  ParameterGroup,
+  EmbeddingUpdateMode,
+} from './optimizer.js';
 export { Adam, createAdam, createAdamW } from './adam.js';
 export type { AdamOptions } from './adam.js';
 export { Sgd, createSgd } from './sgd.js';
@@ -12,13 +17,25 @@ export type { SgdOptions } from './sgd.js';
 export { mse, rmse, mae } from './metrics.js';
 export type { Metric } from './metrics.js';
 export { TrainingDivergedError } from './errors.js';
-export { oneCycleSchedule, oneCycleAt, fitOneCycle, cosineInterpolate, combinedCosine } from './one-cycle.js';
+export {
+  oneCycleSchedule,
+  oneCycleAt,
+  fitOneCycle,
+  cosineInterpolate,
+  combinedCosine,
+} from './one-cycle.js';
 export type { OneCycleOptions, FitOneCycleOptions } from './one-cycle.js';
 export { cosineAnnealingSchedule } from './cosine-annealing.js';
 export type { CosineAnnealingOptions } from './cosine-annealing.js';
 export { lrFind } from './lr-find.js';
 export type { LrFindOptions, LrFindResult } from './lr-find.js';
-export { earlyStopping, saveBestModel, printEpochTable, formatEpochRow, formatEpochHeader } from './standard-callbacks.js';
+export {
+  earlyStopping,
+  saveBestModel,
+  printEpochTable,
+  formatEpochRow,
+  formatEpochHeader,
+} from './standard-callbacks.js';
 export type { EarlyStoppingOptions } from './standard-callbacks.js';
 export { rankingMetrics } from './ranking-metrics.js';
 export type { RankingMetricsOptions, RankingMetricsResult } from './ranking-metrics.js';
@@ -28,6 +45,11 @@ export { runRecipe, RECIPE_DEFAULTS } from './recipes.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';
 export type { BayesianMfOptions, BayesianMfSweep } from './fit-bayesian-mf.js';
 export type { RecipeName, RecipeOptions, RecipeResult } from './recipes.js';
-export { checkpointToArtifacts, checkpointFromArtifacts, CheckpointError, CHECKPOINT_FORMAT_VERSION } from './training-checkpoint.js';
+export {
+  checkpointToArtifacts,
+  checkpointFromArtifacts,
+  CheckpointError,
+  CHECKPOINT_FORMAT_VERSION,
+} from './training-checkpoint.js';
 export type { TrainingCheckpoint } from './training-checkpoint.js';
 export type { OneCycleResume } from './one-cycle.js';

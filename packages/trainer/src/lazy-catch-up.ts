@@ -104,7 +104,14 @@ export class LazyCatchUp {
    * Brings `row` (elements `[row·dim, (row+1)·dim)` of `w`, `m`, `v`) to the end of the previous
    * step, before the current step's own update of it, and marks it current at this step.
    */
-  catchUpRow(row: number, dim: number, w: Float32Array, m: Float32Array, v: Float32Array, eps: number): void {
+  catchUpRow(
+    row: number,
+    dim: number,
+    w: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    eps: number,
+  ): void {
     const last = this.#rowStep[row]!;
     const target = this.#step - 1;
     this.#rowStep[row] = this.#step;
@@ -135,7 +142,15 @@ export class LazyCatchUp {
   }
 }
 
-function apply(start: number, dim: number, w: Float32Array, m: Float32Array, v: Float32Array, eps: number, f: CatchUpFactors): void {
+function apply(
+  start: number,
+  dim: number,
+  w: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  eps: number,
+  f: CatchUpFactors,
+): void {
   for (let j = start, end = start + dim; j < end; j++) {
     const mj = m[j]!;
     const vj = v[j]!;

@@ -30,7 +30,12 @@ export interface LrFindResult {
  * `endLr`, stops when the smoothed loss diverges, then restores the model's parameters. The
  * optimizer's moments are advanced by the probe: use a fresh optimizer for the real run.
  */
-export function lrFind(model: RatingModel, data: ModelData, optimizer: Optimizer, options: LrFindOptions = {}): LrFindResult {
+export function lrFind(
+  model: RatingModel,
+  data: ModelData,
+  optimizer: Optimizer,
+  options: LrFindOptions = {},
+): LrFindResult {
   const { startLr = 1e-7, endLr = 10, iterations = 100, divergeFactor = 4 } = options;
   const saved = model.parameters.map((p) => p.values.slice());
   const lrs: number[] = [];
@@ -74,5 +79,11 @@ export function lrFind(model: RatingModel, data: ModelData, optimizer: Optimizer
       steepAt = k;
     }
   }
-  return { lrs, losses, suggestedLr: (lrs[minAt] ?? startLr) / 10, steepestLr: lrs[steepAt] ?? startLr, diverged };
+  return {
+    lrs,
+    losses,
+    suggestedLr: (lrs[minAt] ?? startLr) / 10,
+    steepestLr: lrs[steepAt] ?? startLr,
+    diverged,
+  };
 }

@@ -14,20 +14,35 @@ describeEachBackend('memory over long runs', () => {
   const split = splitByCvIdxs(table, { seed: 3 });
 
   it('100 epochs of tfjs-engine training keep the tensor count flat', async () => {
-    const model = createEmbeddingNet({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 4, hidden: [4], ratingRange: [0.5, 5] });
+    const model = createEmbeddingNet({
+      nUsers: table.userIds.size,
+      nItems: table.itemIds.size,
+      nFactors: 4,
+      hidden: [4],
+      ratingRange: [0.5, 5],
+    });
     const data = createModelData(table, split, { batchSize: 64 });
     const opt = createAdam(model.parameters, { lr: 1e-2 });
     await fit(model, data, 1, opt, 'mse', { engine: 'tfjs' });
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    await fit(model, data, 100, opt, 'mse', { engine: 'tfjs', callbacks: [{ onEpochEnd: () => void counts.push(tf.memory().numTensors) }] });
+    await fit(model, data, 100, opt, 'mse', {
+      engine: 'tfjs',
+      callbacks: [{ onEpochEnd: () => void counts.push(tf.memory().numTensors) }],
+    });
     expect(counts).toHaveLength(100);
     expect(new Set(counts)).toEqual(new Set([before]));
     model.dispose();
   }, 120_000);
 
   it('100,000 predictions (and 2,000 tfjs forward passes) keep the tensor count flat', () => {
-    const model = createEmbeddingNet({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 4, hidden: [4], ratingRange: [0.5, 5] });
+    const model = createEmbeddingNet({
+      nUsers: table.userIds.size,
+      nItems: table.itemIds.size,
+      nFactors: 4,
+      hidden: [4],
+      ratingRange: [0.5, 5],
+    });
     const trained = createTrainedModel(model, table, { trainRows: split.train });
     const users = table.userIds.ids();
     const items = table.itemIds.ids();
@@ -35,8 +50,10 @@ describeEachBackend('memory over long runs', () => {
     model.forward(Int32Array.of(0), Int32Array.of(0)).dispose();
     const before = tf.memory().numTensors;
     let sum = 0;
-    for (let k = 0; k < 100_000; k++) sum += trained.predict(users[k % users.length]!, items[k % items.length]!).rating;
-    for (let k = 0; k < 2_000; k++) model.forward(Int32Array.of(k % users.length), Int32Array.of(k % items.length)).dispose();
+    for (let k = 0; k < 100_000; k++)
+      sum += trained.predict(users[k % users.length]!, items[k % items.length]!).rating;
+    for (let k = 0; k < 2_000; k++)
+      model.forward(Int32Array.of(k % users.length), Int32Array.of(k % items.length)).dispose();
     expect(Number.isFinite(sum)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
     trained.dispose();

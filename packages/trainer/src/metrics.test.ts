@@ -11,7 +11,9 @@ describe('metrics', () => {
     expect(mae.compute(p, t)).toBeCloseTo(2 / 3, 10);
   });
   it('refuse mismatched shapes instead of broadcasting', () => {
-    expect(() => mse.compute(Float32Array.of(1, 2), Float32Array.of(1))).toThrow(/2 predictions for 1 targets/);
+    expect(() => mse.compute(Float32Array.of(1, 2), Float32Array.of(1))).toThrow(
+      /2 predictions for 1 targets/,
+    );
   });
   it('give NaN for no rows', () => {
     expect(rmse.compute(new Float32Array(0), new Float32Array(0))).toBeNaN();
@@ -32,6 +34,9 @@ describe('one-cycle schedule (fastai v2)', () => {
     expect(oneCycleAt(1, 0.125).lr).toBeCloseTo((1 / 25 + 1) / 2, 12);
     // halfway through the annealing part: the mean of peak and end
     expect(oneCycleAt(1, 0.625).lr).toBeCloseTo((1 + 1e-5) / 2, 12);
-    expect(combinedCosine(0.3, 0, 1, 0, 0.3 + 0.7 / 4)).toBeCloseTo((1 + Math.cos(Math.PI / 4)) / 2, 12);
+    expect(combinedCosine(0.3, 0, 1, 0, 0.3 + 0.7 / 4)).toBeCloseTo(
+      (1 + Math.cos(Math.PI / 4)) / 2,
+      12,
+    );
   });
 });

@@ -6,7 +6,9 @@ export interface Metric {
 
 function checkLengths(prediction: Float32Array, target: Float32Array): void {
   if (prediction.length !== target.length) {
-    throw new RangeError(`metric: ${prediction.length} predictions for ${target.length} targets (shapes must match exactly)`);
+    throw new RangeError(
+      `metric: ${prediction.length} predictions for ${target.length} targets (shapes must match exactly)`,
+    );
   }
 }
 

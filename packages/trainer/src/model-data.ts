@@ -31,7 +31,11 @@ export interface ModelData {
 }
 
 /** Wraps a table and a split for {@link fit}. */
-export function createModelData(table: RatingsTable, split: Split, options: ModelDataOptions = {}): ModelData {
+export function createModelData(
+  table: RatingsTable,
+  split: Split,
+  options: ModelDataOptions = {},
+): ModelData {
   const batchSize = options.batchSize ?? 64;
   const seed = options.seed ?? 42;
   const valid = split.valid;

@@ -11,7 +11,13 @@ export function cosineInterpolate(start: number, end: number, pos: number): numb
 }
 
 /** fastai v2's `combined_cos(pct, start, middle, end)` at `pos ∈ [0, 1]`. */
-export function combinedCosine(pct: number, start: number, middle: number, end: number, pos: number): number {
+export function combinedCosine(
+  pct: number,
+  start: number,
+  middle: number,
+  end: number,
+  pos: number,
+): number {
   if (pos < pct) return cosineInterpolate(start, middle, pct > 0 ? pos / pct : 1);
   return cosineInterpolate(middle, end, pct < 1 ? (pos - pct) / (1 - pct) : 1);
 }
@@ -29,7 +35,11 @@ export interface OneCycleOptions {
 }
 
 /** The learning rate and momentum of one-cycle at position `pos` (0 = first batch, 1 = end). */
-export function oneCycleAt(lrMax: number, pos: number, options: OneCycleOptions = {}): { lr: number; momentum: number } {
+export function oneCycleAt(
+  lrMax: number,
+  pos: number,
+  options: OneCycleOptions = {},
+): { lr: number; momentum: number } {
   const { div = 25, divFinal = 1e5, pctStart = 0.25, moms = [0.95, 0.85, 0.95] } = options;
   return {
     lr: combinedCosine(pctStart, lrMax / div, lrMax, lrMax / divFinal, pos),
@@ -48,7 +58,11 @@ export interface OneCycleResume {
  * `fit_one_cycle` does: position = batches done / total batches of the `fit` call (or of the
  * whole cycle when a run is resumed after `resume.startEpoch` of `resume.totalEpochs` epochs).
  */
-export function oneCycleSchedule(lrMax: number | readonly number[], options: OneCycleOptions = {}, resume?: OneCycleResume): FitCallback {
+export function oneCycleSchedule(
+  lrMax: number | readonly number[],
+  options: OneCycleOptions = {},
+  resume?: OneCycleResume,
+): FitCallback {
   return {
     onBatchBegin(context: FitContext) {
       const done = (resume?.startEpoch ?? 0) * context.batchesPerEpoch;
@@ -73,9 +87,21 @@ export interface FitOneCycleOptions extends OneCycleOptions, FitOptions {
 }
 
 /** fastai v2's `learn.fit_one_cycle(epochs, lrMax, wd=…)`. Returns what {@link fit} returns. */
-export async function fitOneCycle(model: RatingModel, data: ModelData, epochs: number, lrMax: number, options: FitOneCycleOptions = {}): Promise<number[]> {
-  const optimizer = options.optimizer ?? createAdamW(model.parameters, { lr: lrMax, weightDecay: options.wd ?? 0.01 });
-  if (options.optimizer && options.wd !== undefined) for (const g of optimizer.groups) g.weightDecay = options.wd;
+export async function fitOneCycle(
+  model: RatingModel,
+  data: ModelData,
+  epochs: number,
+  lrMax: number,
+  options: FitOneCycleOptions = {},
+): Promise<number[]> {
+  const optimizer =
+    options.optimizer ??
+    createAdamW(model.parameters, { lr: lrMax, weightDecay: options.wd ?? 0.01 });
+  if (options.optimizer && options.wd !== undefined)
+    for (const g of optimizer.groups) g.weightDecay = options.wd;
   const schedule = oneCycleSchedule(lrMax, options);
-  return fit(model, data, epochs, optimizer, 'mse', { ...options, callbacks: [schedule, ...(options.callbacks ?? [])] });
+  return fit(model, data, epochs, optimizer, 'mse', {
+    ...options,
+    callbacks: [schedule, ...(options.callbacks ?? [])],
+  });
 }

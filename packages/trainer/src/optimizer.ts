@@ -55,13 +55,21 @@ export function setLrs(optimizer: Optimizer, lrs: number | readonly number[]): v
     return;
   }
   if (lrs.length !== optimizer.groups.length) {
-    throw new RangeError(`setLrs: got ${lrs.length} learning rates for ${optimizer.groups.length} parameter groups`);
+    throw new RangeError(
+      `setLrs: got ${lrs.length} learning rates for ${optimizer.groups.length} parameter groups`,
+    );
   }
   optimizer.groups.forEach((g, k) => (g.lr = lrs[k]!));
 }
 
 /** Builds the groups from options, checking that each parameter is in exactly one group. */
-export function buildGroups(parameters: readonly Parameter[], options: OptimizerOptions, lr: number, weightDecay: number, momentum: number): ParameterGroup[] {
+export function buildGroups(
+  parameters: readonly Parameter[],
+  options: OptimizerOptions,
+  lr: number,
+  weightDecay: number,
+  momentum: number,
+): ParameterGroup[] {
   const specs = options.groups ?? [{ parameters }];
   const seen = new Set<Parameter>();
   const groups = specs.map((spec) => {
@@ -69,7 +77,12 @@ export function buildGroups(parameters: readonly Parameter[], options: Optimizer
       if (seen.has(p)) throw new RangeError(`parameter ${p.name} is in two optimizer groups`);
       seen.add(p);
     }
-    return { parameters: spec.parameters, lr: spec.lr ?? lr, weightDecay: spec.weightDecay ?? weightDecay, momentum };
+    return {
+      parameters: spec.parameters,
+      lr: spec.lr ?? lr,
+      weightDecay: spec.weightDecay ?? weightDecay,
+      momentum,
+    };
   });
   return groups;
 }
@@ -92,7 +105,8 @@ export class DenseGradientBuffer {
     }
     const dim = p.values.length / (p.shape[0] ?? 1);
     const rows = gradient.rows;
-    for (let k = 0; k < rows.length; k++) buffer.set(gradient.values.subarray(k * dim, (k + 1) * dim), rows[k]! * dim);
+    for (let k = 0; k < rows.length; k++)
+      buffer.set(gradient.values.subarray(k * dim, (k + 1) * dim), rows[k]! * dim);
     return buffer;
   }
 

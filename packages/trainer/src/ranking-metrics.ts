@@ -23,7 +23,11 @@ export interface RankingMetricsResult {
 }
 
 /** Compressed rows: `items[offsets[u] .. offsets[u+1])` are user u's items. */
-function groupByUser(table: RatingsTable, rows: Int32Array, keep: (r: number) => boolean): { offsets: Int32Array; items: Int32Array } {
+function groupByUser(
+  table: RatingsTable,
+  rows: Int32Array,
+  keep: (r: number) => boolean,
+): { offsets: Int32Array; items: Int32Array } {
   const nUsers = table.userIds.size;
   const offsets = new Int32Array(nUsers + 1);
   for (const r of rows) if (keep(r)) offsets[table.userIndex[r]! + 1]!++;
@@ -39,7 +43,12 @@ function groupByUser(table: RatingsTable, rows: Int32Array, keep: (r: number) =>
  * are excluded, and the top `k` are compared with the user's relevant validation items
  * (rating ≥ `relevanceThreshold`). Binary relevance; NDCG with log2 discounts.
  */
-export function rankingMetrics(model: RatingModel, table: RatingsTable, split: Split, options: RankingMetricsOptions = {}): RankingMetricsResult {
+export function rankingMetrics(
+  model: RatingModel,
+  table: RatingsTable,
+  split: Split,
+  options: RankingMetricsOptions = {},
+): RankingMetricsResult {
   const k = options.k ?? 10;
   const threshold = options.relevanceThreshold ?? 4;
   const nItems = table.itemIds.size;
@@ -64,7 +73,8 @@ export function rankingMetrics(model: RatingModel, table: RatingsTable, split: S
     if (relEnd === relStart) continue;
     userIndex.fill(u);
     const scores = model.predict(userIndex, itemIndex);
-    for (let s = seen.offsets[u]!; s < seen.offsets[u + 1]!; s++) scores[seen.items[s]!] = -Infinity;
+    for (let s = seen.offsets[u]!; s < seen.offsets[u + 1]!; s++)
+      scores[seen.items[s]!] = -Infinity;
     // top-k by insertion into a small sorted list
     let filled = 0;
     for (let i = 0; i < nItems; i++) {
@@ -99,5 +109,12 @@ export function rankingMetrics(model: RatingModel, table: RatingsTable, split: S
   }
   idcgPrefix = [];
   const mean = (v: number): number => (users ? v / users : NaN);
-  return { k, precisionAtK: mean(precision), recallAtK: mean(recall), ndcgAtK: mean(ndcg), hitRateAtK: mean(hitRate), users };
+  return {
+    k,
+    precisionAtK: mean(precision),
+    recallAtK: mean(recall),
+    ndcgAtK: mean(ndcg),
+    hitRateAtK: mean(hitRate),
+    users,
+  };
 }

@@ -23,7 +23,9 @@ describe.skipIf(!dir)('recipes on ml-latest-small (CF_DATA_DIR)', () => {
 
   it('the notebook recipe (EmbeddingNet, fit 5 + setLrs + fit 10) lands within ±0.005 of PyTorch’s 0.8750', async () => {
     const result = await runRecipe('notebook', table, split, { seed: 42 });
-    console.log(`notebook recipe: rmse ${result.rmse.toFixed(4)}, baseline ${result.baselineRmse.toFixed(4)}, ${result.secondsPerEpoch.toFixed(2)} s/epoch`);
+    console.log(
+      `notebook recipe: rmse ${result.rmse.toFixed(4)}, baseline ${result.baselineRmse.toFixed(4)}, ${result.secondsPerEpoch.toFixed(2)} s/epoch`,
+    );
     expect(result.fits.map((f) => f.length)).toEqual([5, 10]);
     expect(result.rmse).toBeGreaterThan(0.875 - 0.005);
     expect(result.rmse).toBeLessThan(0.875 + 0.005);
@@ -37,7 +39,9 @@ describe.skipIf(!dir)('recipes on ml-latest-small (CF_DATA_DIR)', () => {
     'the fastai v2 recipe (EmbeddingDotBias, fitOneCycle 5 × 5e-3, wd 0.1) with %s updates lands within ±0.005 of PyTorch’s 0.8483',
     async (embeddingUpdate) => {
       const result = await runRecipe('fastai', table, split, { seed: 42, embeddingUpdate });
-      console.log(`fastai recipe (${embeddingUpdate}): rmse ${result.rmse.toFixed(4)}, baseline ${result.baselineRmse.toFixed(4)}, ${result.secondsPerEpoch.toFixed(2)} s/epoch`);
+      console.log(
+        `fastai recipe (${embeddingUpdate}): rmse ${result.rmse.toFixed(4)}, baseline ${result.baselineRmse.toFixed(4)}, ${result.secondsPerEpoch.toFixed(2)} s/epoch`,
+      );
       expect(result.rmse).toBeGreaterThan(0.8483 - 0.005);
       expect(result.rmse).toBeLessThan(0.8483 + 0.005);
       result.model.dispose();

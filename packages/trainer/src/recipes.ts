@@ -1,5 +1,12 @@
 import type { RatingsTable, Split } from '@cf/data';
-import { createEmbeddingDotBias, createEmbeddingNet, createEnsemble, fitBiasBaseline, type BiasBaseline, type RatingModel } from '@cf/model';
+import {
+  createEmbeddingDotBias,
+  createEmbeddingNet,
+  createEnsemble,
+  fitBiasBaseline,
+  type BiasBaseline,
+  type RatingModel,
+} from '@cf/model';
 import { createAdam, createAdamW } from './adam.js';
 import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
 import type { EpochResult, FitCallback } from './callback.js';
@@ -45,13 +52,30 @@ export interface RecipeOptions {
 }
 
 /** Puts a checkpoint's parameters, optimizer state and data position back; refuses one from another run. */
-function restoreCheckpoint(checkpoint: TrainingCheckpoint, recipe: RecipeName, hyperParameters: Record<string, unknown>, model: RatingModel, optimizer: Optimizer, data: ModelData): void {
-  if (checkpoint.recipe !== recipe || JSON.stringify(checkpoint.hyperParameters) !== JSON.stringify(hyperParameters)) {
-    throw new CheckpointError('checkpoint', `was written by recipe ${checkpoint.recipe} with ${JSON.stringify(checkpoint.hyperParameters)}; this run is ${recipe} with ${JSON.stringify(hyperParameters)}: resume with the same options, or start afresh without --resume`);
+function restoreCheckpoint(
+  checkpoint: TrainingCheckpoint,
+  recipe: RecipeName,
+  hyperParameters: Record<string, unknown>,
+  model: RatingModel,
+  optimizer: Optimizer,
+  data: ModelData,
+): void {
+  if (
+    checkpoint.recipe !== recipe ||
+    JSON.stringify(checkpoint.hyperParameters) !== JSON.stringify(hyperParameters)
+  ) {
+    throw new CheckpointError(
+      'checkpoint',
+      `was written by recipe ${checkpoint.recipe} with ${JSON.stringify(checkpoint.hyperParameters)}; this run is ${recipe} with ${JSON.stringify(hyperParameters)}: resume with the same options, or start afresh without --resume`,
+    );
   }
   for (const p of model.parameters) {
     const saved = checkpoint.parameters[p.name];
-    if (!saved || saved.length !== p.values.length) throw new CheckpointError('checkpoint', `has no parameter ${p.name} of ${p.values.length} values`);
+    if (!saved || saved.length !== p.values.length)
+      throw new CheckpointError(
+        'checkpoint',
+        `has no parameter ${p.name} of ${p.values.length} values`,
+      );
     p.values.set(saved);
     p.markChanged();
   }
@@ -64,7 +88,16 @@ function restoreCheckpoint(checkpoint: TrainingCheckpoint, recipe: RecipeName, h
 /** A callback that hands a checkpoint to `save` after each epoch of `fit` call `fitIndex`. */
 function checkpointer(
   save: NonNullable<RecipeOptions['onCheckpoint']>,
-  state: { recipe: RecipeName; hyperParameters: Record<string, unknown>; fitIndex: number; done: number; model: RatingModel; optimizer: Optimizer; data: ModelData; fits: EpochResult[][] },
+  state: {
+    recipe: RecipeName;
+    hyperParameters: Record<string, unknown>;
+    fitIndex: number;
+    done: number;
+    model: RatingModel;
+    optimizer: Optimizer;
+    data: ModelData;
+    fits: EpochResult[][];
+  },
 ): FitCallback {
   return {
     async onEpochEnd(_context, result) {
@@ -80,8 +113,12 @@ function checkpointer(
         optimizerStep: state.optimizer.stepCount,
         lrs: state.optimizer.groups.map((g) => g.lr),
         history: state.fits.map((rows) => rows.map((r) => ({ ...r }))),
-        parameters: Object.fromEntries(state.model.parameters.map((p) => [p.name, p.values.slice()])),
-        optimizerState: Object.fromEntries(Object.entries(moments).map(([name, arrays]) => [name, arrays.map((a) => a.slice())])),
+        parameters: Object.fromEntries(
+          state.model.parameters.map((p) => [p.name, p.values.slice()]),
+        ),
+        optimizerState: Object.fromEntries(
+          Object.entries(moments).map(([name, arrays]) => [name, arrays.map((a) => a.slice())]),
+        ),
       });
     },
   };
@@ -109,11 +146,45 @@ export interface RecipeResult {
 
 /** Default hyper-parameters of each recipe (see the trainer README for their sources). */
 export const RECIPE_DEFAULTS = {
-  notebook: { model: 'embedding-net', lr: 1e-3, wd: 2e-5, batchSize: 64, epochs: [5, 10], embeddingUpdate: 'lazy', nFactors: 50 },
-  fastai: { model: 'embedding-dot-bias', lr: 5e-3, wd: 0.1, batchSize: 64, epochs: [5], embeddingUpdate: 'lazy', nFactors: 50 },
-  bias: { model: 'bias', lr: 0, wd: 0, batchSize: 64, epochs: [], embeddingUpdate: 'lazy', nFactors: 0 },
+  notebook: {
+    model: 'embedding-net',
+    lr: 1e-3,
+    wd: 2e-5,
+    batchSize: 64,
+    epochs: [5, 10],
+    embeddingUpdate: 'lazy',
+    nFactors: 50,
+  },
+  fastai: {
+    model: 'embedding-dot-bias',
+    lr: 5e-3,
+    wd: 0.1,
+    batchSize: 64,
+    epochs: [5],
+    embeddingUpdate: 'lazy',
+    nFactors: 50,
+  },
+  bias: {
+    model: 'bias',
+    lr: 0,
+    wd: 0,
+    batchSize: 64,
+    epochs: [],
+    embeddingUpdate: 'lazy',
+    nFactors: 0,
+  },
   best: {
-    model: 'ensemble', lr: 0, wd: 0, batchSize: 64, epochs: [], embeddingUpdate: 'lazy', nFactors: 20, sweeps: 150, burnIn: 20, thin: 2, rank: 64,
+    model: 'ensemble',
+    lr: 0,
+    wd: 0,
+    batchSize: 64,
+    epochs: [],
+    embeddingUpdate: 'lazy',
+    nFactors: 20,
+    sweeps: 150,
+    burnIn: 20,
+    thin: 2,
+    rank: 64,
     /** The gradient-trained member: EmbeddingDotBias, one-cycle AdamW with separate weight decay for factors and biases. */
     mf: { nFactors: 128, epochs: 8, lr: 5e-3, wdFactors: 0.3, wdBiases: 0.1 },
     /** Weight of the Bayesian MF member (the other member gets the rest). */
@@ -141,7 +212,12 @@ function median(xs: number[]): number {
  *   the training rows only (see the trainer README, "Accuracy"). `fits` holds the second member's
  *   epochs; `lr`, `wd`, `epochs` and `nFactors` options do not apply (`nFactors` is the sampler's).
  */
-export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: Split, options: RecipeOptions = {}): Promise<RecipeResult> {
+export async function runRecipe(
+  recipe: RecipeName,
+  table: RatingsTable,
+  split: Split,
+  options: RecipeOptions = {},
+): Promise<RecipeResult> {
   const defaults = RECIPE_DEFAULTS[recipe];
   const seed = options.seed ?? 42;
   const lr = options.lr ?? defaults.lr;
@@ -154,12 +230,27 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
   const nItems = table.itemIds.size;
   const data = createModelData(table, split, { batchSize, seed });
   const fits: EpochResult[][] = [];
-  const base = { metrics: [rmse], callbacks: options.callbacks ?? [], engine: options.engine ?? 'auto' } as const;
+  const base = {
+    metrics: [rmse],
+    callbacks: options.callbacks ?? [],
+    engine: options.engine ?? 'auto',
+  } as const;
   const fitOptions = options.signal ? { ...base, signal: options.signal } : base;
   const baseline = fitBiasBaseline(table, split.train);
   let model: RatingModel;
-  const record = (rows: EpochResult[], done = 0): FitCallback => ({ onEpochEnd: (_c, r) => void rows.push({ ...r, epoch: r.epoch + done }) });
-  const hyperParameters = { model: defaults.model, lr, wd, batchSize, epochs, embeddingUpdate, nFactors, seed };
+  const record = (rows: EpochResult[], done = 0): FitCallback => ({
+    onEpochEnd: (_c, r) => void rows.push({ ...r, epoch: r.epoch + done }),
+  });
+  const hyperParameters = {
+    model: defaults.model,
+    lr,
+    wd,
+    batchSize,
+    epochs,
+    embeddingUpdate,
+    nFactors,
+    seed,
+  };
   const resume = options.resume;
   const trainStart = performance.now();
   const sweepSeconds: number[] = [];
@@ -182,7 +273,13 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
     });
     // the second member: a well-regularised gradient-trained MF of another family
     const mfSpec = best.mf;
-    const mf = createEmbeddingDotBias({ nUsers, nItems, nFactors: mfSpec.nFactors, yRange: [0, 5.5], seed });
+    const mf = createEmbeddingDotBias({
+      nUsers,
+      nItems,
+      nFactors: mfSpec.nFactors,
+      yRange: [0, 5.5],
+      seed,
+    });
     const byName = (names: string[]) => mf.parameters.filter((p) => names.includes(p.name));
     const opt = createAdamW(mf.parameters, {
       lr: mfSpec.lr,
@@ -198,11 +295,23 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
       mf.dispose(); // stopped while sampling: the Bayesian MF alone
     } else {
       options.onFitBegin?.(0, mfSpec.epochs);
-      await fit(mf, data, mfSpec.epochs, opt, 'mse', { ...fitOptions, callbacks: [oneCycleSchedule(mfSpec.lr), ...fitOptions.callbacks, record(rows)] });
-      model = createEnsemble([model, mf], { weights: [best.bayesWeight, 1 - best.bayesWeight], ratingRange: [table.stats.minRating, table.stats.maxRating] });
+      await fit(mf, data, mfSpec.epochs, opt, 'mse', {
+        ...fitOptions,
+        callbacks: [oneCycleSchedule(mfSpec.lr), ...fitOptions.callbacks, record(rows)],
+      });
+      model = createEnsemble([model, mf], {
+        weights: [best.bayesWeight, 1 - best.bayesWeight],
+        ratingRange: [table.stats.minRating, table.stats.maxRating],
+      });
     }
   } else if (recipe === 'notebook') {
-    model = createEmbeddingNet({ nUsers, nItems, nFactors, ratingRange: [table.stats.minRating, table.stats.maxRating], seed });
+    model = createEmbeddingNet({
+      nUsers,
+      nItems,
+      nFactors,
+      ratingRange: [table.stats.minRating, table.stats.maxRating],
+      seed,
+    });
     const opt = createAdam(model.parameters, { lr, weightDecay: wd, embeddingUpdate });
     if (resume) {
       restoreCheckpoint(resume, recipe, hyperParameters, model, opt, data);
@@ -216,8 +325,24 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
       options.onFitBegin?.(k, epochs[k]! - done);
       const rows: EpochResult[] = fits[k] ?? [];
       fits[k] = rows;
-      const save = options.onCheckpoint ? [checkpointer(options.onCheckpoint, { recipe, hyperParameters, fitIndex: k, done, model, optimizer: opt, data, fits })] : [];
-      await fit(model, data, epochs[k]! - done, opt, 'mse', { ...fitOptions, callbacks: [...fitOptions.callbacks, record(rows, done), ...save] });
+      const save = options.onCheckpoint
+        ? [
+            checkpointer(options.onCheckpoint, {
+              recipe,
+              hyperParameters,
+              fitIndex: k,
+              done,
+              model,
+              optimizer: opt,
+              data,
+              fits,
+            }),
+          ]
+        : [];
+      await fit(model, data, epochs[k]! - done, opt, 'mse', {
+        ...fitOptions,
+        callbacks: [...fitOptions.callbacks, record(rows, done), ...save],
+      });
     }
   } else if (recipe === 'bias') {
     model = baseline;
@@ -231,9 +356,25 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
     fits.push(rows);
     if (done < total) {
       options.onFitBegin?.(0, total - done);
-      const save = options.onCheckpoint ? [checkpointer(options.onCheckpoint, { recipe, hyperParameters, fitIndex: 0, done, model, optimizer: opt, data, fits })] : [];
+      const save = options.onCheckpoint
+        ? [
+            checkpointer(options.onCheckpoint, {
+              recipe,
+              hyperParameters,
+              fitIndex: 0,
+              done,
+              model,
+              optimizer: opt,
+              data,
+              fits,
+            }),
+          ]
+        : [];
       const schedule = oneCycleSchedule(lr, {}, { startEpoch: done, totalEpochs: total });
-      await fit(model, data, total - done, opt, 'mse', { ...fitOptions, callbacks: [schedule, ...fitOptions.callbacks, record(rows, done), ...save] });
+      await fit(model, data, total - done, opt, 'mse', {
+        ...fitOptions,
+        callbacks: [schedule, ...fitOptions.callbacks, record(rows, done), ...save],
+      });
     }
   }
   const trainSeconds = (performance.now() - trainStart) / 1000;
@@ -248,11 +389,26 @@ export async function runRecipe(recipe: RecipeName, table: RatingsTable, split: 
     rmse: final.metrics['rmse']!,
     mae: final.metrics['mae']!,
     baselineRmse,
-    secondsPerEpoch: sweepSeconds.length ? median(sweepSeconds) : fits.length ? median(fits.flat().map((r) => r.seconds)) : 0,
+    secondsPerEpoch: sweepSeconds.length
+      ? median(sweepSeconds)
+      : fits.length
+        ? median(fits.flat().map((r) => r.seconds))
+        : 0,
     trainSeconds,
     hyperParameters:
       recipe === 'best'
-        ? { model: defaults.model, nFactors, sweeps: options.sweeps ?? RECIPE_DEFAULTS.best.sweeps, burnIn: options.burnIn ?? RECIPE_DEFAULTS.best.burnIn, thin: RECIPE_DEFAULTS.best.thin, rank: RECIPE_DEFAULTS.best.rank, mf: RECIPE_DEFAULTS.best.mf, bayesWeight: RECIPE_DEFAULTS.best.bayesWeight, embeddingUpdate, seed }
+        ? {
+            model: defaults.model,
+            nFactors,
+            sweeps: options.sweeps ?? RECIPE_DEFAULTS.best.sweeps,
+            burnIn: options.burnIn ?? RECIPE_DEFAULTS.best.burnIn,
+            thin: RECIPE_DEFAULTS.best.thin,
+            rank: RECIPE_DEFAULTS.best.rank,
+            mf: RECIPE_DEFAULTS.best.mf,
+            bayesWeight: RECIPE_DEFAULTS.best.bayesWeight,
+            embeddingUpdate,
+            seed,
+          }
         : hyperParameters,
   };
 }

@@ -1,5 +1,13 @@
 import type { Parameter, ParameterGradient } from '@cf/model';
-import { DenseGradientBuffer, buildGroups, rowDim, type EmbeddingUpdateMode, type Optimizer, type OptimizerOptions, type ParameterGroup } from './optimizer.js';
+import {
+  DenseGradientBuffer,
+  buildGroups,
+  rowDim,
+  type EmbeddingUpdateMode,
+  type Optimizer,
+  type OptimizerOptions,
+  type ParameterGroup,
+} from './optimizer.js';
 
 /** Options of {@link createSgd}. */
 export interface SgdOptions extends OptimizerOptions {
@@ -22,7 +30,13 @@ export class Sgd implements Optimizer {
   readonly #dense = new DenseGradientBuffer();
 
   constructor(parameters: readonly Parameter[], options: SgdOptions = {}) {
-    this.groups = buildGroups(parameters, options, options.lr ?? 0.01, options.weightDecay ?? 0, options.momentum ?? 0.9);
+    this.groups = buildGroups(
+      parameters,
+      options,
+      options.lr ?? 0.01,
+      options.weightDecay ?? 0,
+      options.momentum ?? 0.9,
+    );
     this.embeddingUpdate = options.embeddingUpdate ?? 'lazy';
     for (const g of this.groups) {
       for (const p of g.parameters) {
@@ -44,7 +58,9 @@ export class Sgd implements Optimizer {
       if (!group) continue;
       if (gradient.rows && this.embeddingUpdate === 'lazy') {
         const dim = rowDim(p);
-        gradient.rows.forEach((row, k) => this.#update(p, group, gradient.values, k * dim, row * dim, dim));
+        gradient.rows.forEach((row, k) =>
+          this.#update(p, group, gradient.values, k * dim, row * dim, dim),
+        );
       } else {
         this.#update(p, group, this.#dense.expand(gradient), 0, 0, p.values.length);
         this.#dense.clear(gradient);
@@ -53,7 +69,14 @@ export class Sgd implements Optimizer {
     }
   }
 
-  #update(p: Parameter, group: ParameterGroup, grad: Float32Array, from: number, to: number, len: number): void {
+  #update(
+    p: Parameter,
+    group: ParameterGroup,
+    grad: Float32Array,
+    from: number,
+    to: number,
+    len: number,
+  ): void {
     const w = p.values;
     const buf = this.#buf.get(p)!;
     const wd = group.weightDecay * p.weightDecayScale;
@@ -81,7 +104,8 @@ export class Sgd implements Optimizer {
   loadStateDict(state: Record<string, Float32Array[]>, stepCount: number): void {
     for (const [p, b] of this.#buf) {
       const saved = state[p.name]?.[0];
-      if (!saved || saved.length !== b.length) throw new RangeError(`optimizer state for ${p.name} is missing or has the wrong size`);
+      if (!saved || saved.length !== b.length)
+        throw new RangeError(`optimizer state for ${p.name} is missing or has the wrong size`);
       b.set(saved);
     }
     this.#step = stepCount;

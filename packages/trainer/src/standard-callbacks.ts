@@ -12,7 +12,10 @@ export interface EarlyStoppingOptions {
 
 function monitored(result: EpochResult, monitor: string): number {
   const v = monitor === 'valLoss' ? result.valLoss : result.metrics[monitor];
-  if (v === undefined) throw new RangeError(`nothing named ${monitor} to monitor; the metrics are ${Object.keys(result.metrics).join(', ') || 'none'}`);
+  if (v === undefined)
+    throw new RangeError(
+      `nothing named ${monitor} to monitor; the metrics are ${Object.keys(result.metrics).join(', ') || 'none'}`,
+    );
   return v;
 }
 
@@ -32,14 +35,19 @@ export function earlyStopping(options: EarlyStoppingOptions = {}): FitCallback {
         best = v;
         waited = 0;
       } else if (++waited >= patience) {
-        context.stop(`early stopping: ${monitor} has not improved for ${patience} epochs (best ${best})`);
+        context.stop(
+          `early stopping: ${monitor} has not improved for ${patience} epochs (best ${best})`,
+        );
       }
     },
   };
 }
 
 /** Calls `save` after each epoch whose monitored value is the best so far (e.g. to write the model). */
-export function saveBestModel(save: (context: FitContext, result: EpochResult) => void | Promise<void>, options: { monitor?: string } = {}): FitCallback {
+export function saveBestModel(
+  save: (context: FitContext, result: EpochResult) => void | Promise<void>,
+  options: { monitor?: string } = {},
+): FitCallback {
   const monitor = options.monitor ?? 'valLoss';
   let best = Infinity;
   return {
@@ -58,13 +66,23 @@ export function saveBestModel(save: (context: FitContext, result: EpochResult) =
 
 /** Formats the fastai 0.7-style table: a header line, then one line per epoch. */
 export function formatEpochRow(result: EpochResult): string {
-  const cells = [String(result.epoch).padStart(5), fmt(result.trainLoss), fmt(result.valLoss), ...Object.values(result.metrics).map(fmt), result.seconds.toFixed(2).padStart(8)];
+  const cells = [
+    String(result.epoch).padStart(5),
+    fmt(result.trainLoss),
+    fmt(result.valLoss),
+    ...Object.values(result.metrics).map(fmt),
+    result.seconds.toFixed(2).padStart(8),
+  ];
   return cells.join('  ');
 }
 
 /** The header of {@link formatEpochRow}'s table. */
 export function formatEpochHeader(metricNames: readonly string[]): string {
-  return ['epoch'.padStart(5), ...['trn_loss', 'val_loss', ...metricNames].map((h) => h.padStart(10)), 'time (s)'.padStart(8)].join('  ');
+  return [
+    'epoch'.padStart(5),
+    ...['trn_loss', 'val_loss', ...metricNames].map((h) => h.padStart(10)),
+    'time (s)'.padStart(8),
+  ].join('  ');
 }
 
 function fmt(v: number): string {
@@ -72,7 +90,9 @@ function fmt(v: number): string {
 }
 
 /** A callback that writes the header at the start of `fit` and a row after each epoch. */
-export function printEpochTable(write: (line: string) => void = (line) => console.log(line)): FitCallback {
+export function printEpochTable(
+  write: (line: string) => void = (line) => console.log(line),
+): FitCallback {
   let printedHeader = false;
   return {
     onTrainBegin() {

@@ -2,7 +2,12 @@ import { expect, it } from 'vitest';
 import { splitByCvIdxs } from '@cf/data';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
 import { runRecipe, type RecipeName } from './recipes.js';
-import { checkpointFromArtifacts, checkpointToArtifacts, CheckpointError, type TrainingCheckpoint } from './training-checkpoint.js';
+import {
+  checkpointFromArtifacts,
+  checkpointToArtifacts,
+  CheckpointError,
+  type TrainingCheckpoint,
+} from './training-checkpoint.js';
 
 describeEachBackend('training checkpoints', () => {
   const { table } = makeSyntheticRatings({ nUsers: 30, nItems: 35, density: 0.4, seed: 8 });
@@ -11,32 +16,52 @@ describeEachBackend('training checkpoints', () => {
   it.each([
     ['notebook', [2, 2]],
     ['fastai', [4]],
-  ] as [RecipeName, number[]][])('a %s run resumed from a mid-run checkpoint ends exactly where the uninterrupted run does', async (recipe, epochs) => {
-    const options = { epochs, nFactors: 6, batchSize: 32, seed: 5 };
-    const checkpoints: TrainingCheckpoint[] = [];
-    const full = await runRecipe(recipe, table, split, { ...options, onCheckpoint: (c) => void checkpoints.push(c) });
-    expect(checkpoints).toHaveLength(4);
-    // resume from the checkpoint after the 2nd epoch, through an encode/decode round trip
-    const saved = checkpointFromArtifacts(checkpointToArtifacts(checkpoints[1]!), 'memory');
-    const resumed = await runRecipe(recipe, table, split, { ...options, resume: saved });
-    for (const p of full.model.parameters) {
-      const q = resumed.model.parameters.find((x) => x.name === p.name)!;
-      expect(q.values).toEqual(p.values);
-    }
-    expect(resumed.rmse).toBe(full.rmse);
-    expect(resumed.fits.flat().map((r) => r.epoch)).toEqual(full.fits.flat().map((r) => r.epoch));
-    expect(resumed.fits.flat().map((r) => r.valLoss)).toEqual(full.fits.flat().map((r) => r.valLoss));
-  });
+  ] as [RecipeName, number[]][])(
+    'a %s run resumed from a mid-run checkpoint ends exactly where the uninterrupted run does',
+    async (recipe, epochs) => {
+      const options = { epochs, nFactors: 6, batchSize: 32, seed: 5 };
+      const checkpoints: TrainingCheckpoint[] = [];
+      const full = await runRecipe(recipe, table, split, {
+        ...options,
+        onCheckpoint: (c) => void checkpoints.push(c),
+      });
+      expect(checkpoints).toHaveLength(4);
+      // resume from the checkpoint after the 2nd epoch, through an encode/decode round trip
+      const saved = checkpointFromArtifacts(checkpointToArtifacts(checkpoints[1]!), 'memory');
+      const resumed = await runRecipe(recipe, table, split, { ...options, resume: saved });
+      for (const p of full.model.parameters) {
+        const q = resumed.model.parameters.find((x) => x.name === p.name)!;
+        expect(q.values).toEqual(p.values);
+      }
+      expect(resumed.rmse).toBe(full.rmse);
+      expect(resumed.fits.flat().map((r) => r.epoch)).toEqual(full.fits.flat().map((r) => r.epoch));
+      expect(resumed.fits.flat().map((r) => r.valLoss)).toEqual(
+        full.fits.flat().map((r) => r.valLoss),
+      );
+    },
+  );
 
   it('refuses a checkpoint of another run, and a damaged one', async () => {
     const checkpoints: TrainingCheckpoint[] = [];
-    await runRecipe('fastai', table, split, { epochs: [1], nFactors: 4, onCheckpoint: (c) => void checkpoints.push(c) });
+    await runRecipe('fastai', table, split, {
+      epochs: [1],
+      nFactors: 4,
+      onCheckpoint: (c) => void checkpoints.push(c),
+    });
     const checkpoint = checkpoints[0]!;
-    await expect(runRecipe('fastai', table, split, { epochs: [1], nFactors: 4, lr: 0.1, resume: checkpoint })).rejects.toThrow(CheckpointError);
+    await expect(
+      runRecipe('fastai', table, split, { epochs: [1], nFactors: 4, lr: 0.1, resume: checkpoint }),
+    ).rejects.toThrow(CheckpointError);
     const artifacts = checkpointToArtifacts(checkpoint);
-    const truncated = { ...artifacts, weightData: (artifacts.weightData as ArrayBuffer).slice(0, 100) };
+    const truncated = {
+      ...artifacts,
+      weightData: (artifacts.weightData as ArrayBuffer).slice(0, 100),
+    };
     expect(() => checkpointFromArtifacts(truncated, 'ckpt')).toThrow(/truncated or edited/);
-    const otherVersion = { ...artifacts, modelTopology: { ...(artifacts.modelTopology as object), formatVersion: 99 } };
+    const otherVersion = {
+      ...artifacts,
+      modelTopology: { ...(artifacts.modelTopology as object), formatVersion: 99 },
+    };
     expect(() => checkpointFromArtifacts(otherVersion, 'ckpt')).toThrow(/format version 99/);
   });
 });

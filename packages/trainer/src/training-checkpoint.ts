@@ -48,8 +48,10 @@ export function checkpointToArtifacts(checkpoint: TrainingCheckpoint): tf.io.Mod
     specs.push({ name, shape: [values.length], dtype: 'float32' });
     chunks.push(values);
   };
-  for (const [name, values] of Object.entries(checkpoint.parameters)) add(`parameter/${name}`, values);
-  for (const [name, moments] of Object.entries(checkpoint.optimizerState)) moments.forEach((m, k) => add(`optimizer/${name}/${k}`, m));
+  for (const [name, values] of Object.entries(checkpoint.parameters))
+    add(`parameter/${name}`, values);
+  for (const [name, moments] of Object.entries(checkpoint.optimizerState))
+    moments.forEach((m, k) => add(`optimizer/${name}/${k}`, m));
   const total = chunks.reduce((a, c) => a + c.length, 0);
   const data = new Float32Array(total);
   let offset = 0;
@@ -57,9 +59,19 @@ export function checkpointToArtifacts(checkpoint: TrainingCheckpoint): tf.io.Mod
     data.set(c, offset);
     offset += c.length;
   }
-  const { parameters: _p, optimizerState: _o, ...meta } = checkpoint;
+  const meta: Omit<TrainingCheckpoint, 'parameters' | 'optimizerState'> &
+    Partial<TrainingCheckpoint> = { ...checkpoint };
+  delete meta.parameters;
+  delete meta.optimizerState;
   return {
-    modelTopology: { format: CHECKPOINT_FORMAT, formatVersion: CHECKPOINT_FORMAT_VERSION, ...meta, optimizerMoments: Object.fromEntries(Object.entries(checkpoint.optimizerState).map(([n, m]) => [n, m.length])) },
+    modelTopology: {
+      format: CHECKPOINT_FORMAT,
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      ...meta,
+      optimizerMoments: Object.fromEntries(
+        Object.entries(checkpoint.optimizerState).map(([n, m]) => [n, m.length]),
+      ),
+    },
     weightSpecs: specs,
     weightData: data.buffer,
     format: CHECKPOINT_FORMAT,
@@ -68,17 +80,28 @@ export function checkpointToArtifacts(checkpoint: TrainingCheckpoint): tf.io.Mod
 }
 
 /** Decodes {@link checkpointToArtifacts} output; throws {@link CheckpointError} on anything amiss. */
-export function checkpointFromArtifacts(artifacts: tf.io.ModelArtifacts, source: string): TrainingCheckpoint {
+export function checkpointFromArtifacts(
+  artifacts: tf.io.ModelArtifacts,
+  source: string,
+): TrainingCheckpoint {
   const topology = artifacts.modelTopology as Record<string, unknown> | undefined;
-  if (!topology || topology['format'] !== CHECKPOINT_FORMAT) throw new CheckpointError(source, 'is not a cf training checkpoint');
+  if (!topology || topology['format'] !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(source, 'is not a cf training checkpoint');
   if (topology['formatVersion'] !== CHECKPOINT_FORMAT_VERSION) {
-    throw new CheckpointError(source, `has checkpoint format version ${String(topology['formatVersion'])}; this cf reads version ${CHECKPOINT_FORMAT_VERSION}`);
+    throw new CheckpointError(
+      source,
+      `has checkpoint format version ${String(topology['formatVersion'])}; this cf reads version ${CHECKPOINT_FORMAT_VERSION}`,
+    );
   }
   const specs = artifacts.weightSpecs ?? [];
   const buffer = artifacts.weightData;
   if (!(buffer instanceof ArrayBuffer)) throw new CheckpointError(source, 'has no weights');
   const expectedBytes = specs.reduce((a, s) => a + 4 * (s.shape[0] ?? 0), 0);
-  if (buffer.byteLength !== expectedBytes) throw new CheckpointError(source, `weights are ${buffer.byteLength} bytes, expected ${expectedBytes}: the checkpoint is truncated or edited`);
+  if (buffer.byteLength !== expectedBytes)
+    throw new CheckpointError(
+      source,
+      `weights are ${buffer.byteLength} bytes, expected ${expectedBytes}: the checkpoint is truncated or edited`,
+    );
   const parameters: Record<string, Float32Array> = {};
   const optimizerState: Record<string, Float32Array[]> = {};
   let offset = 0;
@@ -88,7 +111,8 @@ export function checkpointFromArtifacts(artifacts: tf.io.ModelArtifacts, source:
     offset += n;
     const [kind, name, index] = spec.name.split('/');
     if (kind === 'parameter' && name) parameters[name] = values;
-    else if (kind === 'optimizer' && name && index !== undefined) (optimizerState[name] ??= [])[Number(index)] = values;
+    else if (kind === 'optimizer' && name && index !== undefined)
+      (optimizerState[name] ??= [])[Number(index)] = values;
     else throw new CheckpointError(source, `has an unexpected weight ${spec.name}`);
   }
   const meta = topology as unknown as Omit<TrainingCheckpoint, 'parameters' | 'optimizerState'>;

@@ -1,4 +1,12 @@
-import { crossValidate, cvIdxFolds, formatCrossValidation, kFolds, mae, rmse, runRecipe } from '@cf/trainer';
+import {
+  crossValidate,
+  cvIdxFolds,
+  formatCrossValidation,
+  kFolds,
+  mae,
+  rmse,
+  runRecipe,
+} from '@cf/trainer';
 import { loadPredefinedFolds } from '@cf/data/node';
 import type { Split } from '@cf/data';
 import { selectBackend } from '../backend.js';
@@ -23,7 +31,8 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
   let folds: Split[];
   let kind: string;
   if (options.predefined) {
-    if (options.folds !== undefined) throw new UsageError('--predefined and --folds exclude each other');
+    if (options.folds !== undefined)
+      throw new UsageError('--predefined and --folds exclude each other');
     const predefined = await loadPredefinedFolds(dataset.path);
     table = predefined.table;
     folds = predefined.folds.map((f) => ({ train: f.train, valid: f.valid }));
@@ -37,7 +46,9 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     kind = `getCvIdxs cvIdx 0..${Math.floor(1 / options.valPct + 1e-9) - 1} (valPct ${options.valPct}, seed ${options.seed})`;
   }
   const { recipe, model } = resolveRecipe(options);
-  log(`cross-validation: ${kind}; recipe ${recipe} (${model}); backend ${backend}; ${table.stats.count} ratings`);
+  log(
+    `cross-validation: ${kind}; recipe ${recipe} (${model}); backend ${backend}; ${table.stats.count} ratings`,
+  );
   const result = await crossValidate({
     table,
     folds,
@@ -66,7 +77,13 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     const pick = (r: Record<string, number>) => ({ rmse: r['rmse'], mae: r['mae'] });
     io.stdout.write(
       JSON.stringify({
-        folds: result.folds.map((f) => ({ fold: f.fold, rmse: f.metrics['rmse'], mae: f.metrics['mae'], seconds: f.fitSeconds, testSeconds: f.testSeconds })),
+        folds: result.folds.map((f) => ({
+          fold: f.fold,
+          rmse: f.metrics['rmse'],
+          mae: f.metrics['mae'],
+          seconds: f.fitSeconds,
+          testSeconds: f.testSeconds,
+        })),
         mean: { ...pick(result.mean), seconds: result.mean['fitSeconds'] },
         std: { ...pick(result.std), seconds: result.std['fitSeconds'] },
         recipe,

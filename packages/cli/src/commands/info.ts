@@ -13,8 +13,14 @@ export interface InfoCommandOptions {
 }
 
 /** `cf info [PATH]`: counts, rating histogram, sparsity, and ids unseen in training per getCvIdxs fold. */
-export async function infoCommand(path: string | undefined, options: InfoCommandOptions, io: CliIO): Promise<number> {
-  const dataset = await loadDataset({ ...options, ...(path ? { data: path } : {}) }, io, (line) => io.stderr.write(line + '\n'));
+export async function infoCommand(
+  path: string | undefined,
+  options: InfoCommandOptions,
+  io: CliIO,
+): Promise<number> {
+  const dataset = await loadDataset({ ...options, ...(path ? { data: path } : {}) }, io, (line) =>
+    io.stderr.write(line + '\n'),
+  );
   const { table, report } = dataset.loaded;
   const { stats } = table;
   const histogram = new Map<number, number>();
@@ -23,8 +29,17 @@ export async function infoCommand(path: string | undefined, options: InfoCommand
   const sparsity = 1 - stats.count / (stats.nUsers * stats.nItems);
   const folds = Math.floor(1 / options.valPct + 1e-9);
   const unseen = Array.from({ length: folds }, (_, cvIdx) => {
-    const d = describeSplit(table, splitByCvIdxs(table, { cvIdx, valPct: options.valPct, seed: options.seed }));
-    return { cvIdx, nTrain: d.nTrain, nValid: d.nValid, validRowsWithUnseenUser: d.validRowsWithUnseenUser, validRowsWithUnseenItem: d.validRowsWithUnseenItem };
+    const d = describeSplit(
+      table,
+      splitByCvIdxs(table, { cvIdx, valPct: options.valPct, seed: options.seed }),
+    );
+    return {
+      cvIdx,
+      nTrain: d.nTrain,
+      nValid: d.nValid,
+      validRowsWithUnseenUser: d.validRowsWithUnseenUser,
+      validRowsWithUnseenItem: d.validRowsWithUnseenItem,
+    };
   });
   if (options.json) {
     io.stdout.write(
@@ -47,14 +62,29 @@ export async function infoCommand(path: string | undefined, options: InfoCommand
   }
   const out = (line: string): void => void io.stdout.write(line + '\n');
   out(`${dataset.path}`);
-  out(`${stats.count} ratings, ${stats.nUsers} users, ${stats.nItems} items, ${dataset.titles?.size ?? 0} titles`);
-  out(`ratings ${stats.minRating}–${stats.maxRating}, mean ${stats.meanRating.toFixed(3)}; sparsity ${(100 * sparsity).toFixed(2)}%; duplicate (user, item) rows: ${report.duplicateCount}`);
+  out(
+    `${stats.count} ratings, ${stats.nUsers} users, ${stats.nItems} items, ${dataset.titles?.size ?? 0} titles`,
+  );
+  out(
+    `ratings ${stats.minRating}–${stats.maxRating}, mean ${stats.meanRating.toFixed(3)}; sparsity ${(100 * sparsity).toFixed(2)}%; duplicate (user, item) rows: ${report.duplicateCount}`,
+  );
   const widest = Math.max(...bins.map(([, c]) => c));
   const hist = new Table({ head: ['rating', 'count', ''], style: { head: [], border: [] } });
-  for (const [v, c] of bins) hist.push([v.toFixed(1), c, '█'.repeat(Math.round((30 * c) / widest))]);
+  for (const [v, c] of bins)
+    hist.push([v.toFixed(1), c, '█'.repeat(Math.round((30 * c) / widest))]);
   out(hist.toString());
-  const splits = new Table({ head: ['cvIdx', 'train', 'valid', 'valid rows, user unseen', 'valid rows, item unseen'], style: { head: [], border: [] } });
-  for (const u of unseen) splits.push([u.cvIdx, u.nTrain, u.nValid, u.validRowsWithUnseenUser, u.validRowsWithUnseenItem]);
+  const splits = new Table({
+    head: ['cvIdx', 'train', 'valid', 'valid rows, user unseen', 'valid rows, item unseen'],
+    style: { head: [], border: [] },
+  });
+  for (const u of unseen)
+    splits.push([
+      u.cvIdx,
+      u.nTrain,
+      u.nValid,
+      u.validRowsWithUnseenUser,
+      u.validRowsWithUnseenItem,
+    ]);
   out(`getCvIdxs splits (valPct ${options.valPct}, seed ${options.seed}):`);
   out(splits.toString());
   return EXIT.ok;

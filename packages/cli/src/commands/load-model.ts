@@ -6,7 +6,11 @@ import { selectBackend, type BackendName } from '../backend.js';
 import type { CliIO } from '../cli-io.js';
 
 /** Selects the backend and loads a model folder written by `cf train`. */
-export async function loadModelForCommand(dir: string, backend: BackendName, io: CliIO): Promise<TrainedModel> {
+export async function loadModelForCommand(
+  dir: string,
+  backend: BackendName,
+  io: CliIO,
+): Promise<TrainedModel> {
   await selectBackend(backend);
   return loadModelFromDirectory(resolve(io.cwd, dir));
 }

@@ -4,12 +4,28 @@ import { cliId, loadModelForCommand } from './load-model.js';
 import { printRanking } from './print-recommendations.js';
 
 /** `cf recommend --model DIR --user ID [-k 10]`: top items the user has not rated in training. */
-export async function recommendCommand(options: { model: string; user: string; k: number; includeSeen?: boolean; backend: BackendName; json?: boolean }, io: CliIO): Promise<number> {
+export async function recommendCommand(
+  options: {
+    model: string;
+    user: string;
+    k: number;
+    includeSeen?: boolean;
+    backend: BackendName;
+    json?: boolean;
+  },
+  io: CliIO,
+): Promise<number> {
   const trained = await loadModelForCommand(options.model, options.backend, io);
   try {
     const userId = cliId(options.user);
     const rows = trained.recommend(userId, { k: options.k, excludeSeen: !options.includeSeen });
-    printRanking(io, `top ${options.k} for user ${String(userId)}${options.includeSeen ? '' : ' (items rated in training excluded)'}:`, rows, options.json ? { userId, k: options.k } : undefined, 'predicted');
+    printRanking(
+      io,
+      `top ${options.k} for user ${String(userId)}${options.includeSeen ? '' : ' (items rated in training excluded)'}:`,
+      rows,
+      options.json ? { userId, k: options.k } : undefined,
+      'predicted',
+    );
     return EXIT.ok;
   } finally {
     trained.dispose();

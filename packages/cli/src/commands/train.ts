@@ -3,7 +3,14 @@ import { join, resolve } from 'node:path';
 import { describeSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
 import { createTrainedModel } from '@cf/model';
 import { fileSystemIO, saveModelToDirectory } from '@cf/model/node';
-import { checkpointFromArtifacts, checkpointToArtifacts, runRecipe, type RecipeName, type RecipeResult, type TrainingCheckpoint } from '@cf/trainer';
+import {
+  checkpointFromArtifacts,
+  checkpointToArtifacts,
+  runRecipe,
+  type RecipeName,
+  type RecipeResult,
+  type TrainingCheckpoint,
+} from '@cf/trainer';
 import { selectBackend, type BackendName } from '../backend.js';
 import { EXIT, UsageError, type CliIO } from '../cli-io.js';
 import { loadDataset } from '../dataset.js';
@@ -42,27 +49,41 @@ async function readCheckpoint(modelDir: string): Promise<TrainingCheckpoint> {
   try {
     artifacts = await fileSystemIO(dir).load!();
   } catch (error) {
-    throw new UsageError(`--resume: there is no readable checkpoint in ${dir} (${error instanceof Error ? error.message : String(error)}); run without --resume to start afresh`);
+    throw new UsageError(
+      `--resume: there is no readable checkpoint in ${dir} (${error instanceof Error ? error.message : String(error)}); run without --resume to start afresh`,
+    );
   }
   return checkpointFromArtifacts(artifacts, dir);
 }
 
 /** The recipe and model a combination of `--recipe` and `--model` means. */
-export function resolveRecipe(options: Pick<TrainCommandOptions, 'model' | 'recipe'>): { recipe: RecipeName; model: string } {
+export function resolveRecipe(options: Pick<TrainCommandOptions, 'model' | 'recipe'>): {
+  recipe: RecipeName;
+  model: string;
+} {
   const { model, recipe } = options;
   if (model === 'bias' || options.recipe === 'bias') {
-    if (model && model !== 'bias') throw new UsageError(`--recipe bias trains the bias baseline, not ${model}`);
+    if (model && model !== 'bias')
+      throw new UsageError(`--recipe bias trains the bias baseline, not ${model}`);
     return { recipe: 'bias', model: 'bias' };
   }
   if (recipe === 'best') {
-    if (model) throw new UsageError(`--recipe best trains its own model (Bayesian biased MF averaged with a 128-factor EmbeddingDotBias, saved as an ensemble); drop --model ${model}`);
+    if (model)
+      throw new UsageError(
+        `--recipe best trains its own model (Bayesian biased MF averaged with a 128-factor EmbeddingDotBias, saved as an ensemble); drop --model ${model}`,
+      );
     return { recipe: 'best', model: 'ensemble' };
   }
-  const byModel: Record<string, RecipeName> = { 'embedding-net': 'notebook', 'embedding-dot-bias': 'fastai' };
+  const byModel: Record<string, RecipeName> = {
+    'embedding-net': 'notebook',
+    'embedding-dot-bias': 'fastai',
+  };
   const chosen = recipe ?? (model ? byModel[model]! : 'notebook');
   const expected = chosen === 'notebook' ? 'embedding-net' : 'embedding-dot-bias';
   if (model && model !== expected) {
-    throw new UsageError(`--recipe ${chosen} trains ${expected}, not ${model}; drop --recipe to use ${model}'s recipe (${byModel[model]})`);
+    throw new UsageError(
+      `--recipe ${chosen} trains ${expected}, not ${model}; drop --recipe to use ${model}'s recipe (${byModel[model]})`,
+    );
   }
   return { recipe: chosen, model: expected };
 }
@@ -74,7 +95,10 @@ export async function trainAndEvaluate(
   options: TrainCommandOptions,
   io: CliIO,
   log: (line: string) => void,
-  checkpoints: { resume?: TrainingCheckpoint; save?: (checkpoint: TrainingCheckpoint) => Promise<void> } = {},
+  checkpoints: {
+    resume?: TrainingCheckpoint;
+    save?: (checkpoint: TrainingCheckpoint) => Promise<void>;
+  } = {},
 ): Promise<{ result: RecipeResult; summary: Record<string, unknown>; interrupted: boolean }> {
   const { recipe, model } = resolveRecipe(options);
   const progressStream = options.quiet ? 'quiet' : 'normal';
@@ -89,15 +113,29 @@ export async function trainAndEvaluate(
     callbacks: [epochProgress(io.stderr, progressStream)],
     ...(checkpoints.resume ? { resume: checkpoints.resume } : {}),
     ...(checkpoints.save ? { onCheckpoint: checkpoints.save } : {}),
-    onFitBegin: (k, epochs) => log(k === 0 ? `fit: ${epochs} epochs` : `setLrs(${options.lr ?? 1e-3}); fit: ${epochs} epochs`),
+    onFitBegin: (k, epochs) =>
+      log(
+        k === 0 ? `fit: ${epochs} epochs` : `setLrs(${options.lr ?? 1e-3}); fit: ${epochs} epochs`,
+      ),
     // the best recipe samples instead of running epochs: report every 10th Gibbs sweep
     onSweep: (info) => {
-      if (info.sweep % 10 === 0 || info.sweep === info.sweeps) log(`Gibbs sweep ${info.sweep}/${info.sweeps}: noise precision ${info.noisePrecision.toFixed(3)}, ${info.seconds.toFixed(1)} s`);
+      if (info.sweep % 10 === 0 || info.sweep === info.sweeps)
+        log(
+          `Gibbs sweep ${info.sweep}/${info.sweeps}: noise precision ${info.noisePrecision.toFixed(3)}, ${info.seconds.toFixed(1)} s`,
+        );
     },
   });
   let global = 0;
   const epochs = result.fits.flatMap((rows, fitIndex) =>
-    rows.map((r) => ({ epoch: global++, fit: fitIndex, fitEpoch: r.epoch, trainLoss: r.trainLoss, valLoss: r.valLoss, rmse: r.metrics['rmse'], seconds: r.seconds })),
+    rows.map((r) => ({
+      epoch: global++,
+      fit: fitIndex,
+      fitEpoch: r.epoch,
+      trainLoss: r.trainLoss,
+      valLoss: r.valLoss,
+      rmse: r.metrics['rmse'],
+      seconds: r.seconds,
+    })),
   );
   const summary = {
     rmse: result.rmse,
@@ -125,26 +163,49 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   const split = splitByCvIdxs(table, { cvIdx, valPct: options.valPct, seed: options.seed });
   const described = describeSplit(table, split);
   const { stats } = table;
-  log(`data: ${dataset.path} — ${stats.count} ratings, ${stats.nUsers} users, ${stats.nItems} items, ratings ${stats.minRating}–${stats.maxRating}`);
-  log(`split: getCvIdxs(cvIdx ${cvIdx}, valPct ${options.valPct}, seed ${options.seed}) — ${described.nTrain} train, ${described.nValid} valid (${described.validRowsWithUnseenUserOrItem} with a user or item unseen in training)`);
+  log(
+    `data: ${dataset.path} — ${stats.count} ratings, ${stats.nUsers} users, ${stats.nItems} items, ratings ${stats.minRating}–${stats.maxRating}`,
+  );
+  log(
+    `split: getCvIdxs(cvIdx ${cvIdx}, valPct ${options.valPct}, seed ${options.seed}) — ${described.nTrain} train, ${described.nValid} valid (${described.validRowsWithUnseenUserOrItem} with a user or item unseen in training)`,
+  );
   const { recipe, model } = resolveRecipe(options);
   log(`recipe: ${recipe} (${model}), backend: ${backend}`);
   const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
   const checkpointDir = checkpointDirOf(modelDir);
   const resume = options.resume ? await readCheckpoint(modelDir) : undefined;
-  if (resume) log(`resuming from ${checkpointDir}: fit ${resume.fitIndex}, ${resume.epochInFit} epochs done`);
-  const save = recipe === 'bias' ? undefined : async (checkpoint: TrainingCheckpoint): Promise<void> => void (await fileSystemIO(checkpointDir).save!(checkpointToArtifacts(checkpoint)));
-  const { result, summary, interrupted } = await trainAndEvaluate(table, split, options, io, log, { ...(resume ? { resume } : {}), ...(save ? { save } : {}) });
+  if (resume)
+    log(`resuming from ${checkpointDir}: fit ${resume.fitIndex}, ${resume.epochInFit} epochs done`);
+  const save =
+    recipe === 'bias'
+      ? undefined
+      : async (checkpoint: TrainingCheckpoint): Promise<void> =>
+          void (await fileSystemIO(checkpointDir).save!(checkpointToArtifacts(checkpoint)));
+  const { result, summary, interrupted } = await trainAndEvaluate(table, split, options, io, log, {
+    ...(resume ? { resume } : {}),
+    ...(save ? { save } : {}),
+  });
   if (interrupted) {
     // printed even with --quiet: the run did not finish
-    io.stderr.write(`interrupted: training stopped after the current batch; the model in ${modelDir} is unchanged; continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})\n`);
+    io.stderr.write(
+      `interrupted: training stopped after the current batch; the model in ${modelDir} is unchanged; continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})\n`,
+    );
     result.model.dispose();
     return EXIT.interrupted;
   }
-  log(`validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`);
+  log(
+    `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
+  );
   const trained = createTrainedModel(result.model, table, {
     trainRows: split.train,
-    split: { kind: 'cv-idxs', seed: options.seed, valPct: options.valPct, cvIdx, nTrain: split.train.length, nValid: split.valid.length },
+    split: {
+      kind: 'cv-idxs',
+      seed: options.seed,
+      valPct: options.valPct,
+      cvIdx,
+      nTrain: split.train.length,
+      nValid: split.valid.length,
+    },
     fallback: result.baseline,
     ...(dataset.titles ? { itemTitles: dataset.titles } : {}),
   });
@@ -153,7 +214,23 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   log(`model saved to ${modelDir}`);
   if (options.json) {
     io.stdout.write(
-      JSON.stringify({ ...summary, backend, nRatings: stats.count, nUsers: stats.nUsers, nItems: stats.nItems, modelDir, data: dataset.path, split: { kind: 'cv-idxs', cvIdx, valPct: options.valPct, seed: options.seed, nTrain: split.train.length, nValid: split.valid.length } }) + '\n',
+      JSON.stringify({
+        ...summary,
+        backend,
+        nRatings: stats.count,
+        nUsers: stats.nUsers,
+        nItems: stats.nItems,
+        modelDir,
+        data: dataset.path,
+        split: {
+          kind: 'cv-idxs',
+          cvIdx,
+          valPct: options.valPct,
+          seed: options.seed,
+          nTrain: split.train.length,
+          nValid: split.valid.length,
+        },
+      }) + '\n',
     );
   }
   trained.dispose();
