@@ -137,8 +137,12 @@ export class LazyCatchUp {
         byLast.set(last, f);
       }
       apply(row * dim, dim, w, m, v, eps, f);
-      this.#rowStep[row] = target;
     }
+    // Every row is now current: the recorded history is no longer needed. Restart the clock so
+    // memory stays bounded by the steps between flushes (an epoch), not the whole run.
+    this.#rowStep.fill(0);
+    this.#step = 0;
+    this.#cache.clear();
   }
 }
 
