@@ -16,6 +16,7 @@ export type {
   BiasedMatrixFactorizationConfig,
   EnsembleConfig,
 } from './model-config.js';
+export { mseLoss } from './mse-loss.js';
 export { EmbeddingNet, createEmbeddingNet } from './embedding-net.js';
 export type { EmbeddingNetOptions } from './embedding-net.js';
 export { EmbeddingDotBias, createEmbeddingDotBias } from './embedding-dot-bias.js';
