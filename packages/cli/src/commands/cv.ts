@@ -12,7 +12,7 @@ import type { Split } from '@cf/data';
 import { selectBackend } from '../backend.js';
 import { EXIT, UsageError, type CliIO } from '../cli-io.js';
 import { loadDataset } from '../dataset.js';
-import { resolveRecipe, type TrainCommandOptions } from './train.js';
+import { recipeOptionsOf, resolveRecipe, type TrainCommandOptions } from './train.js';
 
 /** Parsed options of `cf cv`. */
 export interface CvCommandOptions extends Omit<TrainCommandOptions, 'out' | 'cvIdx'> {
@@ -55,15 +55,7 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     metrics: [rmse, mae],
     train: async (split, fold) => {
       log(`fold ${fold}: training on ${split.train.length} rows`);
-      const run = await runRecipe(recipe, table, split, {
-        seed: options.seed,
-        batchSize: options.bs,
-        ...(options.epochs !== undefined ? { epochs: [options.epochs] } : {}),
-        ...(options.lr !== undefined ? { lr: options.lr } : {}),
-        ...(options.wd !== undefined ? { wd: options.wd } : {}),
-        ...(options.embeddingUpdate ? { embeddingUpdate: options.embeddingUpdate } : {}),
-        ...(io.signal ? { signal: io.signal } : {}),
-      });
+      const run = await runRecipe(recipe, table, split, recipeOptionsOf(options, io));
       if (run.baseline !== run.model) run.baseline.dispose();
       return run.model;
     },

@@ -8,6 +8,7 @@ import {
   checkpointToArtifacts,
   runRecipe,
   type RecipeName,
+  type RecipeOptions,
   type RecipeResult,
   type TrainingCheckpoint,
 } from '@cf/trainer';
@@ -88,6 +89,22 @@ export function resolveRecipe(options: Pick<TrainCommandOptions, 'model' | 'reci
   return { recipe: chosen, model: expected };
 }
 
+/** The recipe hyper-parameters the command-line options set (unset ones keep the recipe's defaults). */
+export function recipeOptionsOf(
+  options: Pick<TrainCommandOptions, 'seed' | 'bs' | 'epochs' | 'lr' | 'wd' | 'embeddingUpdate'>,
+  io: CliIO,
+): RecipeOptions {
+  return {
+    seed: options.seed,
+    batchSize: options.bs,
+    ...(options.epochs !== undefined ? { epochs: [options.epochs] } : {}),
+    ...(options.lr !== undefined ? { lr: options.lr } : {}),
+    ...(options.wd !== undefined ? { wd: options.wd } : {}),
+    ...(options.embeddingUpdate ? { embeddingUpdate: options.embeddingUpdate } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+  };
+}
+
 /** Trains per the options and returns what `--json` prints; writes progress to `log`. */
 export async function trainAndEvaluate(
   table: RatingsTable,
@@ -103,13 +120,7 @@ export async function trainAndEvaluate(
   const { recipe, model } = resolveRecipe(options);
   const progressStream = options.quiet ? 'quiet' : 'normal';
   const result = await runRecipe(recipe, table, split, {
-    seed: options.seed,
-    batchSize: options.bs,
-    ...(options.epochs !== undefined ? { epochs: [options.epochs] } : {}),
-    ...(options.lr !== undefined ? { lr: options.lr } : {}),
-    ...(options.wd !== undefined ? { wd: options.wd } : {}),
-    ...(options.embeddingUpdate ? { embeddingUpdate: options.embeddingUpdate } : {}),
-    ...(io.signal ? { signal: io.signal } : {}),
+    ...recipeOptionsOf(options, io),
     callbacks: [epochProgress(io.stderr, progressStream)],
     ...(checkpoints.resume ? { resume: checkpoints.resume } : {}),
     ...(checkpoints.save ? { onCheckpoint: checkpoints.save } : {}),
