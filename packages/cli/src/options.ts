@@ -1,15 +1,22 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
 /** Parses a whole number ≥ `min` for an option, or explains what was expected. */
-export function wholeNumber(min: number) {
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected a whole number ≥ ${min}`);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `expected a whole number ≥ ${min}`
+          : `expected a whole number from ${min} to ${max}`,
+      );
     }
     return n;
   };
 }
+
+/** Seeds are 32-bit, as numpy's `np.random.seed` takes them. */
+export const SEED_MAX = 0xffffffff;
 
 /** Parses a finite number in (low, high) (exclusive unless `inclusive`). */
 export function numberIn(low: number, high: number, inclusive = false) {
@@ -92,7 +99,7 @@ export function addTrainingOptions(command: Command): Command {
     .option(
       '--seed <n>',
       'seed of the split, the weights, the batch order and dropout',
-      wholeNumber(0),
+      wholeNumber(0, SEED_MAX),
       42,
     )
     .option('--val-pct <x>', 'validation fraction of getCvIdxs', numberIn(0, 1), 0.2)

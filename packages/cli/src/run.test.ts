@@ -237,7 +237,8 @@ describe('inference commands on a saved model', () => {
   it('fold-in recommends for a user from a ratings file, skipping unknown items', async () => {
     await writeFile(
       join(dir, 'new-user.csv'),
-      'movieId,rating\n5001,5\n5002,1\n5003,4.5\n77777,3\n',
+      // 5002 and the unknown 77777 appear twice: the last rating of an item counts, once
+      'movieId,rating\n5001,5\n5002,1\n5003,4.5\n77777,3\n5002,2\n77777,1\n',
     );
     const { code, out } = await cf([
       'fold-in',
@@ -358,6 +359,31 @@ describe('usage and failures', () => {
     const backend = await cf(['train', '--backend', 'webgl', '--data', dataDir]);
     expect(backend.code).toBe(2);
     expect(backend.err).toMatch(/webgl backend needs a browser/);
+  });
+
+  it('no command, --model bias with another recipe, a seed past 2^32−1, a cvIdx past the last fold, --resume of best: exit 2', async () => {
+    expect((await cf([])).code).toBe(2);
+    const bias = await cf(['train', '--data', dataDir, '--model', 'bias', '--recipe', 'fastai']);
+    expect(bias.code).toBe(2);
+    expect(bias.err).toMatch(/--model bias is the bias baseline, not the fastai recipe/);
+    const seed = await cf(['train', '--data', dataDir, '--seed', '4294967296']);
+    expect(seed.code).toBe(2);
+    expect(seed.err).toMatch(/from 0 to 4294967295/);
+    expect((await cf(['train', '--data', dataDir, '--model', 'bias', '--cv-idx', '9'])).code).toBe(
+      2,
+    );
+    const best = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--recipe',
+      'best',
+      '--resume',
+      '--out',
+      'mb',
+    ]);
+    expect(best.code).toBe(2);
+    expect(best.err).toMatch(/writes no checkpoints/);
   });
 
   it('bad data is exit 1 with the file and line', async () => {

@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CfError } from '@cf/data';
+import { CfError, InvalidArgumentError } from '@cf/data';
 import { EXIT, UsageError, type CliIO } from './cli-io.js';
-import { addDataOptions, addTrainingOptions, numberIn, wholeNumber } from './options.js';
+import { addDataOptions, addTrainingOptions, numberIn, SEED_MAX, wholeNumber } from './options.js';
 import { trainCommand, type TrainCommandOptions } from './commands/train.js';
 import { cvCommand, type CvCommandOptions } from './commands/cv.js';
 import { infoCommand, type InfoCommandOptions } from './commands/info.js';
@@ -134,7 +134,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     program.command('info').description('counts, rating histogram, sparsity, ids unseen per split'),
   )
     .argument('[path]', 'a data folder or ratings file (same as --data)')
-    .option('--seed <n>', 'seed of getCvIdxs', wholeNumber(0), 42)
+    .option('--seed <n>', 'seed of getCvIdxs', wholeNumber(0, SEED_MAX), 42)
     .option('--val-pct <x>', 'validation fraction', numberIn(0, 1), 0.2)
     .option('--json', 'print JSON')
     .action(async (path: string | undefined, options: InfoCommandOptions) =>
@@ -147,16 +147,15 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version are not errors; everything else commander rejects is bad usage
-      if (
-        error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.version' ||
-        error.code === 'commander.help'
-      )
+      // help and version asked for are not errors; help shown because a command is missing is bad usage
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
         return EXIT.ok;
+      if (error.code === 'commander.help') return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       if (error.code === 'commander.executeSubCommandAsync') return EXIT.failure;
       return EXIT.usage;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof InvalidArgumentError) {
+      // an option value the libraries refuse (e.g. --cv-idx past the last fold) is bad usage too
       io.stderr.write(`error: ${error.message}\n`);
       return EXIT.usage;
     }

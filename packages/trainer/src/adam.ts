@@ -179,6 +179,10 @@ export class Adam implements Optimizer {
       m.set(saved[0]!);
       v.set(saved[1]!);
     }
+    // The loaded state is complete (stateDict flushes first): forget any catch-up history.
+    for (const state of this.#state.values()) {
+      if (state.catchUp) state.catchUp = new LazyCatchUp(state.catchUp.rows, this.beta2);
+    }
     this.#step = stepCount;
   }
 }
@@ -188,7 +192,7 @@ interface AdamState {
   readonly m: Float32Array;
   readonly v: Float32Array;
   readonly dim: number;
-  readonly catchUp: LazyCatchUp | undefined;
+  catchUp: LazyCatchUp | undefined;
 }
 
 /**

@@ -43,6 +43,11 @@ export class LazyCatchUp {
     this.#rowStep = new Int32Array(rows);
   }
 
+  /** Rows of the table. */
+  get rows(): number {
+    return this.#rowStep.length;
+  }
+
   /** The step now being taken (1-based). */
   get step(): number {
     return this.#step;
@@ -52,7 +57,8 @@ export class LazyCatchUp {
   beginStep(lr: number, weightDecay: number, beta1: number, bc1: number, bc2: number): void {
     const t = ++this.#step;
     if (t >= this.#beta1.length) this.#grow();
-    const decay = Math.max(0, 1 - lr * weightDecay);
+    // lr·wd ≥ 1 would zero (or flip) weights; keep the log finite so the catch-up never makes NaN
+    const decay = Math.max(1e-30, 1 - lr * weightDecay);
     this.#beta1[t] = beta1;
     this.#decay[t] = decay;
     this.#stepScale[t] = (lr / bc1) * Math.sqrt(bc2);

@@ -51,6 +51,17 @@ export interface RecipeOptions {
   resume?: TrainingCheckpoint;
 }
 
+/** FNV-1a over the bytes of some typed arrays: identifies the exact data and split of a run. */
+function fingerprint(...arrays: (Int32Array | Float32Array)[]): string {
+  let h = 0x811c9dc5;
+  for (const a of arrays) {
+    const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    for (let k = 0; k < bytes.length; k++) h = Math.imul(h ^ bytes[k]!, 0x01000193);
+    h = Math.imul(h ^ a.length, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
 /** Puts a checkpoint's parameters, optimizer state and data position back; refuses one from another run. */
 function restoreCheckpoint(
   checkpoint: TrainingCheckpoint,
@@ -66,7 +77,7 @@ function restoreCheckpoint(
   ) {
     throw new CheckpointError(
       'checkpoint',
-      `was written by recipe ${checkpoint.recipe} with ${JSON.stringify(checkpoint.hyperParameters)}; this run is ${recipe} with ${JSON.stringify(hyperParameters)}: resume with the same options, or start afresh without --resume`,
+      `was written by recipe ${checkpoint.recipe} with ${JSON.stringify(checkpoint.hyperParameters)}; this run is ${recipe} with ${JSON.stringify(hyperParameters)}: resume with the same data, split and options, or start afresh without --resume`,
     );
   }
   for (const p of model.parameters) {
@@ -252,6 +263,11 @@ export async function runRecipe(
     seed,
   };
   const resume = options.resume;
+  // What a checkpoint must match to be resumed: the hyper-parameters, and the exact data and split.
+  const runIdentity = {
+    ...hyperParameters,
+    data: fingerprint(table.userIndex, table.itemIndex, table.rating, split.train, split.valid),
+  };
   const trainStart = performance.now();
   const sweepSeconds: number[] = [];
   if (recipe === 'best') {
@@ -314,7 +330,7 @@ export async function runRecipe(
     });
     const opt = createAdam(model.parameters, { lr, weightDecay: wd, embeddingUpdate });
     if (resume) {
-      restoreCheckpoint(resume, recipe, hyperParameters, model, opt, data);
+      restoreCheckpoint(resume, recipe, runIdentity, model, opt, data);
       fits.push(...resume.history.map((rows) => [...rows]));
     }
     for (let k = resume?.fitIndex ?? 0; k < epochs.length; k++) {
@@ -329,7 +345,7 @@ export async function runRecipe(
         ? [
             checkpointer(options.onCheckpoint, {
               recipe,
-              hyperParameters,
+              hyperParameters: runIdentity,
               fitIndex: k,
               done,
               model,
@@ -350,7 +366,7 @@ export async function runRecipe(
     model = createEmbeddingDotBias({ nUsers, nItems, nFactors, yRange: [0, 5.5], seed });
     const opt = createAdamW(model.parameters, { lr, weightDecay: wd, embeddingUpdate });
     const total = epochs.reduce((a, b) => a + b, 0);
-    if (resume) restoreCheckpoint(resume, recipe, hyperParameters, model, opt, data);
+    if (resume) restoreCheckpoint(resume, recipe, runIdentity, model, opt, data);
     const done = resume?.epochInFit ?? 0;
     const rows: EpochResult[] = resume ? [...(resume.history[0] ?? [])] : [];
     fits.push(rows);
@@ -360,7 +376,7 @@ export async function runRecipe(
         ? [
             checkpointer(options.onCheckpoint, {
               recipe,
-              hyperParameters,
+              hyperParameters: runIdentity,
               fitIndex: 0,
               done,
               model,

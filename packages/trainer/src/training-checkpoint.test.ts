@@ -52,6 +52,11 @@ describeEachBackend('training checkpoints', () => {
     await expect(
       runRecipe('fastai', table, split, { epochs: [1], nFactors: 4, lr: 0.1, resume: checkpoint }),
     ).rejects.toThrow(CheckpointError);
+    // same options, another split: its validation rows were training rows of the checkpoint
+    const otherSplit = splitByCvIdxs(table, { seed: 2, cvIdx: 3 });
+    await expect(
+      runRecipe('fastai', table, otherSplit, { epochs: [1], nFactors: 4, resume: checkpoint }),
+    ).rejects.toThrow(/same data, split and options/);
     const artifacts = checkpointToArtifacts(checkpoint);
     const truncated = {
       ...artifacts,

@@ -46,15 +46,16 @@ export async function foldInCommand(
   try {
     const user = trained.foldInUser(ratings);
     const rows = user.recommend({ k: options.k });
-    const skipped = user.skipped.length;
+    const skippedIds = [...new Set(user.skipped)];
+    const skipped = skippedIds.length;
     if (!options.json && skipped)
       io.stderr.write(`${skipped} rated items are unknown to the model and were skipped\n`);
     printRanking(
       io,
-      `top ${options.k} for the folded-in user (${ratings.length - skipped} ratings used):`,
+      `top ${options.k} for the folded-in user (${user.used} ratings used):`,
       rows,
       options.json
-        ? { k: options.k, ratingsUsed: ratings.length - skipped, skippedItemIds: user.skipped }
+        ? { k: options.k, ratingsUsed: user.used, skippedItemIds: skippedIds }
         : undefined,
       'predicted',
     );

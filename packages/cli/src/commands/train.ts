@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describeSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
@@ -66,6 +67,10 @@ export function resolveRecipe(options: Pick<TrainCommandOptions, 'model' | 'reci
   if (model === 'bias' || options.recipe === 'bias') {
     if (model && model !== 'bias')
       throw new UsageError(`--recipe bias trains the bias baseline, not ${model}`);
+    if (recipe && recipe !== 'bias')
+      throw new UsageError(
+        `--model bias is the bias baseline, not the ${recipe} recipe; drop --recipe ${recipe}`,
+      );
     return { recipe: 'bias', model: 'bias' };
   }
   if (recipe === 'best') {
@@ -184,6 +189,11 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   log(`recipe: ${recipe} (${model}), backend: ${backend}`);
   const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
   const checkpointDir = checkpointDirOf(modelDir);
+  if (options.resume && (recipe === 'best' || recipe === 'bias')) {
+    throw new UsageError(
+      `--resume: the ${recipe} recipe has no epochs and writes no checkpoints; run it again without --resume`,
+    );
+  }
   const resume = options.resume ? await readCheckpoint(modelDir) : undefined;
   if (resume)
     log(`resuming from ${checkpointDir}: fit ${resume.fitIndex}, ${resume.epochInFit} epochs done`);
@@ -198,8 +208,9 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   });
   if (interrupted) {
     // printed even with --quiet: the run did not finish
+    const canResume = existsSync(join(checkpointDir, 'model.json'));
     io.stderr.write(
-      `interrupted: training stopped after the current batch; the model in ${modelDir} is unchanged; continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})\n`,
+      `interrupted: training stopped after the current batch; the model in ${modelDir} is unchanged; ${canResume ? `continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})` : 'no epoch was completed, so there is nothing to resume'}\n`,
     );
     result.model.dispose();
     return EXIT.interrupted;
