@@ -21,6 +21,7 @@ export interface FileSystemIOOptions {
 /** The name of the model file in a model directory. */
 export const MODEL_JSON = 'model.json';
 const WEIGHTS_FILE = /^weights\.[0-9a-f]{8}\.bin$/;
+const STALE_TEMP_FILE = /^(weights\.[0-9a-f]{8}\.bin|model\.json)\.tmp-\d+-\d+$/;
 let tempCounter = 0;
 
 /** A directory path from a path or a `file://` URL; a trailing `model.json` names its directory. */
@@ -105,8 +106,9 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
         new TextEncoder().encode(JSON.stringify(modelJson)),
       );
       await syncDirectory();
+      // stale weights files, and temp files a killed earlier save left behind (one writer at a time)
       for (const name of await fs.readdir(dir)) {
-        if (WEIGHTS_FILE.test(name) && name !== weightsFile)
+        if ((WEIGHTS_FILE.test(name) && name !== weightsFile) || STALE_TEMP_FILE.test(name))
           await fs.unlink(join(dir, name)).catch(() => undefined);
       }
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };

@@ -141,6 +141,17 @@ describe('saveModel / loadModel', () => {
     },
   );
 
+  it('removes temp files a killed earlier save left behind', async () => {
+    const dir = tempDir();
+    await saveModelToDirectory(makeTrained('dot', 1), dir);
+    writeFileSync(join(dir, 'weights.0badc0de.bin.tmp-123-4'), 'partial');
+    writeFileSync(join(dir, 'model.json.tmp-123-5'), '{"trunc');
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await saveModelToDirectory(makeTrained('dot', 2), dir);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(dir)).toContain('notes.txt');
+  });
+
   it('accepts file:// URLs and replaces the previous weights file', async () => {
     const dir = tempDir();
     await saveModelToDirectory(makeTrained('dot', 1), pathToFileURL(dir).href);
