@@ -4,7 +4,7 @@ import type { Optimizer } from './optimizer.js';
 
 /** One row of the fit table: what fastai 0.7 prints after each epoch. */
 export interface EpochResult {
-  /** 0-based epoch within this `fit` call. */
+  /** 0-based epoch within this `fit` call, plus `FitOptions.startEpoch` (resumed runs). */
   epoch: number;
   /** EWMA of the batch losses (β 0.98, debiased), in training mode; reset once per `fit`. */
   trainLoss: number;

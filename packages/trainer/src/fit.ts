@@ -18,6 +18,8 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Engine for the training steps (see `LossAndGradientsOptions.engine`). Default `auto`. */
   engine?: 'auto' | 'tfjs' | 'fused';
+  /** Number of the first epoch in the reported rows (a resumed run continues its numbering). Default 0. */
+  startEpoch?: number;
 }
 
 /** EWMA factor of fastai 0.7's smoothed training loss. */
@@ -157,7 +159,7 @@ export async function fit(
       const validStart = now();
       const evaluation = evaluate(model, data, metrics);
       const result: EpochResult = {
-        epoch,
+        epoch: (options.startEpoch ?? 0) + epoch,
         trainLoss: context.smoothedLoss,
         valLoss: evaluation.valLoss,
         metrics: evaluation.metrics,

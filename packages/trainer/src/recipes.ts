@@ -118,7 +118,7 @@ function checkpointer(
         recipe: state.recipe,
         hyperParameters: state.hyperParameters,
         fitIndex: state.fitIndex,
-        epochInFit: state.done + result.epoch + 1,
+        epochInFit: result.epoch + 1, // rows are numbered from the start of the fit call (startEpoch)
         epochsSeen: state.data.epochsSeen,
         random: state.data.random.getState(),
         optimizerStep: state.optimizer.stepCount,
@@ -249,8 +249,8 @@ export async function runRecipe(
   const fitOptions = options.signal ? { ...base, signal: options.signal } : base;
   const baseline = fitBiasBaseline(table, split.train);
   let model: RatingModel;
-  const record = (rows: EpochResult[], done = 0): FitCallback => ({
-    onEpochEnd: (_c, r) => void rows.push({ ...r, epoch: r.epoch + done }),
+  const record = (rows: EpochResult[]): FitCallback => ({
+    onEpochEnd: (_c, r) => void rows.push(r),
   });
   const hyperParameters = {
     model: defaults.model,
@@ -357,7 +357,8 @@ export async function runRecipe(
         : [];
       await fit(model, data, epochs[k]! - done, opt, 'mse', {
         ...fitOptions,
-        callbacks: [...fitOptions.callbacks, record(rows, done), ...save],
+        startEpoch: done,
+        callbacks: [...fitOptions.callbacks, record(rows), ...save],
       });
     }
   } else if (recipe === 'bias') {
@@ -389,7 +390,8 @@ export async function runRecipe(
       const schedule = oneCycleSchedule(lr, {}, { startEpoch: done, totalEpochs: total });
       await fit(model, data, total - done, opt, 'mse', {
         ...fitOptions,
-        callbacks: [schedule, ...fitOptions.callbacks, record(rows, done), ...save],
+        startEpoch: done,
+        callbacks: [schedule, ...fitOptions.callbacks, record(rows), ...save],
       });
     }
   }
