@@ -205,6 +205,20 @@ export function readAndDispose(t: tf.Tensor): Float32Array {
   return values;
 }
 
+/** Normal(0, std) values. */
+export function normalValues(n: number, std: number, random: SeededRandom): Float32Array {
+  const v = new Float32Array(n);
+  for (let k = 0; k < n; k++) v[k] = random.normal() * std;
+  return v;
+}
+
+/** fastai v2's `trunc_normal_`: normal, `fmod 2`, times std. */
+export function truncatedNormalValues(n: number, std: number, random: SeededRandom): Float32Array {
+  const v = new Float32Array(n);
+  for (let k = 0; k < n; k++) v[k] = (random.normal() % 2) * std;
+  return v;
+}
+
 /** Uniform(low, high) values. */
 export function uniformValues(
   n: number,

@@ -7,6 +7,7 @@ import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.j
 import {
   BaseRatingModel,
   denseGradient,
+  normalValues,
   readAndDispose,
   type PassInput,
 } from './base-rating-model.js';
@@ -25,12 +26,6 @@ export interface BiasedMatrixFactorizationOptions {
   initStd?: number;
   /** Seed of the initial weights. Default 42. */
   seed?: number;
-}
-
-function normalValues(n: number, std: number, random: SeededRandom): Float32Array {
-  const v = new Float32Array(n);
-  for (let k = 0; k < n; k++) v[k] = random.normal() * std;
-  return v;
 }
 
 /**

@@ -4,7 +4,12 @@ import { SeededRandom } from './random.js';
 import type { EmbeddingDotBiasConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
-import { BaseRatingModel, readAndDispose, type PassInput } from './base-rating-model.js';
+import {
+  BaseRatingModel,
+  readAndDispose,
+  truncatedNormalValues,
+  type PassInput,
+} from './base-rating-model.js';
 
 /** Options of {@link createEmbeddingDotBias}; defaults are fastai v2's `collab_learner`. */
 export interface EmbeddingDotBiasOptions {
@@ -16,13 +21,6 @@ export interface EmbeddingDotBiasOptions {
   yRange?: [number, number] | null;
   /** Seed of the initial weights. Default 42. */
   seed?: number;
-}
-
-/** fastai v2's `trunc_normal_`: normal, `fmod 2`, times std. */
-function truncNormalValues(n: number, std: number, random: SeededRandom): Float32Array {
-  const v = new Float32Array(n);
-  for (let k = 0; k < n; k++) v[k] = (random.normal() % 2) * std;
-  return v;
 }
 
 /**
@@ -66,25 +64,25 @@ export class EmbeddingDotBias extends BaseRatingModel {
         'userEmbedding',
         'embedding',
         [config.nUsers, f],
-        truncNormalValues(config.nUsers * f, 0.01, random),
+        truncatedNormalValues(config.nUsers * f, 0.01, random),
       ),
       createParameter(
         'itemEmbedding',
         'embedding',
         [config.nItems, f],
-        truncNormalValues(config.nItems * f, 0.01, random),
+        truncatedNormalValues(config.nItems * f, 0.01, random),
       ),
       createParameter(
         'userBias',
         'embedding',
         [config.nUsers, 1],
-        truncNormalValues(config.nUsers, 0.01, random),
+        truncatedNormalValues(config.nUsers, 0.01, random),
       ),
       createParameter(
         'itemBias',
         'embedding',
         [config.nItems, 1],
-        truncNormalValues(config.nItems, 0.01, random),
+        truncatedNormalValues(config.nItems, 0.01, random),
       ),
     ];
   }
@@ -99,7 +97,7 @@ export class EmbeddingDotBias extends BaseRatingModel {
           'userEmbedding',
           'embedding',
           [nUsers, config.nFactors],
-          truncNormalValues(nUsers * config.nFactors, 0.01, random),
+          truncatedNormalValues(nUsers * config.nFactors, 0.01, random),
         ),
       ],
       ['userBias', createParameter('userBias', 'embedding', [nUsers, 1], new Float32Array(nUsers))],
