@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { gatherRows } from './row-gradient-accumulator.js';
 import type { Parameter, ParameterGradient } from './parameter.js';
 import type { SeededRandom } from './random.js';
 import type { RatingModelConfig } from './model-config.js';
@@ -55,6 +56,23 @@ export abstract class BaseRatingModel implements RatingModel {
     const tensor = tf.keep(tf.tensor(p.values, [...p.shape], 'float32'));
     this.#tensorCache.set(p.name, { version: p.version, tensor });
     return tensor;
+  }
+
+  /**
+   * The rows `indices[0..count)` of an embedding table, gathered on the host and uploaded as a
+   * `[count, dim]` tensor (inside the caller's tidy scope). How every model feeds its tables to tfjs.
+   */
+  protected gatheredRows(p: Parameter, indices: Int32Array, count: number): tf.Tensor2D {
+    const dim = p.shape[1] ?? 1;
+    return tf.tensor2d(gatherRows(p.values, dim, indices, count, new Float32Array(count * dim)), [
+      count,
+      dim,
+    ]);
+  }
+
+  /** {@link BaseRatingModel.gatheredRows} of a one-column table (biases) as a `[count]` tensor. */
+  protected gatheredValues(p: Parameter, indices: Int32Array, count: number): tf.Tensor1D {
+    return tf.tensor1d(gatherRows(p.values, 1, indices, count, new Float32Array(count)));
   }
 
   /** Dropout sites' widths and probabilities, in the order masks are drawn. Empty for no dropout. */

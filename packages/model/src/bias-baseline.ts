@@ -3,7 +3,7 @@ import type { RatingsTable } from '@cf/data';
 import { createParameter, type Parameter } from './parameter.js';
 import type { BiasBaselineConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
-import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
+import { RowGradientAccumulator } from './row-gradient-accumulator.js';
 import {
   BaseRatingModel,
   denseGradient,
@@ -94,12 +94,8 @@ export class BiasBaseline extends BaseRatingModel {
   /** Unclipped `μ + b_u + b_i` (what training fits). */
   #raw(input: PassInput): tf.Tensor1D {
     const n = input.count;
-    const ub = tf.tensor1d(
-      gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)),
-    );
-    const ib = tf.tensor1d(
-      gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)),
-    );
+    const ub = this.gatheredValues(this.#userBias, input.userIndex, n);
+    const ib = this.gatheredValues(this.#itemBias, input.itemIndex, n);
     return tf.add(tf.add(ub, ib), this.tensorOf(this.#global));
   }
 

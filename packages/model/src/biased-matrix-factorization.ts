@@ -3,7 +3,7 @@ import { createParameter, type Parameter } from './parameter.js';
 import { SeededRandom } from './random.js';
 import type { BiasedMatrixFactorizationConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
-import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
+import { RowGradientAccumulator } from './row-gradient-accumulator.js';
 import {
   BaseRatingModel,
   denseGradient,
@@ -130,22 +130,11 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
 
   /** Unclipped `μ + b_u + b_i + p_u·q_i` and the gathered factor rows. */
   #graph(input: PassInput): { raw: tf.Tensor1D; u: tf.Tensor2D; i: tf.Tensor2D } {
-    const f = this.config.nFactors;
     const n = input.count;
-    const u = tf.tensor2d(
-      gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)),
-      [n, f],
-    );
-    const i = tf.tensor2d(
-      gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)),
-      [n, f],
-    );
-    const ub = tf.tensor1d(
-      gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)),
-    );
-    const ib = tf.tensor1d(
-      gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)),
-    );
+    const u = this.gatheredRows(this.#user, input.userIndex, n);
+    const i = this.gatheredRows(this.#item, input.itemIndex, n);
+    const ub = this.gatheredValues(this.#userBias, input.userIndex, n);
+    const ib = this.gatheredValues(this.#itemBias, input.itemIndex, n);
     const raw = tf.add<tf.Tensor1D>(
       tf.add(tf.add(tf.sum(tf.mul(u, i), 1), ub), ib),
       this.tensorOf(this.#global),

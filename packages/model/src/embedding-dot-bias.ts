@@ -3,7 +3,7 @@ import { createParameter, type Parameter } from './parameter.js';
 import { SeededRandom } from './random.js';
 import type { EmbeddingDotBiasConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
-import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
+import { RowGradientAccumulator } from './row-gradient-accumulator.js';
 import {
   BaseRatingModel,
   readAndDispose,
@@ -119,22 +119,11 @@ export class EmbeddingDotBias extends BaseRatingModel {
     u: tf.Tensor2D;
     i: tf.Tensor2D;
   } {
-    const f = this.config.nFactors;
     const n = input.count;
-    const u = tf.tensor2d(
-      gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)),
-      [n, f],
-    );
-    const i = tf.tensor2d(
-      gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)),
-      [n, f],
-    );
-    const ub = tf.tensor1d(
-      gatherRows(this.#userBias.values, 1, input.userIndex, n, new Float32Array(n)),
-    );
-    const ib = tf.tensor1d(
-      gatherRows(this.#itemBias.values, 1, input.itemIndex, n, new Float32Array(n)),
-    );
+    const u = this.gatheredRows(this.#user, input.userIndex, n);
+    const i = this.gatheredRows(this.#item, input.itemIndex, n);
+    const ub = this.gatheredValues(this.#userBias, input.userIndex, n);
+    const ib = this.gatheredValues(this.#itemBias, input.itemIndex, n);
     const res = tf.add<tf.Tensor1D>(tf.add(tf.sum(tf.mul(u, i), 1), ub), ib);
     const squash = this.#squash();
     if (!squash) return { pred: res, sig: undefined, u, i };

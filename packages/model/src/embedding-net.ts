@@ -3,7 +3,7 @@ import { createParameter, type Parameter, type ParameterGradient } from './param
 import { SeededRandom } from './random.js';
 import type { EmbeddingNetConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
-import { RowGradientAccumulator, gatherRows } from './row-gradient-accumulator.js';
+import { RowGradientAccumulator } from './row-gradient-accumulator.js';
 import {
   BaseRatingModel,
   denseGradient,
@@ -145,14 +145,8 @@ export class EmbeddingNet extends BaseRatingModel {
   } {
     const f = this.config.nFactors;
     const n = input.count;
-    const u = tf.tensor2d(
-      gatherRows(this.#user.values, f, input.userIndex, n, new Float32Array(n * f)),
-      [n, f],
-    );
-    const i = tf.tensor2d(
-      gatherRows(this.#item.values, f, input.itemIndex, n, new Float32Array(n * f)),
-      [n, f],
-    );
+    const u = this.gatheredRows(this.#user, input.userIndex, n);
+    const i = this.gatheredRows(this.#item, input.itemIndex, n);
     const masks = (input.masks ?? []).map((m, k) =>
       tf.tensor2d(m, [n, k === 0 ? 2 * f : this.config.hidden[k - 1]!]),
     );
