@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
+import { setWasmKernelsEnabled } from '@cf/kernels';
 import { describeEachBackend, expectClose } from '@cf/test-utils';
 import { createEmbeddingNet } from './embedding-net.js';
 import { SeededRandom } from './random.js';
@@ -38,23 +39,39 @@ describeEachBackend('EmbeddingNet', () => {
     net.dispose();
   });
 
-  it('computes the same loss and gradients in both engines, with the same dropout masks', () => {
-    const net = smallNet([6, 4]);
-    const a = net.lossAndGradients(batch, { random: new SeededRandom(3), engine: 'tfjs' });
-    const tfjsGrads = a.gradients.map((g) => ({
-      name: g.parameter.name,
-      rows: g.rows && [...g.rows],
-      values: [...g.values],
-    }));
-    const b = net.lossAndGradients(batch, { random: new SeededRandom(3), engine: 'fused' });
-    expect(b.loss).toBeCloseTo(a.loss, 5);
-    b.gradients.forEach((g, k) => {
-      expect(g.parameter.name).toBe(tfjsGrads[k]!.name);
-      expect(g.rows && [...g.rows]).toEqual(tfjsGrads[k]!.rows);
-      expectClose(g.values, tfjsGrads[k]!.values, 1e-6, 1e-3);
+  for (const kernels of ['wasm', 'js'] as const) {
+    it(`computes the same loss and gradients in the tfjs and the fused engine (${kernels} kernel), with the same dropout masks`, () => {
+      setWasmKernelsEnabled(kernels === 'wasm');
+      try {
+        for (const hidden of [[6, 4], [10]]) {
+          const net = smallNet(hidden);
+          const a = net.lossAndGradients(batch, { random: new SeededRandom(3), engine: 'tfjs' });
+          const tfjsGrads = a.gradients.map((g) => ({
+            name: g.parameter.name,
+            rows: g.rows && [...g.rows],
+            values: [...g.values],
+          }));
+          const b = net.lossAndGradients(batch, { random: new SeededRandom(3), engine: 'fused' });
+          expect(b.loss).toBeCloseTo(a.loss, 5);
+          b.gradients.forEach((g, k) => {
+            expect(g.parameter.name).toBe(tfjsGrads[k]!.name);
+            expect(g.rows && [...g.rows]).toEqual(tfjsGrads[k]!.rows);
+            expectClose(g.values, tfjsGrads[k]!.values, 1e-6, 1e-3);
+          });
+          // eval mode (no masks) after a training pass
+          const c = net.lossAndGradients(batch, { training: false, engine: 'tfjs' });
+          const cLoss = c.loss;
+          const cGrad = [...c.gradients[0]!.values];
+          const d = net.lossAndGradients(batch, { training: false, engine: 'fused' });
+          expect(d.loss).toBeCloseTo(cLoss, 5);
+          expectClose(d.gradients[0]!.values, cGrad, 1e-6, 1e-3);
+          net.dispose();
+        }
+      } finally {
+        setWasmKernelsEnabled(true);
+      }
     });
-    net.dispose();
-  });
+  }
 
   it('has gradients that match finite differences (eval mode)', () => {
     const net = smallNet();

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { EmbeddingMlpKernel, wasmKernelModule } from '@cf/kernels';
 import { createParameter, type Parameter, type ParameterGradient } from './parameter.js';
 import { SeededRandom } from './random.js';
 import type { EmbeddingNetConfig } from './model-config.js';
@@ -63,6 +64,8 @@ export class EmbeddingNet extends BaseRatingModel {
     this.#itemGrads = new RowGradientAccumulator(config.nItems, config.nFactors);
     this.#range = config.ratingRange[1] - config.ratingRange[0] + 1;
     this.#offset = config.ratingRange[0] - 0.5;
+    // decided once: a model made while the kernels are switched off keeps the JavaScript kernel
+    this.#wasm = wasmKernelModule() ? undefined : null;
   }
 
   /** Parameters of a fresh model with the given config, initialised from `seed`. */
@@ -280,14 +283,96 @@ export class EmbeddingNet extends BaseRatingModel {
   }
 
   /**
-   * The fused host engine. Per example: forward and backward through the layers in float64, over
+   * The fused host engine: the WebAssembly SIMD kernel where the platform runs it (float32), else
+   * the JavaScript kernel (float64). Both compute the same maths as the tfjs path.
+   */
+  protected lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients {
+    const kernel = this.#wasmKernel(input.count);
+    if (kernel) return this.#lossAndGradientsWasm(kernel, input, target);
+    return this.#lossAndGradientsJs(input, target);
+  }
+
+  /** The WebAssembly SIMD kernel, built at first use and rebuilt for a larger batch; null when unavailable. */
+  #wasm: EmbeddingMlpKernel | null | undefined;
+
+  #wasmKernel(n: number): EmbeddingMlpKernel | undefined {
+    if (this.#wasm === null) return undefined;
+    if (this.#wasm && this.#wasm.capacity >= n) return this.#wasm;
+    const kernel = EmbeddingMlpKernel.create(
+      {
+        nFactors: this.config.nFactors,
+        hidden: this.config.hidden,
+        masked: this.config.dropout.map((p) => p > 0),
+      },
+      Math.max(n, 64, this.#wasm?.capacity ?? 0),
+    );
+    this.#wasm = kernel ?? null;
+    return kernel;
+  }
+
+  /**
+   * The fused engine on the WebAssembly SIMD kernel (`@cf/kernels`), in float32: gathers the
+   * batch's rows, masks, targets and weights into the kernel's memory, runs forward and backward
+   * there, and sums the per-example row gradients per distinct row.
+   */
+  #lossAndGradientsWasm(
+    kernel: EmbeddingMlpKernel,
+    input: PassInput,
+    target: Float32Array,
+  ): LossAndGradients {
+    const n = input.count;
+    const f = this.config.nFactors;
+    const uv = this.#user.values;
+    const iv = this.#item.values;
+    const ku = kernel.user;
+    const ki = kernel.item;
+    const { userIndex, itemIndex } = input;
+    for (let b = 0; b < n; b++) {
+      const uo = userIndex[b]! * f;
+      const io = itemIndex[b]! * f;
+      const o = b * f;
+      for (let d = 0; d < f; d++) {
+        ku[o + d] = uv[uo + d]!;
+        ki[o + d] = iv[io + d]!;
+      }
+    }
+    kernel.target.set(target.subarray(0, n));
+    const layers = this.#layers;
+    for (let l = 0; l < layers.length; l++) {
+      const k = kernel.layers[l]!;
+      k.weight.set(layers[l]!.weight.values);
+      k.bias.set(layers[l]!.bias.values);
+      if (!k.mask) continue;
+      const mask = input.masks?.[l];
+      if (mask) k.mask.set(mask.subarray(0, n * k.inputs));
+      else k.mask.fill(1, 0, n * k.inputs);
+    }
+    const sum = kernel.train(n, this.#range, this.#offset);
+    const users = this.#userGrads.accumulate(userIndex, kernel.userGrad, n, 0);
+    const items = this.#itemGrads.accumulate(itemIndex, kernel.itemGrad, n, 0);
+    const gradients: ParameterGradient[] = [
+      { parameter: this.#user, rows: users.rows, values: users.values },
+      { parameter: this.#item, rows: items.rows, values: items.values },
+    ];
+    for (let l = 0; l < layers.length; l++) {
+      const k = kernel.layers[l]!;
+      gradients.push(
+        denseGradient(layers[l]!.weight, k.weightGrad),
+        denseGradient(layers[l]!.bias, k.biasGrad),
+      );
+    }
+    return { loss: sum / n, gradients };
+  }
+
+  /**
+   * The fused engine in JavaScript, where WebAssembly SIMD is unavailable. Per example: forward and backward through the layers in float64, over
    * the kept (non-zero after dropout and ReLU) inputs of each layer only: a dropped input adds
    * exactly 0 to every sum it enters, so skipping it changes no result and halves the work at
    * p = 0.5. Weights are read transposed (`[in, out]`, copied once per step) so that the forward
    * sums, the weight gradients and the input gradients of one kept input are one contiguous run.
    * Embedding row gradients go straight into the row accumulators.
    */
-  protected lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients {
+  #lossAndGradientsJs(input: PassInput, target: Float32Array): LossAndGradients {
     const n = input.count;
     const f = this.config.nFactors;
     const s = this.#fusedState(n);

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { setWasmKernelsEnabled } from '@cf/kernels';
 import { describeEachBackend, expectClose } from '@cf/test-utils';
 import { createModelFromConfig } from './create-model-from-config.js';
 import type { RatingModelConfig } from './model-config.js';
@@ -52,9 +53,15 @@ describeEachBackend('PyTorch parity', () => {
       model.dispose();
     });
 
-    for (const engine of ['tfjs', 'fused'] as const) {
-      it(`${name}: MSE loss and gradients match PyTorch (${engine} engine)`, () => {
+    for (const [engine, kernels] of [
+      ['tfjs', 'wasm'],
+      ['fused', 'wasm'],
+      ['fused', 'js'],
+    ] as const) {
+      it(`${name}: MSE loss and gradients match PyTorch (${engine} engine, ${kernels} kernel)`, () => {
+        setWasmKernelsEnabled(kernels === 'wasm');
         const model = build(c);
+        setWasmKernelsEnabled(true);
         const { loss, gradients } = model.lossAndGradients(batch, { training: false, engine });
         expect(loss).toBeCloseTo(c.loss, 5);
         expect(gradients.map((g) => g.parameter.name).sort()).toEqual(

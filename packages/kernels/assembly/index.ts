@@ -1,0 +1,297 @@
+// cf's WebAssembly SIMD kernels (AssemblyScript). Pointers are byte offsets into the instance's
+// memory; the host (src/) lays out every buffer and copies data in and out. Arithmetic is float32,
+// in the order PyTorch uses, four lanes at a time with a scalar tail.
+
+/**
+ * One Adam / AdamW step over a table of `rows × dim` floats at `w` with moments at `m`, `v`.
+ * `slot` holds one i32 per row: the row of `grad` (rows of `dim` floats) with that row's gradient,
+ * or -1 for a zero gradient. Every row is updated, as PyTorch's dense Adam does:
+ * `w ← w·decay; g += l2·w; m ← β1·m + c1·g; v ← β2·v + c2·g·g;
+ *  w −= stepSize · m / (√v / sqrtBc2 + eps)`.
+ * `c1` = 1 − β1 and `c2` = 1 − β2 come from the host, computed in float64 as PyTorch does (1 − β2
+ * computed from a float32 β2 = 0.999 is off by 1e-5 relative).
+ */
+export function adamTable(
+  w: usize,
+  m: usize,
+  v: usize,
+  grad: usize,
+  slot: usize,
+  rows: i32,
+  dim: i32,
+  beta1: f32,
+  beta2: f32,
+  oneMinusBeta1: f32,
+  oneMinusBeta2: f32,
+  stepSize: f32,
+  sqrtBc2: f32,
+  eps: f32,
+  decay: f32,
+  l2: f32,
+): void {
+  const b1 = f32x4.splat(beta1);
+  const b2 = f32x4.splat(beta2);
+  const c1 = f32x4.splat(oneMinusBeta1);
+  const c2 = f32x4.splat(oneMinusBeta2);
+  const ss = f32x4.splat(stepSize);
+  const sb = f32x4.splat(sqrtBc2);
+  const e = f32x4.splat(eps);
+  const dc = f32x4.splat(decay);
+  const l = f32x4.splat(l2);
+  const zero = f32x4.splat(0);
+  const d4 = dim & ~3;
+  const rowBytes = <usize>dim << 2;
+  for (let r: i32 = 0; r < rows; r++) {
+    const s = load<i32>(slot + (<usize>r << 2));
+    const base = <usize>r * rowBytes;
+    const gBase = s >= 0 ? grad + <usize>s * rowBytes : 0;
+    for (let j: i32 = 0; j < d4; j += 4) {
+      const o = base + (<usize>j << 2);
+      let wj = f32x4.mul(v128.load(w + o), dc);
+      const gr = s >= 0 ? v128.load(gBase + (<usize>j << 2)) : zero;
+      const gj = f32x4.add(gr, f32x4.mul(l, wj));
+      const mj = f32x4.add(f32x4.mul(v128.load(m + o), b1), f32x4.mul(gj, c1));
+      // addcmul's order: v·β2 + (c2·g)·g
+      const vj = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(c2, gj), gj));
+      v128.store(m + o, mj);
+      v128.store(v + o, vj);
+      const denom = f32x4.add(f32x4.div(f32x4.sqrt(vj), sb), e);
+      wj = f32x4.sub(wj, f32x4.mul(ss, f32x4.div(mj, denom)));
+      v128.store(w + o, wj);
+    }
+    for (let j: i32 = d4; j < dim; j++) {
+      const o = base + (<usize>j << 2);
+      let wj: f32 = load<f32>(w + o) * decay;
+      const gr: f32 = s >= 0 ? load<f32>(gBase + (<usize>j << 2)) : 0;
+      const gj: f32 = gr + l2 * wj;
+      const mj: f32 = load<f32>(m + o) * beta1 + gj * oneMinusBeta1;
+      const vj: f32 = load<f32>(v + o) * beta2 + oneMinusBeta2 * gj * gj;
+      store<f32>(m + o, mj);
+      store<f32>(v + o, vj);
+      wj -= stepSize * (mj / (Mathf.sqrt(vj) / sqrtBc2 + eps));
+      store<f32>(w + o, wj);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-layer perceptron on concatenated embeddings (EmbeddingNet), forward and backward per example.
+//
+// The layer table at `layers` holds LAYER_FIELDS i32 per layer:
+//   0 inputs, 1 outputs, 2 W ([out, in]), 3 bias, 4 dW, 5 db,
+//   6 mask of this layer's input ([n, in], 0 for none), 7 x (this layer's input, `in` floats),
+//   8 z (pre-activations, `out` floats), 9 g (d loss / d z, `out` floats)
+// Layer 0's input is concat(user row, item row) · mask; hidden layers apply ReLU then their mask.
+// The output layer has one unit: prediction = sigmoid(z) · range + offset.
+// ---------------------------------------------------------------------------------------------
+
+const LAYER_FIELDS: i32 = 10;
+
+@inline
+function field(layers: usize, l: i32, k: i32): usize {
+  return <usize>load<i32>(layers + ((<usize>(l * LAYER_FIELDS + k)) << 2));
+}
+
+/** Σ a[k]·b[k] for k < n. */
+@inline
+function dot(a: usize, b: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  const n4 = n & ~3;
+  for (let k: i32 = 0; k < n4; k += 4) {
+    const o = <usize>k << 2;
+    acc = f32x4.add(acc, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  let s: f32 =
+    f32x4.extract_lane(acc, 0) +
+    f32x4.extract_lane(acc, 1) +
+    f32x4.extract_lane(acc, 2) +
+    f32x4.extract_lane(acc, 3);
+  for (let k: i32 = n4; k < n; k++) s += load<f32>(a + (<usize>k << 2)) * load<f32>(b + (<usize>k << 2));
+  return s;
+}
+
+/**
+ * Forward and backward of `n` examples. `user`, `item`: the gathered embedding rows (`[n, f]`);
+ * `target`: `[n]`. Writes the gradient of each example's user and item row to `du`, `di`
+ * (`[n, f]`), adds the layers' gradients into their dW / db (the caller zeroes them), and writes
+ * predictions to `pred` when it is not 0. With `train` 0 only the forward pass runs.
+ * Returns the sum of squared errors (0 without targets).
+ */
+export function mlpPass(
+  n: i32,
+  f: i32,
+  nLayers: i32,
+  layers: usize,
+  user: usize,
+  item: usize,
+  target: usize,
+  du: usize,
+  di: usize,
+  pred: usize,
+  range: f32,
+  offset: f32,
+  train: i32,
+): f32 {
+  const last = nLayers - 1;
+  const twoF = f << 1;
+  const fBytes = <usize>f << 2;
+  const dScale: f32 = 2 / <f32>n;
+  let sum: f32 = 0;
+  const x0 = field(layers, 0, 7);
+  for (let b: i32 = 0; b < n; b++) {
+    // layer 0 input
+    const m0 = field(layers, 0, 6);
+    const ub = user + <usize>b * fBytes;
+    const ib = item + <usize>b * fBytes;
+    memory.copy(x0, ub, fBytes);
+    memory.copy(x0 + fBytes, ib, fBytes);
+    if (m0 != 0) {
+      const mb = m0 + ((<usize>(b * twoF)) << 2);
+      const n4 = twoF & ~3;
+      for (let k: i32 = 0; k < n4; k += 4) {
+        const o = <usize>k << 2;
+        v128.store(x0 + o, f32x4.mul(v128.load(x0 + o), v128.load(mb + o)));
+      }
+      for (let k: i32 = n4; k < twoF; k++) {
+        const o = <usize>k << 2;
+        store<f32>(x0 + o, load<f32>(x0 + o) * load<f32>(mb + o));
+      }
+    }
+    // forward; a unit whose output the next mask drops is not computed (it would be multiplied by 0)
+    for (let l: i32 = 0; l < nLayers; l++) {
+      const inp = load<i32>(layers + ((<usize>(l * LAYER_FIELDS)) << 2));
+      const out = load<i32>(layers + ((<usize>(l * LAYER_FIELDS + 1)) << 2));
+      const W = field(layers, l, 2);
+      const bias = field(layers, l, 3);
+      const x = field(layers, l, 7);
+      const z = field(layers, l, 8);
+      const inBytes = <usize>inp << 2;
+      if (l < last) {
+        const nextMask = field(layers, l + 1, 6);
+        const xn = field(layers, l + 1, 7);
+        const mb = nextMask != 0 ? nextMask + <usize>b * (<usize>out << 2) : 0;
+        for (let o: i32 = 0; o < out; o++) {
+          const oo = <usize>o << 2;
+          const keep: f32 = mb != 0 ? load<f32>(mb + oo) : 1;
+          if (keep == 0) {
+            store<f32>(z + oo, 0);
+            store<f32>(xn + oo, 0);
+            continue;
+          }
+          const zo = load<f32>(bias + oo) + dot(W + <usize>o * inBytes, x, inp);
+          store<f32>(z + oo, zo);
+          store<f32>(xn + oo, zo > 0 ? zo * keep : 0);
+        }
+      } else {
+        for (let o: i32 = 0; o < out; o++) {
+          const oo = <usize>o << 2;
+          store<f32>(z + oo, load<f32>(bias + oo) + dot(W + <usize>o * inBytes, x, inp));
+        }
+      }
+    }
+    const zl = load<f32>(field(layers, last, 8));
+    const sig: f32 = 1 / (1 + Mathf.exp(-zl));
+    const p: f32 = sig * range + offset;
+    if (pred != 0) store<f32>(pred + (<usize>b << 2), p);
+    if (train == 0) continue;
+    const err: f32 = p - load<f32>(target + (<usize>b << 2));
+    sum += err * err;
+    store<f32>(field(layers, last, 9), err * dScale * range * sig * (1 - sig));
+    // backward
+    for (let l: i32 = last; l >= 0; l--) {
+      const inp = load<i32>(layers + ((<usize>(l * LAYER_FIELDS)) << 2));
+      const out = load<i32>(layers + ((<usize>(l * LAYER_FIELDS + 1)) << 2));
+      const W = field(layers, l, 2);
+      const dW = field(layers, l, 4);
+      const db = field(layers, l, 5);
+      const x = field(layers, l, 7);
+      const g = field(layers, l, 9);
+      const inBytes = <usize>inp << 2;
+      // dx accumulates in the previous layer's g buffer (or x0's slot for layer 0: reuse x0 after)
+      const dx = l > 0 ? field(layers, l - 1, 9) : x0;
+      // dx = Σ_o g[o]·W[o, :]; dW[o, :] += g[o]·x; db += g (units with g = 0 add nothing)
+      let first = true;
+      const n4 = inp & ~3;
+      for (let o: i32 = 0; o < out; o++) {
+        const oo = <usize>o << 2;
+        const go = load<f32>(g + oo);
+        if (go == 0) continue;
+        store<f32>(db + oo, load<f32>(db + oo) + go);
+        const gv = f32x4.splat(go);
+        const wr = W + <usize>o * inBytes;
+        const dwr = dW + <usize>o * inBytes;
+        if (l == 0) {
+          // x0 is overwritten by dx below: update dW first for all units, dx in a second pass
+          for (let k: i32 = 0; k < n4; k += 4) {
+            const ko = <usize>k << 2;
+            v128.store(dwr + ko, f32x4.add(v128.load(dwr + ko), f32x4.mul(gv, v128.load(x + ko))));
+          }
+          for (let k: i32 = n4; k < inp; k++) {
+            const ko = <usize>k << 2;
+            store<f32>(dwr + ko, load<f32>(dwr + ko) + go * load<f32>(x + ko));
+          }
+          continue;
+        }
+        for (let k: i32 = 0; k < n4; k += 4) {
+          const ko = <usize>k << 2;
+          v128.store(dwr + ko, f32x4.add(v128.load(dwr + ko), f32x4.mul(gv, v128.load(x + ko))));
+          const w = f32x4.mul(gv, v128.load(wr + ko));
+          v128.store(dx + ko, first ? w : f32x4.add(v128.load(dx + ko), w));
+        }
+        for (let k: i32 = n4; k < inp; k++) {
+          const ko = <usize>k << 2;
+          store<f32>(dwr + ko, load<f32>(dwr + ko) + go * load<f32>(x + ko));
+          const w = go * load<f32>(wr + ko);
+          store<f32>(dx + ko, first ? w : load<f32>(dx + ko) + w);
+        }
+        first = false;
+      }
+      if (l > 0) {
+        // through the ReLU and the mask that made this layer's input
+        const mask = field(layers, l, 6);
+        const zp = field(layers, l - 1, 8);
+        const mb = mask != 0 ? mask + <usize>b * inBytes : 0;
+        for (let k: i32 = 0; k < inp; k++) {
+          const ko = <usize>k << 2;
+          if (first || load<f32>(zp + ko) <= 0) {
+            store<f32>(dx + ko, 0);
+            continue;
+          }
+          if (mb != 0) store<f32>(dx + ko, load<f32>(dx + ko) * load<f32>(mb + ko));
+        }
+      } else {
+        // layer 0: dx0 = Σ_o g[o]·W[o, :] · mask0, written straight to du / di
+        const dub = du + <usize>b * fBytes;
+        const dib = di + <usize>b * fBytes;
+        const m0b = m0 != 0 ? m0 + ((<usize>(b * twoF)) << 2) : 0;
+        for (let k: i32 = 0; k < twoF; k += 4) {
+          // twoF may not be a multiple of 4: the scalar path below handles the tail
+          if (k + 4 > twoF) break;
+          const ko = <usize>k << 2;
+          let acc = f32x4.splat(0);
+          for (let o: i32 = 0; o < out; o++) {
+            const go = load<f32>(g + (<usize>o << 2));
+            if (go == 0) continue;
+            acc = f32x4.add(acc, f32x4.mul(f32x4.splat(go), v128.load(W + <usize>o * inBytes + ko)));
+          }
+          if (m0b != 0) acc = f32x4.mul(acc, v128.load(m0b + ko));
+          v128.store(x0 + ko, acc);
+        }
+        for (let k: i32 = twoF & ~3; k < twoF; k++) {
+          const ko = <usize>k << 2;
+          let acc: f32 = 0;
+          for (let o: i32 = 0; o < out; o++) {
+            const go = load<f32>(g + (<usize>o << 2));
+            if (go == 0) continue;
+            acc += go * load<f32>(W + <usize>o * inBytes + ko);
+          }
+          if (m0b != 0) acc *= load<f32>(m0b + ko);
+          store<f32>(x0 + ko, acc);
+        }
+        memory.copy(dub, x0, fBytes);
+        memory.copy(dib, x0 + fBytes, fBytes);
+      }
+    }
+  }
+  return sum;
+}

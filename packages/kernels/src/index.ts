@@ -1,0 +1,12 @@
+export {
+  wasmKernelModule,
+  prepareWasmKernels,
+  wasmKernelFailure,
+  setWasmKernelsEnabled,
+} from './load-kernels.js';
+export { KernelInstance, type KernelBuffer } from './kernel-instance.js';
+export {
+  EmbeddingMlpKernel,
+  type EmbeddingMlpShape,
+  type EmbeddingMlpLayer,
+} from './embedding-mlp-kernel.js';

@@ -1,0 +1,107 @@
+import { wasmKernelModule } from './load-kernels.js';
+
+const PAGE = 65536;
+/** The first page is left to the module (it has no data, but keep its low memory clear). */
+const FIRST_FREE = PAGE;
+
+/** The raw exports of the kernel module (pointers are byte offsets into the instance's memory). */
+interface KernelExports {
+  adamTable(
+    w: number,
+    m: number,
+    v: number,
+    grad: number,
+    slot: number,
+    rows: number,
+    dim: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    stepSize: number,
+    sqrtBc2: number,
+    eps: number,
+    decay: number,
+    l2: number,
+  ): void;
+  mlpPass(
+    n: number,
+    f: number,
+    nLayers: number,
+    layers: number,
+    user: number,
+    item: number,
+    target: number,
+    du: number,
+    di: number,
+    pred: number,
+    range: number,
+    offset: number,
+    train: number,
+  ): number;
+}
+
+/** A region of an instance's memory: its byte offset and a typed view of it. */
+export interface KernelBuffer<T extends Float32Array | Int32Array> {
+  readonly byteOffset: number;
+  readonly view: T;
+}
+
+/**
+ * One instance of the kernel module with its own memory, sized once for its owner's buffers (an
+ * optimizer's tables and moments, a model's batch buffers). Buffers are carved out in order with
+ * {@link KernelInstance.floats} / {@link KernelInstance.ints}; the memory never grows, so views
+ * stay valid for the instance's life. An owner that needs more builds a new instance.
+ */
+export class KernelInstance {
+  readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  #next = FIRST_FREE;
+  readonly #end: number;
+
+  private constructor(module: WebAssembly.Module, bytes: number) {
+    const pages = Math.ceil((FIRST_FREE + bytes) / PAGE);
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.#end = pages * PAGE;
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.exports = instance.exports as unknown as KernelExports;
+  }
+
+  /**
+   * An instance with room for buffers of `bytes` in all (count each buffer rounded up to 16
+   * bytes), or undefined when the kernels are unavailable here (see `wasmKernelModule`).
+   */
+  static create(bytes: number): KernelInstance | undefined {
+    const module = wasmKernelModule();
+    return module ? new KernelInstance(module, bytes) : undefined;
+  }
+
+  /** Bytes a buffer of `count` 4-byte elements takes (16-byte aligned). */
+  static bytesFor(count: number): number {
+    return Math.ceil((count * 4) / 16) * 16;
+  }
+
+  /** A zeroed float32 buffer of `count` elements. */
+  floats(count: number): KernelBuffer<Float32Array> {
+    const at = this.#take(count);
+    return { byteOffset: at, view: new Float32Array(this.memory.buffer, at, count) };
+  }
+
+  /** A zeroed int32 buffer of `count` elements. */
+  ints(count: number): KernelBuffer<Int32Array> {
+    const at = this.#take(count);
+    return { byteOffset: at, view: new Int32Array(this.memory.buffer, at, count) };
+  }
+
+  #take(count: number): number {
+    const at = this.#next;
+    const size = KernelInstance.bytesFor(count);
+    if (at + size > this.#end) {
+      throw new RangeError(
+        `kernel instance out of room: ${size} bytes asked, ${this.#end - at} left (size it with KernelInstance.bytesFor)`,
+      );
+    }
+    this.#next = at + size;
+    return at;
+  }
+}
