@@ -7,6 +7,8 @@ export class SeededRandom {
   #b: number;
   #c: number;
   #d: number;
+  /** `[0, keep]` for {@link SeededRandom.fillDropoutMask}'s branch-free selection. */
+  readonly #pick = new Float32Array(2);
 
   constructor(seed: number) {
     let s = seed >>> 0;
@@ -42,20 +44,28 @@ export class SeededRandom {
   }
 
   /**
-   * Fills `out[0..count)` with dropout-mask entries: for each, one draw of {@link SeededRandom.next};
-   * `keep` when the draw is ≥ `p`, else 0. The same stream and values as calling `next()` per entry,
-   * with the generator state in locals (several times faster in a hot loop).
+   * Fills `out[0..count)` with dropout-mask entries, `keep` with probability exactly `1 − p`, else 0.
+   * When `p·256` is an integer (p = 0.5, 0.25, …) each 32-bit draw of
+   * {@link SeededRandom.nextUint32} decides four entries, one byte each from the lowest (an entry
+   * is kept when its byte is ≥ p·256); when `p·65536` is an integer, two entries per draw (16 bits
+   * each); otherwise one entry per draw (kept when the draw is ≥ p·2³², i.e. `next() ≥ p`). The
+   * unused bytes of the last draw are dropped. Same seed, same masks, on every platform.
    */
   fillDropoutMask(out: Float32Array, count: number, p: number, keep: number): void {
     let a = this.#a;
     let b = this.#b;
     let c = this.#c;
     let d = this.#d;
-    // next() ≥ p  ⇔  u32 / 2³² ≥ p  ⇔  u32 ≥ p·2³² (exact: scaling by a power of two)
-    const threshold = p * 4294967296;
-    for (let k = 0; k < count; k++) {
+    const per = Number.isInteger(p * 256) ? 4 : Number.isInteger(p * 65536) ? 2 : 1;
+    const bits = 32 / per;
+    const threshold = p * 2 ** bits; // exact: scaling by a power of two
+    const fieldMask = per === 1 ? 0xffffffff : (1 << bits) - 1;
+    const whole = count - (count % per);
+    let k = 0;
+    let result = 0;
+    const draw = (): number => {
       const x = Math.imul(b, 5);
-      const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+      const r = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
       const t = b << 9;
       c ^= a;
       d ^= b;
@@ -63,7 +73,36 @@ export class SeededRandom {
       a ^= d;
       c ^= t;
       d = (d << 11) | (d >>> 21);
-      out[k] = result >= threshold ? keep : 0;
+      return r;
+    };
+    // Branch-free selection (random keep/drop branches mispredict half the time): for integer
+    // fields v and threshold T, (T − 1 − v) >>> 31 is 1 exactly when v ≥ T; it indexes [0, keep].
+    const tm1 = threshold - 1;
+    const pick = this.#pick;
+    pick[1] = keep;
+    if (per === 4) {
+      for (; k < whole; k += 4) {
+        result = draw();
+        out[k] = pick[(tm1 - (result & 255)) >>> 31]!;
+        out[k + 1] = pick[(tm1 - ((result >>> 8) & 255)) >>> 31]!;
+        out[k + 2] = pick[(tm1 - ((result >>> 16) & 255)) >>> 31]!;
+        out[k + 3] = pick[(tm1 - (result >>> 24)) >>> 31]!;
+      }
+    } else if (per === 2) {
+      for (; k < whole; k += 2) {
+        result = draw();
+        out[k] = pick[(tm1 - (result & 0xffff)) >>> 31]!;
+        out[k + 1] = pick[(tm1 - (result >>> 16)) >>> 31]!;
+      }
+    } else {
+      for (; k < whole; k++) out[k] = draw() >= threshold ? keep : 0;
+    }
+    if (k < count) {
+      result = draw();
+      for (; k < count; k++) {
+        out[k] = (result & fieldMask) >>> 0 >= threshold ? keep : 0;
+        result >>>= bits;
+      }
     }
     this.#a = a;
     this.#b = b;
