@@ -13,6 +13,7 @@ import { cosineAnnealingSchedule } from './cosine-annealing.js';
 import { lrFind } from './lr-find.js';
 import { TrainingDivergedError } from './errors.js';
 import type { EpochResult } from './callback.js';
+import { setWasmKernelsEnabled } from '@cf/kernels';
 
 const { table } = makeSyntheticRatings({ nUsers: 40, nItems: 50, density: 0.35, seed: 3 });
 const split = splitByCvIdxs(table, { seed: 1 });
@@ -83,11 +84,16 @@ describeEachBackend('fit', (backend) => {
   });
 
   it('learns: validation error falls below the mean-only predictor', async () => {
-    const { rows } = await recordRun(5);
+    // 10 epochs: after 3, dropout 0.5 on 8 factors leaves some seeds near the threshold (the
+    // mean-only MSE is 1.22; over seeds 1–10 this run ends at 0.76–0.83)
+    const model = net();
+    const data = createModelData(table, split, { batchSize: 32, seed: 5 });
+    const opt = createAdam(model.parameters, { lr: 1e-2, weightDecay: 1e-4 });
+    const [valLoss] = await fit(model, data, 10, opt, 'mse');
     const mean = table.stats.meanRating;
     let se = 0;
     for (const r of split.valid) se += (table.rating[r]! - mean) ** 2;
-    expect(rows[rows.length - 1]!.valLoss).toBeLessThan(0.9 * (se / split.valid.length));
+    expect(valLoss).toBeLessThan(0.9 * (se / split.valid.length));
   });
 
   it('is deterministic: same seed, same losses; another seed, other losses', async () => {
@@ -99,13 +105,22 @@ describeEachBackend('fit', (backend) => {
     expect(c.batchLosses).not.toEqual(a.batchLosses);
   });
 
-  it('gives the same loss curve with the tfjs and the fused engine', async () => {
-    const viaTfjs = await recordRun(7, 'tfjs');
-    const viaFused = await recordRun(7, 'fused');
-    expect(viaFused.batchLosses).toHaveLength(viaTfjs.batchLosses.length);
-    viaTfjs.batchLosses.forEach((loss, k) => expect(viaFused.batchLosses[k]).toBeCloseTo(loss, 3));
-    expect(viaFused.result[0]).toBeCloseTo(viaTfjs.result[0]!, 3);
-  });
+  for (const kernels of ['wasm', 'js'] as const) {
+    it(`gives the same loss curve with the tfjs and the fused engine (${kernels} kernels)`, async () => {
+      const viaTfjs = await recordRun(7, 'tfjs');
+      setWasmKernelsEnabled(kernels === 'wasm');
+      try {
+        const viaFused = await recordRun(7, 'fused');
+        expect(viaFused.batchLosses).toHaveLength(viaTfjs.batchLosses.length);
+        viaTfjs.batchLosses.forEach((loss, k) =>
+          expect(viaFused.batchLosses[k]).toBeCloseTo(loss, 3),
+        );
+        expect(viaFused.result[0]).toBeCloseTo(viaTfjs.result[0]!, 3);
+      } finally {
+        setWasmKernelsEnabled(true);
+      }
+    });
+  }
 
   it('keeps the tfjs tensor count flat across training epochs', async () => {
     const model = net();
