@@ -6,6 +6,12 @@ export {
 } from './load-kernels.js';
 export { KernelInstance, type KernelBuffer } from './kernel-instance.js';
 export {
+  AdamTableKernel,
+  type AdamTableBuffers,
+  type AdamTableShape,
+  type AdamStepScalars,
+} from './adam-table-kernel.js';
+export {
   EmbeddingMlpKernel,
   type EmbeddingMlpShape,
   type EmbeddingMlpLayer,

@@ -23,19 +23,27 @@ export function ensembleParameterName(k: number, name: string): string {
   return `members.${k}.${name}`;
 }
 
-/** A view of a member's parameter under its ensemble name: same values, version and `markChanged`. */
+/**
+ * A view of a member's parameter under its ensemble name: same values (read through, so a
+ * relocation of either is seen by both), version, `markChanged` and `relocate`.
+ */
 function prefixed(k: number, p: Parameter): Parameter {
   return {
     name: ensembleParameterName(k, p.name),
     kind: p.kind,
     shape: p.shape,
-    values: p.values,
+    get values() {
+      return p.values;
+    },
     weightDecayScale: p.weightDecayScale,
     get version() {
       return p.version;
     },
     markChanged() {
       p.markChanged();
+    },
+    relocate(into: Float32Array) {
+      p.relocate(into);
     },
   };
 }

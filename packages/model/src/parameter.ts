@@ -9,6 +9,8 @@ export type ParameterKind = 'embedding' | 'dense';
  * layout: an embedding is `[rows, dim]`, a linear weight `[out, in]`), so that optimizers can
  * update a few rows cheaply on every backend; models upload what a step needs to the backend.
  * Whoever changes `values` must call {@link Parameter.markChanged} so cached tensors are refreshed.
+ * The array itself can change too ({@link Parameter.relocate}): read `values` when you use it, never
+ * keep the array in a field.
  */
 export interface Parameter {
   /** Stable name, used in saved weights (e.g. `userEmbedding`, `hidden.0.weight`). */
@@ -22,6 +24,13 @@ export interface Parameter {
   readonly version: number;
   /** Declares that `values` was modified. */
   markChanged(): void;
+  /**
+   * Moves the storage to `into` (same length): copies the current values there, makes `values`
+   * that array and bumps the version. An optimizer that updates in its own memory (WebAssembly)
+   * moves its parameters there once instead of copying them in and out every step. The old array
+   * is left as it was and no longer belongs to the parameter.
+   */
+  relocate(into: Float32Array): void;
 }
 
 /** Options of {@link createParameter}. */
@@ -29,7 +38,7 @@ export interface ParameterOptions {
   weightDecayScale?: number;
 }
 
-/** Creates a {@link Parameter} over the given values (not copied). */
+/** Creates a {@link Parameter} over the given values (not copied; see {@link Parameter.relocate}). */
 export function createParameter(
   name: string,
   kind: ParameterKind,
@@ -44,16 +53,29 @@ export function createParameter(
     );
   }
   let version = 0;
+  let storage = values;
   return {
     name,
     kind,
     shape: [...shape],
-    values,
+    get values() {
+      return storage;
+    },
     weightDecayScale: options.weightDecayScale ?? 1,
     get version() {
       return version;
     },
     markChanged() {
+      version++;
+    },
+    relocate(into: Float32Array) {
+      if (into.length !== storage.length) {
+        throw new RangeError(
+          `parameter ${name}: cannot move ${storage.length} values into an array of ${into.length}`,
+        );
+      }
+      if (into !== storage) into.set(storage);
+      storage = into;
       version++;
     },
   };

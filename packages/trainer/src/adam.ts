@@ -1,4 +1,5 @@
 import type { Parameter, ParameterGradient } from '@cf/model';
+import { AdamTableKernel, type AdamStepScalars } from '@cf/kernels';
 import { LazyCatchUp } from './lazy-catch-up.js';
 import {
   DenseGradientBuffer,
@@ -30,6 +31,13 @@ export interface AdamOptions extends OptimizerOptions {
 /**
  * Adam (and AdamW) over host parameters, with the learning rate and β1 settable at any step
  * (one-cycle schedules) and row-sparse updates of embedding tables in `lazy` mode.
+ *
+ * In `dense` mode, where every row of every table moves every step, the update runs in the
+ * WebAssembly SIMD kernel of `@cf/kernels` (float32, PyTorch's order of operations) when it is
+ * available: the optimizer then moves its parameters' storage into the kernel's memory at
+ * construction ({@link Parameter.relocate}; `parameter.values` is a view of that memory from then
+ * on) and keeps the moments there too. Without the kernels (or after `setWasmKernelsEnabled(false)`)
+ * the same update runs in JavaScript.
  */
 export class Adam implements Optimizer {
   readonly name: string;
@@ -42,6 +50,18 @@ export class Adam implements Optimizer {
   /** Per parameter: its group, moments, row size and (lazy AdamW tables) catch-up; one lookup per gradient. */
   readonly #state = new Map<Parameter, AdamState>();
   readonly #dense = new DenseGradientBuffer();
+  /** Dense mode with the WebAssembly kernels: every parameter's weights and moments live here. */
+  readonly #kernel: AdamTableKernel | undefined;
+  /** Reused for each kernel call. */
+  readonly #scalars: AdamStepScalars = {
+    beta1: 0,
+    beta2: 0,
+    stepSize: 0,
+    sqrtBc2: 0,
+    eps: 0,
+    decay: 1,
+    l2: 0,
+  };
 
   constructor(parameters: readonly Parameter[], options: AdamOptions = {}) {
     const [beta1, beta2] = options.betas ?? [0.9, 0.999];
@@ -57,21 +77,33 @@ export class Adam implements Optimizer {
     this.decoupled = options.decoupledWeightDecay ?? false;
     this.embeddingUpdate = options.embeddingUpdate ?? 'lazy';
     this.name = this.decoupled ? 'AdamW' : 'Adam';
-    for (const g of this.groups) {
-      for (const p of g.parameters) {
-        const catchUp =
-          this.embeddingUpdate === 'lazy' && this.decoupled && p.kind === 'embedding'
-            ? new LazyCatchUp(p.shape[0] ?? 1, this.beta2)
-            : undefined;
-        this.#state.set(p, {
-          group: g,
-          m: new Float32Array(p.values.length),
-          v: new Float32Array(p.values.length),
-          dim: rowDim(p),
-          catchUp,
-        });
-      }
-    }
+    const owned = this.groups.flatMap((g) => g.parameters.map((p) => ({ g, p })));
+    this.#kernel =
+      this.embeddingUpdate === 'dense'
+        ? AdamTableKernel.create(owned.map(({ p }) => tableShape(p)))
+        : undefined;
+    owned.forEach(({ g, p }, table) => {
+      const catchUp =
+        this.embeddingUpdate === 'lazy' && this.decoupled && p.kind === 'embedding'
+          ? new LazyCatchUp(p.shape[0] ?? 1, this.beta2)
+          : undefined;
+      const buffers = this.#kernel?.tables[table];
+      // the parameter's storage moves into the kernel's memory; its moments start there at zero
+      if (buffers) p.relocate(buffers.weights);
+      this.#state.set(p, {
+        group: g,
+        m: buffers?.m ?? new Float32Array(p.values.length),
+        v: buffers?.v ?? new Float32Array(p.values.length),
+        dim: rowDim(p),
+        catchUp,
+        table,
+      });
+    });
+  }
+
+  /** Whether dense steps run in the WebAssembly kernel (dense mode with the kernels available). */
+  get usesWasmKernel(): boolean {
+    return this.#kernel !== undefined;
   }
 
   get stepCount(): number {
@@ -83,12 +115,13 @@ export class Adam implements Optimizer {
     const lazy = this.embeddingUpdate === 'lazy';
     const beta2 = this.beta2;
     const eps = this.eps;
+    const kernel = this.#kernel;
     for (let q = 0; q < gradients.length; q++) {
       const gradient = gradients[q]!;
       const p = gradient.parameter;
       const state = this.#state.get(p);
       if (!state) continue; // frozen: not in any group
-      const { group, m, v, dim, catchUp } = state;
+      const { group, m, v, dim, catchUp, table } = state;
       const beta1 = group.momentum;
       const lr = group.lr;
       const wd = group.weightDecay * p.weightDecayScale;
@@ -99,7 +132,21 @@ export class Adam implements Optimizer {
       const decay = this.decoupled ? 1 - lr * wd : 1;
       const l2 = this.decoupled ? 0 : wd;
       const rows = gradient.rows;
-      if (rows && lazy) {
+      if (kernel) {
+        const weights = kernel.tables[table]!.weights;
+        // another owner (a second optimizer over the same model) moved it since: take it back
+        if (p.values !== weights) p.relocate(weights);
+        const s = this.#scalars;
+        s.beta1 = beta1;
+        s.beta2 = beta2;
+        s.stepSize = stepSize;
+        s.sqrtBc2 = Math.sqrt(bc2);
+        s.eps = eps;
+        s.decay = decay;
+        s.l2 = l2;
+        if (rows) kernel.stepRows(table, rows, gradient.values, s);
+        else kernel.stepWhole(table, gradient.values, s);
+      } else if (rows && lazy) {
         if (catchUp) {
           catchUp.beginStep(lr, wd, beta1, bc1, bc2);
           for (let k = 0; k < rows.length; k++)
@@ -193,6 +240,14 @@ interface AdamState {
   readonly v: Float32Array;
   readonly dim: number;
   catchUp: LazyCatchUp | undefined;
+  /** Index of the parameter's table in the kernel (dense mode with kernels). */
+  readonly table: number;
+}
+
+/** How the kernel lays out a parameter: its rows (first dimension) of the rest. */
+function tableShape(p: Parameter): { rows: number; dim: number } {
+  const rows = p.shape[0] ?? 1;
+  return { rows, dim: rows > 0 ? p.values.length / rows : 0 };
 }
 
 /**

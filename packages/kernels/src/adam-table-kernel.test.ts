@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdamTableKernel, type AdamStepScalars } from './adam-table-kernel.js';
+import { setWasmKernelsEnabled } from './load-kernels.js';
+
+const f = Math.fround;
+
+/** PyTorch 1.13's float32 Adam on one value, op by op (scalars rounded to float32 as its kernels do). */
+function torchAdam(
+  w: number,
+  m: number,
+  v: number,
+  g: number,
+  s: AdamStepScalars,
+): [number, number, number] {
+  w = f(w * f(s.decay));
+  const gj = f(g + f(f(s.l2) * w));
+  m = f(f(m * f(s.beta1)) + f(gj * f(1 - s.beta1)));
+  v = f(f(v * f(s.beta2)) + f(f(f(1 - s.beta2) * gj) * gj));
+  const denom = f(f(f(Math.sqrt(v)) / f(s.sqrtBc2)) + f(s.eps));
+  w = f(w - f(f(s.stepSize) * f(m / denom)));
+  return [w, m, v];
+}
+
+describe('AdamTableKernel', () => {
+  afterEach(() => setWasmKernelsEnabled(true));
+
+  const scalars: AdamStepScalars = {
+    beta1: 0.9,
+    beta2: 0.999,
+    stepSize: 0.01 / (1 - 0.9),
+    sqrtBc2: Math.sqrt(1 - 0.999),
+    eps: 1e-8,
+    decay: 1 - 0.01 * 0.1,
+    l2: 0.02,
+  };
+
+  it('updates every row in float32, bit for bit as PyTorch, rows without a gradient included', () => {
+    // dim 6: one SIMD group of 4 and a scalar tail of 2
+    const kernel = AdamTableKernel.create([
+      { rows: 3, dim: 6 },
+      { rows: 1, dim: 5 },
+    ])!;
+    const [t, d] = kernel.tables as [
+      (typeof kernel.tables)[number],
+      (typeof kernel.tables)[number],
+    ];
+    t.weights.set(Float32Array.from({ length: 18 }, (_, k) => Math.sin(k + 1)));
+    t.m.set(Float32Array.from({ length: 18 }, (_, k) => 0.01 * Math.cos(k)));
+    t.v.set(Float32Array.from({ length: 18 }, (_, k) => 1e-4 * (k + 1)));
+    d.weights.set([0.5, -0.25, 1, 2, -3]);
+    const before = { w: t.weights.slice(), m: t.m.slice(), v: t.v.slice() };
+    // gradient row 0 is table row 2, row 1 is table row 0; table row 1 gets none
+    const grad = Float32Array.from({ length: 12 }, (_, k) => 0.1 * (k - 6));
+    kernel.stepRows(0, Int32Array.of(2, 0), grad, scalars);
+    const gradOf = (r: number, j: number): number =>
+      r === 2 ? grad[j]! : r === 0 ? grad[6 + j]! : 0;
+    for (let r = 0; r < 3; r++) {
+      for (let j = 0; j < 6; j++) {
+        const k = r * 6 + j;
+        const [w, m, v] = torchAdam(
+          before.w[k]!,
+          before.m[k]!,
+          before.v[k]!,
+          gradOf(r, j),
+          scalars,
+        );
+        expect([t.weights[k], t.m[k], t.v[k]]).toEqual([w, m, v]);
+      }
+    }
+    const dense = Float32Array.of(1, -1, 0.5, 0, 2);
+    const dw = d.weights.slice();
+    kernel.stepWhole(1, dense, scalars);
+    for (let k = 0; k < 5; k++)
+      expect(d.weights[k]).toBe(torchAdam(dw[k]!, 0, 0, dense[k]!, scalars)[0]);
+  });
+
+  it('rejects a row outside the table and stays usable (no row left with a stale gradient slot)', () => {
+    const kernel = AdamTableKernel.create([{ rows: 2, dim: 3 }])!;
+    const t = kernel.tables[0]!;
+    t.weights.fill(1);
+    expect(() =>
+      kernel.stepRows(0, Int32Array.of(0, 2), new Float32Array(6).fill(1), scalars),
+    ).toThrow(/row 2 is outside 0..1/);
+    expect(() => kernel.stepRows(0, Int32Array.of(0), new Float32Array(2), scalars)).toThrow(
+      RangeError,
+    );
+    expect(() => kernel.stepWhole(3, new Float32Array(6), scalars)).toThrow(/no table 3/);
+    // row 0 had slot 0 during the failed call: a step without gradients must not read it
+    kernel.stepRows(0, new Int32Array(0), new Float32Array(0), { ...scalars, l2: 0, decay: 1 });
+    expect([...t.weights]).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  it('is unavailable when the kernels are switched off', () => {
+    setWasmKernelsEnabled(false);
+    expect(AdamTableKernel.create([{ rows: 2, dim: 2 }])).toBeUndefined();
+  });
+});
