@@ -11,6 +11,7 @@ import type {
   RatingModel,
 } from './rating-model.js';
 import { CfError } from '@cf/data';
+import { checkScoreArguments, scoreItemsByPredict } from './score-items-by-predict.js';
 
 /** Rows per chunk when predicting many pairs. */
 const PREDICT_CHUNK = 8192;
@@ -181,6 +182,27 @@ export abstract class BaseRatingModel implements RatingModel {
     return out;
   }
 
+  /**
+   * {@link RatingModel.scoreItemsForUser}: the model's host fast path (`scoreItemsFused`) after one
+   * range check of the indices, or `predict` pair by pair for a model without one.
+   */
+  scoreItemsForUser(userIndex: number, itemIndex: Int32Array, out: Float32Array): Float32Array {
+    if (!this.scoreItemsFused) return scoreItemsByPredict(this, userIndex, itemIndex, out);
+    const n = itemIndex.length;
+    checkScoreArguments(userIndex, n, out);
+    const { nUsers, nItems } = this.config;
+    if (!(userIndex >= 0 && userIndex < nUsers))
+      throw new RangeError(`user index ${userIndex} is outside 0..${nUsers - 1}`);
+    for (let j = 0; j < n; j++) {
+      const i = itemIndex[j]!;
+      if (!(i >= 0 && i < nItems))
+        throw new RangeError(`item index ${i} at position ${j} is outside 0..${nItems - 1}`);
+    }
+    const view = out.subarray(0, n);
+    this.scoreItemsFused(userIndex, itemIndex, view);
+    return view;
+  }
+
   lossAndGradients(batch: RatingBatch, options: LossAndGradientsOptions = {}): LossAndGradients {
     const count = batch.size ?? batch.rating.length;
     if (count <= 0) throw new RangeError('a batch needs at least one row');
@@ -203,6 +225,20 @@ export abstract class BaseRatingModel implements RatingModel {
   protected abstract forwardTfjs(input: PassInput): tf.Tensor1D;
   /** Host forward pass writing `count` predictions to `out`. */
   protected abstract predictFused(input: PassInput, out: Float32Array): void;
+  #scoreScratch = new Float64Array(0);
+
+  /** A float64 buffer of `n` entries for the score fast paths, reused: valid until the next call. */
+  protected scoreScratch(n: number): Float64Array {
+    if (this.#scoreScratch.length < n) this.#scoreScratch = new Float64Array(n);
+    return this.#scoreScratch.subarray(0, n);
+  }
+
+  /**
+   * Host fast path of {@link BaseRatingModel.scoreItemsForUser}: eval-mode predictions of one user
+   * for `out.length` items, indices already checked, the same maths as `predictFused` (per-user
+   * work hoisted out of the item loop). Models without one score through `predict`.
+   */
+  protected scoreItemsFused?(userIndex: number, itemIndex: Int32Array, out: Float32Array): void;
   protected abstract lossAndGradientsTfjs(input: PassInput, target: Float32Array): LossAndGradients;
   protected abstract lossAndGradientsFused(
     input: PassInput,

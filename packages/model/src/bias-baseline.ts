@@ -114,6 +114,19 @@ export class BiasBaseline extends BaseRatingModel {
     }
   }
 
+  /** {@link BiasBaseline.predictFused} for one user: `μ + b_u` read once. */
+  protected override scoreItemsFused(
+    userIndex: number,
+    itemIndex: Int32Array,
+    out: Float32Array,
+  ): void {
+    const [lo, hi] = this.config.ratingRange;
+    const ib = this.#itemBias.values;
+    const base = this.globalMean + this.#userBias.values[userIndex]!;
+    for (let j = 0; j < out.length; j++)
+      out[j] = Math.min(hi, Math.max(lo, base + ib[itemIndex[j]!]!));
+  }
+
   protected lossAndGradientsTfjs(input: PassInput, target: Float32Array): LossAndGradients {
     const n = input.count;
     const flat = tf.tidy(() => {

@@ -4,6 +4,7 @@ import { SeededRandom } from './random.js';
 import type { BiasedMatrixFactorizationConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator } from './row-gradient-accumulator.js';
+import { addItemDots } from './add-item-dots.js';
 import {
   BaseRatingModel,
   denseGradient,
@@ -181,6 +182,24 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
   protected predictFused(input: PassInput, out: Float32Array): void {
     const [lo, hi] = this.config.ratingRange;
     for (let b = 0; b < input.count; b++) out[b] = Math.min(hi, Math.max(lo, this.#raw(b, input)));
+  }
+
+  /** {@link BiasedMatrixFactorization.predictFused} for one user: `μ + b_u` and the user's row read once, four items at a time. */
+  protected override scoreItemsFused(
+    userIndex: number,
+    itemIndex: Int32Array,
+    out: Float32Array,
+  ): void {
+    const f = this.config.nFactors;
+    const ib = this.#itemBias.values;
+    const base = this.#global.values[0]! + this.#userBias.values[userIndex]!;
+    const n = out.length;
+    const res = this.scoreScratch(n);
+    for (let j = 0; j < n; j++) res[j] = base + ib[itemIndex[j]!]!;
+    const user = Float64Array.from(this.#user.values.subarray(userIndex * f, (userIndex + 1) * f));
+    addItemDots(user, this.#item.values, f, itemIndex, res);
+    const [lo, hi] = this.config.ratingRange;
+    for (let j = 0; j < n; j++) out[j] = Math.min(hi, Math.max(lo, res[j]!));
   }
 
   protected lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients {

@@ -4,6 +4,7 @@ import { SeededRandom } from './random.js';
 import type { EmbeddingDotBiasConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator } from './row-gradient-accumulator.js';
+import { addItemDots } from './add-item-dots.js';
 import {
   BaseRatingModel,
   readAndDispose,
@@ -199,6 +200,30 @@ export class EmbeddingDotBias extends BaseRatingModel {
       for (let d = 0; d < f; d++) res += uv[uo + d]! * iv[io + d]!;
       out[b] = squash ? (1 / (1 + Math.exp(-res))) * span + low : res;
     }
+  }
+
+  /** {@link EmbeddingDotBias.predictFused} for one user: the user's row and bias read once, four items at a time. */
+  protected override scoreItemsFused(
+    userIndex: number,
+    itemIndex: Int32Array,
+    out: Float32Array,
+  ): void {
+    const f = this.config.nFactors;
+    const ib = this.#itemBias.values;
+    const ub = this.#userBias.values[userIndex]!;
+    const n = out.length;
+    const res = this.scoreScratch(n);
+    for (let j = 0; j < n; j++) res[j] = ub + ib[itemIndex[j]!]!;
+    const user = Float64Array.from(this.#user.values.subarray(userIndex * f, (userIndex + 1) * f));
+    addItemDots(user, this.#item.values, f, itemIndex, res);
+    const squash = this.config.yRange;
+    if (!squash) {
+      out.set(res);
+      return;
+    }
+    const low = squash[0];
+    const span = squash[1] - squash[0];
+    for (let j = 0; j < n; j++) out[j] = (1 / (1 + Math.exp(-res[j]!))) * span + low;
   }
 
   /** One pass over the batch: forward, loss, and the gradients added straight into the row accumulators. */

@@ -594,6 +594,89 @@ export class EmbeddingNet extends BaseRatingModel {
     }
   }
 
+  /**
+   * {@link EmbeddingNet.predictFused} for one user: one pass brings the user's and the items'
+   * first-layer projections up to date, `b₀ + W_u·u` is added once, then each item costs its
+   * projection plus the later layers (no cache checks in the item loop). Same sums in the same order.
+   */
+  protected override scoreItemsFused(
+    userIndex: number,
+    itemIndex: Int32Array,
+    out: Float32Array,
+  ): void {
+    const s = this.#fusedState(1);
+    const p = this.#projections(s);
+    const f = this.config.nFactors;
+    const layers = this.#layers;
+    const L = layers.length;
+    const { ins, outs, z } = s;
+    const h0 = outs[0]!;
+    const w0 = layers[0]!.weight.values;
+    const b0 = layers[0]!.bias.values;
+    const gen = p.generation;
+    const n = out.length;
+    const up = userIndex * h0;
+    if (p.userStamp[userIndex] !== gen) {
+      project(w0, 2 * f, 0, this.#user.values, userIndex * f, f, h0, p.user, up);
+      p.userStamp[userIndex] = gen;
+    }
+    const iv = this.#item.values;
+    const item = p.item;
+    const itemStamp = p.itemStamp;
+    for (let j = 0; j < n; j++) {
+      const i = itemIndex[j]!;
+      if (itemStamp[i] !== gen) {
+        project(w0, 2 * f, f, iv, i * f, f, h0, item, i * h0);
+        itemStamp[i] = gen;
+      }
+    }
+    // b₀ + W_u·u, added first as predictFused does
+    const zu = new Float64Array(h0);
+    for (let o = 0; o < h0; o++) zu[o] = b0[o]! + p.user[up + o]!;
+    const range = this.#range;
+    const offset = this.#offset;
+    if (L === 2 && outs[1] === 1) {
+      // the notebook's shape: one hidden layer, then the output unit
+      const w1 = layers[1]!.weight.values;
+      const b1 = layers[1]!.bias.values[0]!;
+      // the output unit's input first, the sigmoids after: no call inside the hot loop
+      const zs = this.scoreScratch(n);
+      for (let j = 0; j < n; j++) {
+        const ip = itemIndex[j]! * h0;
+        let acc = b1;
+        for (let o = 0; o < h0; o++) {
+          const a = zu[o]! + item[ip + o]!;
+          if (a > 0) acc += w1[o]! * a;
+        }
+        zs[j] = acc;
+      }
+      for (let j = 0; j < n; j++) out[j] = (1 / (1 + Math.exp(-zs[j]!))) * range + offset;
+      return;
+    }
+    const z0 = z[0]!;
+    for (let j = 0; j < n; j++) {
+      const ip = itemIndex[j]! * h0;
+      for (let o = 0; o < h0; o++) z0[o] = zu[o]! + item[ip + o]!;
+      for (let l = 1; l < L; l++) {
+        const prev = z[l - 1]!;
+        const zl = z[l]!;
+        const w = layers[l]!.weight.values;
+        const bias = layers[l]!.bias.values;
+        const inp = ins[l]!;
+        for (let o = 0; o < outs[l]!; o++) {
+          let acc = bias[o]!;
+          const row = o * inp;
+          for (let k = 0; k < inp; k++) {
+            const a = prev[k]!;
+            if (a > 0) acc += w[row + k]! * a;
+          }
+          zl[o] = acc;
+        }
+      }
+      out[j] = (1 / (1 + Math.exp(-z[L - 1]![0]!))) * range + offset;
+    }
+  }
+
   /** The cached first-layer projections, invalidated when the embeddings or the first weight change. */
   #projections(s: FusedNet): Projections {
     const versions = [this.#user.version, this.#item.version, this.#layers[0]!.weight.version];

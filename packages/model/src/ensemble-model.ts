@@ -9,6 +9,7 @@ import type {
   RatingBatch,
   RatingModel,
 } from './rating-model.js';
+import { checkScoreArguments, scoreItemsByPredict } from './score-items-by-predict.js';
 
 /** Options of {@link createEnsemble}. */
 export interface EnsembleOptions {
@@ -134,6 +135,36 @@ export class EnsembleModel implements RatingModel {
     const result = out && out.length >= n ? out.subarray(0, n) : new Float32Array(n);
     const [lo, hi] = this.config.ratingRange;
     for (let b = 0; b < n; b++) result[b] = Math.min(hi, Math.max(lo, sum[b]!));
+    return result;
+  }
+
+  #memberScores = new Float32Array(0);
+  #scoreSum = new Float64Array(0);
+
+  /**
+   * {@link RatingModel.scoreItemsForUser}: each member's fast path (or its `predict` for a member
+   * without one), weighted, summed and clipped in the same order as {@link EnsembleModel.predict}.
+   */
+  scoreItemsForUser(userIndex: number, itemIndex: Int32Array, out: Float32Array): Float32Array {
+    const n = itemIndex.length;
+    checkScoreArguments(userIndex, n, out);
+    if (this.#memberScores.length < n) {
+      this.#memberScores = new Float32Array(n);
+      this.#scoreSum = new Float64Array(n);
+    }
+    const scratch = this.#memberScores.subarray(0, n);
+    const sum = this.#scoreSum.subarray(0, n);
+    sum.fill(0);
+    this.members.forEach((m, k) => {
+      const w = this.config.weights[k]!;
+      const p =
+        m.scoreItemsForUser?.(userIndex, itemIndex, scratch) ??
+        scoreItemsByPredict(m, userIndex, itemIndex, scratch);
+      for (let j = 0; j < n; j++) sum[j]! += w * p[j]!;
+    });
+    const result = out.subarray(0, n);
+    const [lo, hi] = this.config.ratingRange;
+    for (let j = 0; j < n; j++) result[j] = Math.min(hi, Math.max(lo, sum[j]!));
     return result;
   }
 

@@ -1,8 +1,9 @@
 import type { RatingModel } from './rating-model.js';
+import { scoreItemsByPredict } from './score-items-by-predict.js';
 import { TopK } from './top-k.js';
 
-/** Pairs scored per `model.predict` call: bounds memory, never a users × items matrix. */
-const PAIRS_PER_CHUNK = 65536;
+/** Items scored per {@link RatingModel.scoreItemsForUser} call: bounds the score buffer. */
+const ITEMS_PER_CHUNK = 65536;
 
 /** Options of {@link rankItems}. */
 export interface RankItemsOptions {
@@ -11,14 +12,16 @@ export interface RankItemsOptions {
   candidates: Int32Array;
   /** Items to leave out for the user at position `p` of `userIndex`: ascending, or undefined for none. */
   excluded?: (position: number) => Int32Array | undefined;
-  /** Override of the pairs-per-chunk budget (tests). */
+  /** Override of the items-per-chunk budget (tests). */
   pairsPerChunk?: number;
 }
 
 /**
- * The top-k candidate items of each user by the model's eval-mode prediction. Users and items are
- * scored in chunks of at most `pairsPerChunk` pairs; each user keeps a k-heap across chunks; excluded
- * items are skipped by a merge walk over the sorted lists. Returns one {@link TopK} per user.
+ * The top-k candidate items of each user by the model's eval-mode prediction. One user at a time,
+ * the candidates are scored in chunks of at most `pairsPerChunk` items by the model's
+ * {@link RatingModel.scoreItemsForUser} (its `predict` for a model without one) into one reused
+ * buffer; excluded items are skipped by a merge walk over the sorted lists, and a score enters the
+ * user's k-heap only when it beats the heap's worst. Returns one {@link TopK} per user.
  */
 export function rankItems(
   model: RatingModel,
@@ -26,43 +29,36 @@ export function rankItems(
   options: RankItemsOptions,
 ): TopK[] {
   const { k, candidates } = options;
-  const budget = options.pairsPerChunk ?? PAIRS_PER_CHUNK;
   const heaps = Array.from(userIndex, () => new TopK(k));
   const nCand = candidates.length;
   if (nCand === 0 || k === 0) return heaps;
-  const itemsPerChunk = Math.max(1, Math.min(nCand, budget));
-  const usersPerChunk = Math.max(1, Math.min(userIndex.length, Math.floor(budget / itemsPerChunk)));
-  const pairUsers = new Int32Array(usersPerChunk * itemsPerChunk);
-  const pairItems = new Int32Array(usersPerChunk * itemsPerChunk);
-  const cursors = new Int32Array(usersPerChunk);
-  const scoreBuffer = new Float32Array(usersPerChunk * itemsPerChunk);
-  for (let u0 = 0; u0 < userIndex.length; u0 += usersPerChunk) {
-    const u1 = Math.min(userIndex.length, u0 + usersPerChunk);
-    cursors.fill(0);
+  const itemsPerChunk = Math.max(1, Math.min(nCand, options.pairsPerChunk ?? ITEMS_PER_CHUNK));
+  const buffer = new Float32Array(itemsPerChunk);
+  for (let p = 0; p < userIndex.length; p++) {
+    const user = userIndex[p]!;
+    const heap = heaps[p]!;
+    const excluded = options.excluded?.(p);
+    const nExcluded = excluded ? excluded.length : 0;
+    let cursor = 0;
+    let nextExcluded = nExcluded > 0 ? excluded![0]! : Infinity;
+    // candidates ascend, so an equal score never displaces a kept (lower-index) item
+    let threshold = heap.threshold;
     for (let i0 = 0; i0 < nCand; i0 += itemsPerChunk) {
-      const i1 = Math.min(nCand, i0 + itemsPerChunk);
-      const width = i1 - i0;
-      let n = 0;
-      for (let p = u0; p < u1; p++) {
-        pairUsers.fill(userIndex[p]!, n, n + width);
-        pairItems.set(candidates.subarray(i0, i1), n);
-        n += width;
-      }
-      const scores = model.predict(pairUsers.subarray(0, n), pairItems.subarray(0, n), scoreBuffer);
-      for (let p = u0; p < u1; p++) {
-        const heap = heaps[p]!;
-        const excluded = options.excluded?.(p);
-        let cursor = cursors[p - u0]!;
-        const base = (p - u0) * width;
-        for (let c = i0; c < i1; c++) {
-          const item = candidates[c]!;
-          if (excluded) {
-            while (cursor < excluded.length && excluded[cursor]! < item) cursor++;
-            if (cursor < excluded.length && excluded[cursor] === item) continue;
-          }
-          heap.push(scores[base + c - i0]!, item);
+      const items = candidates.subarray(i0, Math.min(nCand, i0 + itemsPerChunk));
+      const scores =
+        model.scoreItemsForUser?.(user, items, buffer) ??
+        scoreItemsByPredict(model, user, items, buffer);
+      for (let j = 0; j < items.length; j++) {
+        const score = scores[j]!;
+        if (!(score > threshold)) continue;
+        const item = items[j]!;
+        if (item >= nextExcluded) {
+          while (cursor < nExcluded && excluded![cursor]! < item) cursor++;
+          nextExcluded = cursor < nExcluded ? excluded![cursor]! : Infinity;
+          if (item === nextExcluded) continue;
         }
-        cursors[p - u0] = cursor;
+        heap.push(score, item);
+        threshold = heap.threshold;
       }
     }
   }

@@ -61,6 +61,16 @@ export interface RatingModel {
    * allocating; callers must use the returned array.
    */
   predict(userIndex: Int32Array, itemIndex: Int32Array, out?: Float32Array): Float32Array;
+  /**
+   * Eval-mode predictions of one user for many items: entry `j` is what
+   * `predict([userIndex], [itemIndex[j]])` gives (the same maths on the host, so equal on the `cpu`
+   * and `wasm` backends, and within float32 rounding of the tfjs path on others). The fast path of
+   * recommend: per-user work is done once, not per item. Writes to `out` (at least
+   * `itemIndex.length` long) and returns a view of its first `itemIndex.length` entries; nothing to
+   * dispose. Throws `RangeError` for an index outside the model or a short `out`. Optional: callers
+   * fall back to `predict` for a model without it.
+   */
+  scoreItemsForUser?(userIndex: number, itemIndex: Int32Array, out: Float32Array): Float32Array;
   /** Mean squared error of a batch and its gradients (row-sparse for embeddings). */
   lossAndGradients(batch: RatingBatch, options?: LossAndGradientsOptions): LossAndGradients;
   /** A model of the same kind and hyper-parameters for `nUsers` users whose item-side parameters share this model's storage. */

@@ -19,6 +19,16 @@ export class TopK {
     return this.#size;
   }
 
+  /**
+   * The score a new pair must beat to enter: the worst kept score once `k` pairs are kept, else
+   * −Infinity (+Infinity when `k` is 0). A pair with an equal score enters only with a lower index than the worst kept one, so
+   * when indices are offered in ascending order, `score > threshold` is exactly the test `push` makes.
+   */
+  get threshold(): number {
+    if (this.k === 0) return Infinity;
+    return this.#size < this.k ? -Infinity : this.#scores[0]!;
+  }
+
   /** True when (a, ia) ranks below (b, ib). */
   static #worse(a: number, ia: number, b: number, ib: number): boolean {
     return a < b || (a === b && ia > ib);

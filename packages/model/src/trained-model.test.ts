@@ -305,6 +305,18 @@ describe('TrainedModel parts (backend-free)', () => {
     ]);
   });
 
+  it('reports the score a new pair must beat (its threshold)', () => {
+    const heap = new TopK(2);
+    expect(heap.threshold).toBe(-Infinity);
+    heap.push(3, 0);
+    expect(heap.threshold).toBe(-Infinity);
+    heap.push(7, 1);
+    expect(heap.threshold).toBe(3);
+    heap.push(5, 2);
+    expect(heap.threshold).toBe(5);
+    expect(new TopK(0).threshold).toBe(Infinity);
+  });
+
   it('finds principal components by power iteration, deterministically', () => {
     // points along (3, 4)/5 with a small spread along (-4, 3)/5, plus a constant third dimension
     const rows = 50;
