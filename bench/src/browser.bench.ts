@@ -183,7 +183,7 @@ const benchmark: Benchmark = {
           `${server.url}data/ratings.csv`,
         );
         notes.push(
-          `${environment.userAgent}; WebGL renderer: ${environment.webglRenderer ?? 'none'}; crossOriginIsolated: ${environment.crossOriginIsolated}`,
+          `${environment.userAgent}; WebGL renderer: ${environment.webglRenderer ?? 'none'}; crossOriginIsolated: ${environment.crossOriginIsolated}; fused-engine kernels: ${environment.fusedKernels}`,
         );
         notes.push(
           `ml-latest-small: ${dataset.nRatings} ratings, getCvIdxs split ${dataset.nTrain} train / ${dataset.nValid} valid (val_pct 0.2, seed 42)`,

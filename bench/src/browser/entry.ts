@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { parseRatingsText, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
 import { evaluate, runRecipe, type EpochResult } from '@cf/trainer';
+import { wasmKernelFailure, wasmKernelModule } from '@cf/kernels';
 
 /** What one timed epoch gives back to Node. */
 export interface EpochReport {
@@ -30,6 +31,8 @@ export interface EnvironmentReport {
   navigatorGpu: boolean;
   gpuAdapter: boolean;
   webglRenderer: string | undefined;
+  /** Which kernels the fused engine (cpu and wasm backends) runs on this page. */
+  fusedKernels: string;
 }
 
 export interface CfBench {
@@ -78,6 +81,9 @@ window.cfBench = {
       navigatorGpu: gpu !== undefined,
       gpuAdapter: adapter !== null && adapter !== undefined,
       webglRenderer: webglRenderer(),
+      fusedKernels: wasmKernelModule()
+        ? 'WebAssembly SIMD (@cf/kernels)'
+        : `JavaScript (${wasmKernelFailure() ?? 'kernels unavailable'})`,
     };
   },
 
