@@ -3,6 +3,66 @@
 // in the order PyTorch uses, four lanes at a time with a scalar tail.
 
 /**
+ * One Adam / AdamW step of one row of `dim` floats: weights at `w`, moments at `m`, `v`, gradient at
+ * `g` (read only when `withGrad`; else the gradient is zero). SIMD over groups of four, then a
+ * scalar tail. One function for both entry points (not inlined: the module stays under 4 KB).
+ */
+function adamRow(
+  w: usize,
+  m: usize,
+  v: usize,
+  g: usize,
+  withGrad: bool,
+  dim: i32,
+  beta1: f32,
+  beta2: f32,
+  oneMinusBeta1: f32,
+  oneMinusBeta2: f32,
+  stepSize: f32,
+  sqrtBc2: f32,
+  eps: f32,
+  decay: f32,
+  l2: f32,
+): void {
+  const b1 = f32x4.splat(beta1);
+  const b2 = f32x4.splat(beta2);
+  const c1 = f32x4.splat(oneMinusBeta1);
+  const c2 = f32x4.splat(oneMinusBeta2);
+  const ss = f32x4.splat(stepSize);
+  const sb = f32x4.splat(sqrtBc2);
+  const e = f32x4.splat(eps);
+  const dc = f32x4.splat(decay);
+  const l = f32x4.splat(l2);
+  const d4 = dim & ~3;
+  for (let j: i32 = 0; j < d4; j += 4) {
+    const o = <usize>j << 2;
+    let wj = f32x4.mul(v128.load(w + o), dc);
+    const gr = withGrad ? v128.load(g + o) : f32x4.splat(0);
+    const gj = f32x4.add(gr, f32x4.mul(l, wj));
+    const mj = f32x4.add(f32x4.mul(v128.load(m + o), b1), f32x4.mul(gj, c1));
+    // addcmul's order: v·β2 + (c2·g)·g
+    const vj = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(c2, gj), gj));
+    v128.store(m + o, mj);
+    v128.store(v + o, vj);
+    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vj), sb), e);
+    wj = f32x4.sub(wj, f32x4.mul(ss, f32x4.div(mj, denom)));
+    v128.store(w + o, wj);
+  }
+  for (let j: i32 = d4; j < dim; j++) {
+    const o = <usize>j << 2;
+    let wj: f32 = load<f32>(w + o) * decay;
+    const gr: f32 = withGrad ? load<f32>(g + o) : 0;
+    const gj: f32 = gr + l2 * wj;
+    const mj: f32 = load<f32>(m + o) * beta1 + gj * oneMinusBeta1;
+    const vj: f32 = load<f32>(v + o) * beta2 + oneMinusBeta2 * gj * gj;
+    store<f32>(m + o, mj);
+    store<f32>(v + o, vj);
+    wj -= stepSize * (mj / (Mathf.sqrt(vj) / sqrtBc2 + eps));
+    store<f32>(w + o, wj);
+  }
+}
+
+/**
  * One Adam / AdamW step over a table of `rows × dim` floats at `w` with moments at `m`, `v`.
  * `slot` holds one i32 per row: the row of `grad` (rows of `dim` floats) with that row's gradient,
  * or -1 for a zero gradient. Every row is updated, as PyTorch's dense Adam does:
@@ -29,48 +89,44 @@ export function adamTable(
   decay: f32,
   l2: f32,
 ): void {
-  const b1 = f32x4.splat(beta1);
-  const b2 = f32x4.splat(beta2);
-  const c1 = f32x4.splat(oneMinusBeta1);
-  const c2 = f32x4.splat(oneMinusBeta2);
-  const ss = f32x4.splat(stepSize);
-  const sb = f32x4.splat(sqrtBc2);
-  const e = f32x4.splat(eps);
-  const dc = f32x4.splat(decay);
-  const l = f32x4.splat(l2);
-  const zero = f32x4.splat(0);
-  const d4 = dim & ~3;
   const rowBytes = <usize>dim << 2;
   for (let r: i32 = 0; r < rows; r++) {
     const s = load<i32>(slot + (<usize>r << 2));
     const base = <usize>r * rowBytes;
-    const gBase = s >= 0 ? grad + <usize>s * rowBytes : 0;
-    for (let j: i32 = 0; j < d4; j += 4) {
-      const o = base + (<usize>j << 2);
-      let wj = f32x4.mul(v128.load(w + o), dc);
-      const gr = s >= 0 ? v128.load(gBase + (<usize>j << 2)) : zero;
-      const gj = f32x4.add(gr, f32x4.mul(l, wj));
-      const mj = f32x4.add(f32x4.mul(v128.load(m + o), b1), f32x4.mul(gj, c1));
-      // addcmul's order: v·β2 + (c2·g)·g
-      const vj = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(c2, gj), gj));
-      v128.store(m + o, mj);
-      v128.store(v + o, vj);
-      const denom = f32x4.add(f32x4.div(f32x4.sqrt(vj), sb), e);
-      wj = f32x4.sub(wj, f32x4.mul(ss, f32x4.div(mj, denom)));
-      v128.store(w + o, wj);
-    }
-    for (let j: i32 = d4; j < dim; j++) {
-      const o = base + (<usize>j << 2);
-      let wj: f32 = load<f32>(w + o) * decay;
-      const gr: f32 = s >= 0 ? load<f32>(gBase + (<usize>j << 2)) : 0;
-      const gj: f32 = gr + l2 * wj;
-      const mj: f32 = load<f32>(m + o) * beta1 + gj * oneMinusBeta1;
-      const vj: f32 = load<f32>(v + o) * beta2 + oneMinusBeta2 * gj * gj;
-      store<f32>(m + o, mj);
-      store<f32>(v + o, vj);
-      wj -= stepSize * (mj / (Mathf.sqrt(vj) / sqrtBc2 + eps));
-      store<f32>(w + o, wj);
-    }
+    const g = s >= 0 ? grad + <usize>s * rowBytes : 0;
+    adamRow(w + base, m + base, v + base, g, s >= 0, dim, beta1, beta2, oneMinusBeta1,
+      oneMinusBeta2, stepSize, sqrtBc2, eps, decay, l2);
+  }
+}
+
+/**
+ * The same step as {@link adamTable} on the listed rows only (lazy, row-sparse Adam): for
+ * `k < count`, table row `list[k]` (i32s at `list`) is updated from gradient row `k` of `grad`, in
+ * list order (a row listed twice is updated twice). Rows not listed are not read or written.
+ */
+export function adamRows(
+  w: usize,
+  m: usize,
+  v: usize,
+  grad: usize,
+  list: usize,
+  count: i32,
+  dim: i32,
+  beta1: f32,
+  beta2: f32,
+  oneMinusBeta1: f32,
+  oneMinusBeta2: f32,
+  stepSize: f32,
+  sqrtBc2: f32,
+  eps: f32,
+  decay: f32,
+  l2: f32,
+): void {
+  const rowBytes = <usize>dim << 2;
+  for (let k: i32 = 0; k < count; k++) {
+    const base = <usize>load<i32>(list + (<usize>k << 2)) * rowBytes;
+    adamRow(w + base, m + base, v + base, grad + <usize>k * rowBytes, true, dim, beta1, beta2,
+      oneMinusBeta1, oneMinusBeta2, stepSize, sqrtBc2, eps, decay, l2);
   }
 }
 

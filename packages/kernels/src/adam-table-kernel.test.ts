@@ -90,6 +90,79 @@ describe('AdamTableKernel', () => {
     expect([...t.weights]).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
+  it('stepOnlyRows updates only the listed rows, from their gradient rows, in list order', () => {
+    // dim 7: one SIMD group of 4 and a scalar tail of 3; dim 1: the tail alone
+    for (const dim of [7, 1]) {
+      const rows = 6;
+      const kernel = AdamTableKernel.create([
+        { rows: 2, dim: 5 }, // another table first: its buffers come before this one's
+        { rows, dim },
+      ])!;
+      const t = kernel.tables[1]!;
+      const n = rows * dim;
+      t.weights.set(Float32Array.from({ length: n }, (_, k) => Math.sin(k + 1)));
+      t.m.set(Float32Array.from({ length: n }, (_, k) => 0.01 * Math.cos(k)));
+      t.v.set(Float32Array.from({ length: n }, (_, k) => 1e-4 * (k + 1)));
+      const other = kernel.tables[0]!;
+      other.weights.fill(3);
+      let w = t.weights.slice();
+      let m = t.m.slice();
+      let v = t.v.slice();
+      // not sorted, row 4 twice (updated twice, in order), rows 1 and 5 not listed
+      const list = Int32Array.of(3, 0, 4, 2, 4);
+      const grad = Float32Array.from({ length: list.length * dim }, (_, k) => 0.1 * (k - 9));
+      kernel.stepOnlyRows(1, list, grad, scalars);
+      list.forEach((r, k) => {
+        for (let j = 0; j < dim; j++) {
+          const at = r * dim + j;
+          [w[at], m[at], v[at]] = torchAdam(w[at]!, m[at]!, v[at]!, grad[k * dim + j]!, scalars);
+        }
+      });
+      expect([...t.weights]).toEqual([...w]);
+      expect([...t.m]).toEqual([...m]);
+      expect([...t.v]).toEqual([...v]);
+      expect([...other.weights]).toEqual(new Array<number>(10).fill(3));
+      // a list longer than the table goes through in chunks, with the same result as one loop
+      const long = Int32Array.from({ length: 2 * rows + 1 }, (_, k) => (k * 5) % rows);
+      const longGrad = Float32Array.from({ length: long.length * dim }, (_, k) => Math.cos(k));
+      w = t.weights.slice();
+      m = t.m.slice();
+      v = t.v.slice();
+      kernel.stepOnlyRows(1, long, longGrad, scalars);
+      long.forEach((r, k) => {
+        for (let j = 0; j < dim; j++) {
+          const at = r * dim + j;
+          [w[at], m[at], v[at]] = torchAdam(
+            w[at]!,
+            m[at]!,
+            v[at]!,
+            longGrad[k * dim + j]!,
+            scalars,
+          );
+        }
+      });
+      expect([...t.weights]).toEqual([...w]);
+      expect([...t.v]).toEqual([...v]);
+    }
+  });
+
+  it('stepOnlyRows rejects a bad list before changing anything', () => {
+    const kernel = AdamTableKernel.create([{ rows: 3, dim: 2 }])!;
+    const t = kernel.tables[0]!;
+    t.weights.fill(1);
+    expect(() =>
+      kernel.stepOnlyRows(0, Int32Array.of(0, 3), new Float32Array(4).fill(1), scalars),
+    ).toThrow(/row 3 is outside 0..2/);
+    expect(() =>
+      kernel.stepOnlyRows(0, Int32Array.of(1, -1), new Float32Array(4).fill(1), scalars),
+    ).toThrow(/row -1 is outside/);
+    expect(() => kernel.stepOnlyRows(0, Int32Array.of(0, 1), new Float32Array(3), scalars)).toThrow(
+      /2 rows with 3 gradient floats/,
+    );
+    expect([...t.weights]).toEqual([1, 1, 1, 1, 1, 1]);
+    expect([...t.m]).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
   it('is unavailable when the kernels are switched off', () => {
     setWasmKernelsEnabled(false);
     expect(AdamTableKernel.create([{ rows: 2, dim: 2 }])).toBeUndefined();

@@ -40,12 +40,14 @@ export interface AdamTableShape {
 }
 
 /**
- * Dense Adam / AdamW over tables that live in one WebAssembly instance's memory (the `adamTable`
- * SIMD kernel, float32). Every row of a table moves every step, as PyTorch's dense Adam does; a
- * row-sparse gradient gives the rows it lists and zero to the others (weight decay and momentum
- * still apply). The weights and moments stay in the instance, so a step copies only the gradient
- * in: the owner keeps its parameters in {@link AdamTableBuffers.weights}. Nothing to dispose: the
- * memory is freed with the last view of it.
+ * Adam / AdamW over tables that live in one WebAssembly instance's memory (SIMD kernels, float32).
+ * Dense ({@link AdamTableKernel.stepWhole}, {@link AdamTableKernel.stepRows}, the `adamTable`
+ * kernel): every row of a table moves every step, as PyTorch's dense Adam does; a row-sparse
+ * gradient gives the rows it lists and zero to the others (weight decay and momentum still apply).
+ * Lazy ({@link AdamTableKernel.stepOnlyRows}, the `adamRows` kernel): only the listed rows move,
+ * with the same arithmetic. The weights and moments stay in the instance, so a step copies only
+ * the gradient in: the owner keeps its parameters in {@link AdamTableBuffers.weights}. Nothing to
+ * dispose: the memory is freed with the last view of it.
  */
 export class AdamTableKernel {
   /** The tables, in the order given to {@link AdamTableKernel.create}. */
@@ -58,6 +60,8 @@ export class AdamTableKernel {
   readonly #slot: KernelBuffer<Int32Array>;
   /** `[0]`: the slot of a whole-table gradient, updated as one row. */
   readonly #wholeSlot: KernelBuffer<Int32Array>;
+  /** The row list of a lazy step, as large as the largest table (longer lists go in chunks). */
+  readonly #list: KernelBuffer<Int32Array>;
 
   private constructor(instance: KernelInstance, shapes: readonly AdamTableShape[]) {
     this.#instance = instance;
@@ -66,6 +70,7 @@ export class AdamTableKernel {
     this.#slot = instance.ints(Math.max(1, ...shapes.map((s) => s.rows)));
     this.#slot.view.fill(-1);
     this.#wholeSlot = instance.ints(1);
+    this.#list = instance.ints(Math.max(1, ...shapes.map((s) => s.rows)));
     this.#offsets = [];
     this.tables = shapes.map((s, k) => {
       const w = instance.floats(sizes[k]!);
@@ -90,7 +95,7 @@ export class AdamTableKernel {
     const bytes =
       3 * sizes.reduce((a, n) => a + KernelInstance.bytesFor(n), 0) +
       KernelInstance.bytesFor(Math.max(1, ...sizes)) +
-      KernelInstance.bytesFor(Math.max(1, ...shapes.map((s) => s.rows))) +
+      2 * KernelInstance.bytesFor(Math.max(1, ...shapes.map((s) => s.rows))) +
       KernelInstance.bytesFor(1);
     // wasm32 memory: 65536 pages of 64 KiB at most; leave room for the module's first page
     if (bytes > 4 * 1024 ** 3 - 2 * 65536) return undefined;
@@ -147,6 +152,56 @@ export class AdamTableKernel {
       this.#run(table, this.#slot.byteOffset, t.rows, dim, scalars);
     } finally {
       for (let k = 0; k < count; k++) slot[rows[k]!] = -1;
+    }
+  }
+
+  /**
+   * One lazy (row-sparse) step of table `table`: table row `rows[k]` is updated from `gradient` row
+   * `k` (`dim` floats), in list order (a row listed twice is updated twice, as a loop over the list
+   * would); rows not listed are left as they are, moments included. Same arithmetic as the dense
+   * steps. `gradient` is read before return.
+   */
+  stepOnlyRows(table: number, rows: Int32Array, gradient: Float32Array, s: AdamStepScalars): void {
+    const t = this.#table(table);
+    const dim = t.dim;
+    const count = rows.length;
+    if (gradient.length < count * dim) {
+      throw new RangeError(
+        `AdamTableKernel: ${count} rows with ${gradient.length} gradient floats (${dim} per row)`,
+      );
+    }
+    // every row is checked before any is updated: a bad list changes nothing
+    for (let k = 0; k < count; k++) {
+      const r = rows[k]!;
+      if (!(r >= 0 && r < t.rows))
+        throw new RangeError(`AdamTableKernel: row ${r} is outside 0..${t.rows - 1}`);
+    }
+    const o = this.#offsets[table]!;
+    const grad = this.#gradient;
+    // the buffers hold a table's worth of rows: a longer list (rows repeated) goes in chunks
+    const chunk = Math.max(1, t.rows);
+    for (let from = 0; from < count; from += chunk) {
+      const n = Math.min(chunk, count - from);
+      this.#list.view.set(n === count ? rows : rows.subarray(from, from + n));
+      grad.view.set(gradient.subarray(from * dim, (from + n) * dim));
+      this.#instance.exports.adamRows(
+        o.w,
+        o.m,
+        o.v,
+        grad.byteOffset,
+        this.#list.byteOffset,
+        n,
+        dim,
+        s.beta1,
+        s.beta2,
+        1 - s.beta1,
+        1 - s.beta2,
+        s.stepSize,
+        s.sqrtBc2,
+        s.eps,
+        s.decay,
+        s.l2,
+      );
     }
   }
 

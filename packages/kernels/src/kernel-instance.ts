@@ -24,6 +24,24 @@ interface KernelExports {
     decay: number,
     l2: number,
   ): void;
+  adamRows(
+    w: number,
+    m: number,
+    v: number,
+    grad: number,
+    list: number,
+    count: number,
+    dim: number,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    stepSize: number,
+    sqrtBc2: number,
+    eps: number,
+    decay: number,
+    l2: number,
+  ): void;
   mlpPass(
     n: number,
     f: number,

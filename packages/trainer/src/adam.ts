@@ -32,12 +32,14 @@ export interface AdamOptions extends OptimizerOptions {
  * Adam (and AdamW) over host parameters, with the learning rate and β1 settable at any step
  * (one-cycle schedules) and row-sparse updates of embedding tables in `lazy` mode.
  *
- * In `dense` mode, where every row of every table moves every step, the update runs in the
- * WebAssembly SIMD kernel of `@cf/kernels` (float32, PyTorch's order of operations) when it is
- * available: the optimizer then moves its parameters' storage into the kernel's memory at
- * construction ({@link Parameter.relocate}; `parameter.values` is a view of that memory from then
- * on) and keeps the moments there too. Without the kernels (or after `setWasmKernelsEnabled(false)`)
- * the same update runs in JavaScript.
+ * In both modes the update runs in the WebAssembly SIMD kernels of `@cf/kernels` (float32,
+ * PyTorch's order of operations) when they are available: `dense` mode moves every row of every
+ * table every step (`adamTable`), `lazy` mode only the batch's rows (`adamRows`), and dense
+ * parameters take whole steps either way. The optimizer then moves its parameters' storage into
+ * the kernel's memory at construction ({@link Parameter.relocate}; `parameter.values` is a view of
+ * that memory from then on) and keeps the moments there too; lazy AdamW's catch-up
+ * (`LazyCatchUp`) works on those views in JavaScript. Without the kernels (or after
+ * `setWasmKernelsEnabled(false)`) the same updates run in JavaScript (float64 arithmetic).
  */
 export class Adam implements Optimizer {
   readonly name: string;
@@ -50,7 +52,7 @@ export class Adam implements Optimizer {
   /** Per parameter: its group, moments, row size and (lazy AdamW tables) catch-up; one lookup per gradient. */
   readonly #state = new Map<Parameter, AdamState>();
   readonly #dense = new DenseGradientBuffer();
-  /** Dense mode with the WebAssembly kernels: every parameter's weights and moments live here. */
+  /** With the WebAssembly kernels: every parameter's weights and moments live here. */
   readonly #kernel: AdamTableKernel | undefined;
   /** Reused for each kernel call. */
   readonly #scalars: AdamStepScalars = {
@@ -78,10 +80,7 @@ export class Adam implements Optimizer {
     this.embeddingUpdate = options.embeddingUpdate ?? 'lazy';
     this.name = this.decoupled ? 'AdamW' : 'Adam';
     const owned = this.groups.flatMap((g) => g.parameters.map((p) => ({ g, p })));
-    this.#kernel =
-      this.embeddingUpdate === 'dense'
-        ? AdamTableKernel.create(owned.map(({ p }) => tableShape(p)))
-        : undefined;
+    this.#kernel = AdamTableKernel.create(owned.map(({ p }) => tableShape(p)));
     owned.forEach(({ g, p }, table) => {
       const catchUp =
         this.embeddingUpdate === 'lazy' && this.decoupled && p.kind === 'embedding'
@@ -101,7 +100,7 @@ export class Adam implements Optimizer {
     });
   }
 
-  /** Whether dense steps run in the WebAssembly kernel (dense mode with the kernels available). */
+  /** Whether steps run in the WebAssembly kernels (they were available when it was created). */
   get usesWasmKernel(): boolean {
     return this.#kernel !== undefined;
   }
@@ -144,7 +143,14 @@ export class Adam implements Optimizer {
         s.eps = eps;
         s.decay = decay;
         s.l2 = l2;
-        if (rows) kernel.stepRows(table, rows, gradient.values, s);
+        if (rows && lazy) {
+          if (catchUp) {
+            catchUp.beginStep(lr, wd, beta1, bc1, bc2);
+            for (let k = 0; k < rows.length; k++)
+              catchUp.catchUpRow(rows[k]!, dim, weights, m, v, eps);
+          }
+          kernel.stepOnlyRows(table, rows, gradient.values, s);
+        } else if (rows) kernel.stepRows(table, rows, gradient.values, s);
         else kernel.stepWhole(table, gradient.values, s);
       } else if (rows && lazy) {
         if (catchUp) {
@@ -240,7 +246,7 @@ interface AdamState {
   readonly v: Float32Array;
   readonly dim: number;
   catchUp: LazyCatchUp | undefined;
-  /** Index of the parameter's table in the kernel (dense mode with kernels). */
+  /** Index of the parameter's table in the kernel (when the kernels are used). */
   readonly table: number;
 }
 
