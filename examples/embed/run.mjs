@@ -20,7 +20,7 @@ import { writeSyntheticMovieLens } from '../synthetic-movielens.mjs';
 
 const here = import.meta.dirname;
 const repo = join(here, '..', '..');
-const PACKAGES = ['data', 'model', 'trainer', 'cli'];
+const PACKAGES = ['data', 'kernels', 'model', 'trainer', 'cli'];
 const EXTERNAL = {
   '@tensorflow/tfjs-core': '4.22.0',
   '@tensorflow/tfjs-backend-cpu': '4.22.0',
