@@ -361,7 +361,7 @@ describe('usage and failures', () => {
     expect(backend.err).toMatch(/webgl backend needs a browser/);
   });
 
-  it('no command, --model bias with another recipe, a seed past 2^32−1, a cvIdx past the last fold, --resume of best: exit 2', async () => {
+  it('no command, --model bias with another recipe, a seed past 2^32−1, a cvIdx past the last fold, --resume of best, --lr/--epochs for best/bias: exit 2', async () => {
     expect((await cf([])).code).toBe(2);
     const bias = await cf(['train', '--data', dataDir, '--model', 'bias', '--recipe', 'fastai']);
     expect(bias.code).toBe(2);
@@ -384,6 +384,12 @@ describe('usage and failures', () => {
     ]);
     expect(best.code).toBe(2);
     expect(best.err).toMatch(/writes no checkpoints/);
+    const ignored = await cf(['train', '--data', dataDir, '--recipe', 'best', '--lr', '0.01']);
+    expect(ignored.code).toBe(2);
+    expect(ignored.err).toMatch(/--lr does not apply to the best recipe/);
+    const ignoredCv = await cf(['cv', '--data', dataDir, '--model', 'bias', '--epochs', '3']);
+    expect(ignoredCv.code).toBe(2);
+    expect(ignoredCv.err).toMatch(/--epochs does not apply to the bias recipe/);
   });
 
   it('bad data is exit 1 with the file and line', async () => {

@@ -59,7 +59,35 @@ async function readCheckpoint(modelDir: string): Promise<TrainingCheckpoint> {
 }
 
 /** The recipe and model a combination of `--recipe` and `--model` means. */
-export function resolveRecipe(options: Pick<TrainCommandOptions, 'model' | 'recipe'>): {
+export function resolveRecipe(
+  options: Pick<TrainCommandOptions, 'model' | 'recipe'> &
+    Partial<Pick<TrainCommandOptions, 'epochs' | 'lr' | 'wd' | 'embeddingUpdate'>>,
+): {
+  recipe: RecipeName;
+  model: string;
+} {
+  const resolved = resolveRecipeAndModel(options);
+  // the bias and best recipes have fixed training schedules: an option they would ignore is an error
+  if (resolved.recipe === 'bias' || resolved.recipe === 'best') {
+    const ignored = (
+      [
+        ['--epochs', options.epochs],
+        ['--lr', options.lr],
+        ['--wd', options.wd],
+        ['--embedding-update', options.embeddingUpdate],
+      ] as const
+    )
+      .filter(([, value]) => value !== undefined)
+      .map(([flag]) => flag);
+    if (ignored.length > 0)
+      throw new UsageError(
+        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${resolved.recipe === 'bias' ? 'a closed-form fit with no epochs' : 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy'}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
+      );
+  }
+  return resolved;
+}
+
+function resolveRecipeAndModel(options: Pick<TrainCommandOptions, 'model' | 'recipe'>): {
   recipe: RecipeName;
   model: string;
 } {
