@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { summarize, type Benchmark, type BenchRow } from './benchmark.js';
-import { CHROMIUM_PATH, launchChromium } from './browser/chromium.js';
+import { CHROMIUM_PATH, launchChromium } from '@cf/test-utils/chromium';
 import type { EnvironmentReport, EpochReport } from './browser/entry.js';
 import { servePage } from './browser/server.js';
 

@@ -3,13 +3,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '../test/chromium.js';
+import { launchChromium } from '@cf/test-utils/chromium';
 import { serveStatic } from '../test/static-server.js';
 
 const root = join(import.meta.dirname, '..');
 const profile = mkdtempSync(join(tmpdir(), 'cf-shot-'));
 const server = await serveStatic(join(root, 'dist'), join(root, 'models'));
-const context = await launchChromium(profile);
+const context = await launchChromium(profile, { viewport: { width: 1200, height: 900 } });
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(server.url);

@@ -15,7 +15,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSyntheticMovieLens } from '../../synthetic-movielens.mjs';
 import type { PageState } from '../src/main.js';
-import { CHROMIUM_PATH, launchChromium } from './chromium.js';
+import { CHROMIUM_PATH, launchChromium } from '@cf/test-utils/chromium';
 import { serveStatic } from './static-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -71,7 +71,9 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
     });
     await saveModelToDirectory(nodeModel, join(workDir, 'models', 'node-model'));
     server = await serveStatic(join(root, 'dist'), join(workDir, 'models'));
-    context = await launchChromium(join(workDir, 'profile'));
+    context = await launchChromium(join(workDir, 'profile'), {
+      viewport: { width: 1200, height: 900 },
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
