@@ -6,6 +6,8 @@
  * One Adam / AdamW step of one row of `dim` floats: weights at `w`, moments at `m`, `v`, gradient at
  * `g` (read only when `withGrad`; else the gradient is zero). SIMD over groups of four, then a
  * scalar tail. One function for both entry points (not inlined: the module stays under 4 KB).
+ * With `f` ≠ 0, the row is first caught up by the four factors at `f` (lazy AdamW: weight, m, v,
+ * drift; see `adamRows`).
  */
 function adamRow(
   w: usize,
@@ -13,6 +15,7 @@ function adamRow(
   v: usize,
   g: usize,
   withGrad: bool,
+  f: usize,
   dim: i32,
   beta1: f32,
   beta2: f32,
@@ -33,15 +36,34 @@ function adamRow(
   const e = f32x4.splat(eps);
   const dc = f32x4.splat(decay);
   const l = f32x4.splat(l2);
+  // catch-up factors; the identity (a row already current) skips the catch-up
+  const fw: f32 = f != 0 ? load<f32>(f) : 1;
+  const fm: f32 = f != 0 ? load<f32>(f, 4) : 1;
+  const fv: f32 = f != 0 ? load<f32>(f, 8) : 1;
+  const fd: f32 = f != 0 ? load<f32>(f, 12) : 0;
+  const catchUp = fw != 1 || fm != 1 || fv != 1 || fd != 0;
+  const cw = f32x4.splat(fw);
+  const cm = f32x4.splat(fm);
+  const cv = f32x4.splat(fv);
+  const cd = f32x4.splat(fd);
   const d4 = dim & ~3;
   for (let j: i32 = 0; j < d4; j += 4) {
     const o = <usize>j << 2;
-    let wj = f32x4.mul(v128.load(w + o), dc);
+    let w0 = v128.load(w + o);
+    let m0 = v128.load(m + o);
+    let v0 = v128.load(v + o);
+    if (catchUp) {
+      // w·weight − drift·m / (√v + eps); m·mFactor; v·vFactor
+      w0 = f32x4.sub(f32x4.mul(w0, cw), f32x4.div(f32x4.mul(cd, m0), f32x4.add(f32x4.sqrt(v0), e)));
+      m0 = f32x4.mul(m0, cm);
+      v0 = f32x4.mul(v0, cv);
+    }
+    let wj = f32x4.mul(w0, dc);
     const gr = withGrad ? v128.load(g + o) : f32x4.splat(0);
     const gj = f32x4.add(gr, f32x4.mul(l, wj));
-    const mj = f32x4.add(f32x4.mul(v128.load(m + o), b1), f32x4.mul(gj, c1));
+    const mj = f32x4.add(f32x4.mul(m0, b1), f32x4.mul(gj, c1));
     // addcmul's order: v·β2 + (c2·g)·g
-    const vj = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(c2, gj), gj));
+    const vj = f32x4.add(f32x4.mul(v0, b2), f32x4.mul(f32x4.mul(c2, gj), gj));
     v128.store(m + o, mj);
     v128.store(v + o, vj);
     const denom = f32x4.add(f32x4.div(f32x4.sqrt(vj), sb), e);
@@ -50,11 +72,19 @@ function adamRow(
   }
   for (let j: i32 = d4; j < dim; j++) {
     const o = <usize>j << 2;
-    let wj: f32 = load<f32>(w + o) * decay;
+    let w0 = load<f32>(w + o);
+    let m0 = load<f32>(m + o);
+    let v0 = load<f32>(v + o);
+    if (catchUp) {
+      w0 = w0 * fw - (fd * m0) / (Mathf.sqrt(v0) + eps);
+      m0 *= fm;
+      v0 *= fv;
+    }
+    let wj: f32 = w0 * decay;
     const gr: f32 = withGrad ? load<f32>(g + o) : 0;
     const gj: f32 = gr + l2 * wj;
-    const mj: f32 = load<f32>(m + o) * beta1 + gj * oneMinusBeta1;
-    const vj: f32 = load<f32>(v + o) * beta2 + oneMinusBeta2 * gj * gj;
+    const mj: f32 = m0 * beta1 + gj * oneMinusBeta1;
+    const vj: f32 = v0 * beta2 + oneMinusBeta2 * gj * gj;
     store<f32>(m + o, mj);
     store<f32>(v + o, vj);
     wj -= stepSize * (mj / (Mathf.sqrt(vj) / sqrtBc2 + eps));
@@ -94,7 +124,7 @@ export function adamTable(
     const s = load<i32>(slot + (<usize>r << 2));
     const base = <usize>r * rowBytes;
     const g = s >= 0 ? grad + <usize>s * rowBytes : 0;
-    adamRow(w + base, m + base, v + base, g, s >= 0, dim, beta1, beta2, oneMinusBeta1,
+    adamRow(w + base, m + base, v + base, g, s >= 0, 0, dim, beta1, beta2, oneMinusBeta1,
       oneMinusBeta2, stepSize, sqrtBc2, eps, decay, l2);
   }
 }
@@ -103,6 +133,9 @@ export function adamTable(
  * The same step as {@link adamTable} on the listed rows only (lazy, row-sparse Adam): for
  * `k < count`, table row `list[k]` (i32s at `list`) is updated from gradient row `k` of `grad`, in
  * list order (a row listed twice is updated twice). Rows not listed are not read or written.
+ * With `factors` ≠ 0 (lazy AdamW's catch-up), listed row `k` is first brought up to date with the
+ * four floats at `factors + 16k` (weight, mFactor, vFactor, drift), from its moments before:
+ * `w ← w·weight − drift·m/(√v + eps); m ← m·mFactor; v ← v·vFactor` ((1, 1, 1, 0): nothing to do).
  */
 export function adamRows(
   w: usize,
@@ -110,6 +143,7 @@ export function adamRows(
   v: usize,
   grad: usize,
   list: usize,
+  factors: usize,
   count: i32,
   dim: i32,
   beta1: f32,
@@ -125,7 +159,8 @@ export function adamRows(
   const rowBytes = <usize>dim << 2;
   for (let k: i32 = 0; k < count; k++) {
     const base = <usize>load<i32>(list + (<usize>k << 2)) * rowBytes;
-    adamRow(w + base, m + base, v + base, grad + <usize>k * rowBytes, true, dim, beta1, beta2,
+    const f = factors != 0 ? factors + (<usize>k << 4) : 0;
+    adamRow(w + base, m + base, v + base, grad + <usize>k * rowBytes, true, f, dim, beta1, beta2,
       oneMinusBeta1, oneMinusBeta2, stepSize, sqrtBc2, eps, decay, l2);
   }
 }

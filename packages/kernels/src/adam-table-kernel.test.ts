@@ -146,6 +146,44 @@ describe('AdamTableKernel', () => {
     }
   });
 
+  it('stepOnlyRows catches each listed row up by its factors first, in float32', () => {
+    for (const dim of [7, 1]) {
+      const kernel = AdamTableKernel.create([{ rows: 5, dim }])!;
+      const t = kernel.tables[0]!;
+      const n = 5 * dim;
+      t.weights.set(Float32Array.from({ length: n }, (_, k) => Math.sin(k + 1)));
+      t.m.set(Float32Array.from({ length: n }, (_, k) => 0.01 * Math.cos(k)));
+      t.v.set(Float32Array.from({ length: n }, (_, k) => 1e-4 * (k + 1)));
+      const w = t.weights.slice();
+      const m = t.m.slice();
+      const v = t.v.slice();
+      const list = Int32Array.of(4, 1, 2);
+      const grad = Float32Array.from({ length: 3 * dim }, (_, k) => 0.1 * (k - 4));
+      // row 4 and row 2 caught up; row 1 already current (the identity)
+      const factors = Float32Array.of(0.97, 0.4, 0.8, 0.003, 1, 1, 1, 0, 0.999, 0.9, 0.99, -0.01);
+      kernel.stepOnlyRows(0, list, grad, scalars, factors);
+      list.forEach((r, k) => {
+        const [fw, fm, fv, fd] = factors.subarray(4 * k, 4 * k + 4) as unknown as number[];
+        for (let j = 0; j < dim; j++) {
+          const at = r * dim + j;
+          let [wj, mj, vj] = [w[at]!, m[at]!, v[at]!];
+          if (k !== 1) {
+            wj = f(f(wj * fw!) - f(f(fd! * mj) / f(f(Math.sqrt(vj)) + f(scalars.eps))));
+            mj = f(mj * fm!);
+            vj = f(vj * fv!);
+          }
+          [w[at], m[at], v[at]] = torchAdam(wj, mj, vj, grad[k * dim + j]!, scalars);
+        }
+      });
+      expect([...t.weights]).toEqual([...w]);
+      expect([...t.m]).toEqual([...m]);
+      expect([...t.v]).toEqual([...v]);
+      expect(() => kernel.stepOnlyRows(0, list, grad, scalars, new Float32Array(11))).toThrow(
+        /11 catch-up factors for 3 rows/,
+      );
+    }
+  });
+
   it('stepOnlyRows rejects a bad list before changing anything', () => {
     const kernel = AdamTableKernel.create([{ rows: 3, dim: 2 }])!;
     const t = kernel.tables[0]!;

@@ -62,6 +62,8 @@ export class AdamTableKernel {
   readonly #wholeSlot: KernelBuffer<Int32Array>;
   /** The row list of a lazy step, as large as the largest table (longer lists go in chunks). */
   readonly #list: KernelBuffer<Int32Array>;
+  /** Four catch-up factors per row of {@link AdamTableKernel.#list}. */
+  readonly #factors: KernelBuffer<Float32Array>;
 
   private constructor(instance: KernelInstance, shapes: readonly AdamTableShape[]) {
     this.#instance = instance;
@@ -71,6 +73,7 @@ export class AdamTableKernel {
     this.#slot.view.fill(-1);
     this.#wholeSlot = instance.ints(1);
     this.#list = instance.ints(Math.max(1, ...shapes.map((s) => s.rows)));
+    this.#factors = instance.floats(4 * Math.max(1, ...shapes.map((s) => s.rows)));
     this.#offsets = [];
     this.tables = shapes.map((s, k) => {
       const w = instance.floats(sizes[k]!);
@@ -96,6 +99,7 @@ export class AdamTableKernel {
       3 * sizes.reduce((a, n) => a + KernelInstance.bytesFor(n), 0) +
       KernelInstance.bytesFor(Math.max(1, ...sizes)) +
       2 * KernelInstance.bytesFor(Math.max(1, ...shapes.map((s) => s.rows))) +
+      KernelInstance.bytesFor(4 * Math.max(1, ...shapes.map((s) => s.rows))) +
       KernelInstance.bytesFor(1);
     // wasm32 memory: 65536 pages of 64 KiB at most; leave room for the module's first page
     if (bytes > 4 * 1024 ** 3 - 2 * 65536) return undefined;
@@ -159,15 +163,29 @@ export class AdamTableKernel {
    * One lazy (row-sparse) step of table `table`: table row `rows[k]` is updated from `gradient` row
    * `k` (`dim` floats), in list order (a row listed twice is updated twice, as a loop over the list
    * would); rows not listed are left as they are, moments included. Same arithmetic as the dense
-   * steps. `gradient` is read before return.
+   * steps. With `catchUp` (lazy AdamW), listed row `k` is first brought up to date by the four
+   * factors at `catchUp[4k ..]` (weight, m, v, drift): `w ← w·weight − drift·m/(√v + eps);
+   * m ← m·mFactor; v ← v·vFactor` in float32, from the row's moments before; (1, 1, 1, 0) leaves
+   * it as it is. The arrays are read before return.
    */
-  stepOnlyRows(table: number, rows: Int32Array, gradient: Float32Array, s: AdamStepScalars): void {
+  stepOnlyRows(
+    table: number,
+    rows: Int32Array,
+    gradient: Float32Array,
+    s: AdamStepScalars,
+    catchUp?: Float32Array,
+  ): void {
     const t = this.#table(table);
     const dim = t.dim;
     const count = rows.length;
     if (gradient.length < count * dim) {
       throw new RangeError(
         `AdamTableKernel: ${count} rows with ${gradient.length} gradient floats (${dim} per row)`,
+      );
+    }
+    if (catchUp && catchUp.length < 4 * count) {
+      throw new RangeError(
+        `AdamTableKernel: ${catchUp.length} catch-up factors for ${count} rows (4 per row)`,
       );
     }
     // every row is checked before any is updated: a bad list changes nothing
@@ -184,12 +202,14 @@ export class AdamTableKernel {
       const n = Math.min(chunk, count - from);
       this.#list.view.set(n === count ? rows : rows.subarray(from, from + n));
       grad.view.set(gradient.subarray(from * dim, (from + n) * dim));
+      if (catchUp) this.#factors.view.set(catchUp.subarray(4 * from, 4 * (from + n)));
       this.#instance.exports.adamRows(
         o.w,
         o.m,
         o.v,
         grad.byteOffset,
         this.#list.byteOffset,
+        catchUp ? this.#factors.byteOffset : 0,
         n,
         dim,
         s.beta1,

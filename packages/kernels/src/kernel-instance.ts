@@ -30,6 +30,7 @@ interface KernelExports {
     v: number,
     grad: number,
     list: number,
+    factors: number,
     count: number,
     dim: number,
     beta1: number,

@@ -37,8 +37,9 @@ export interface AdamOptions extends OptimizerOptions {
  * table every step (`adamTable`), `lazy` mode only the batch's rows (`adamRows`), and dense
  * parameters take whole steps either way. The optimizer then moves its parameters' storage into
  * the kernel's memory at construction ({@link Parameter.relocate}; `parameter.values` is a view of
- * that memory from then on) and keeps the moments there too; lazy AdamW's catch-up
- * (`LazyCatchUp`) works on those views in JavaScript. Without the kernels (or after
+ * that memory from then on) and keeps the moments there too. Lazy AdamW's catch-up factors
+ * (`LazyCatchUp`) are computed here and applied by the kernel to each row just before its update
+ * (`flush` applies them in JavaScript, on views of that memory). Without the kernels (or after
  * `setWasmKernelsEnabled(false)`) the same updates run in JavaScript (float64 arithmetic).
  */
 export class Adam implements Optimizer {
@@ -54,6 +55,8 @@ export class Adam implements Optimizer {
   readonly #dense = new DenseGradientBuffer();
   /** With the WebAssembly kernels: every parameter's weights and moments live here. */
   readonly #kernel: AdamTableKernel | undefined;
+  /** Lazy AdamW with the kernels: four catch-up factors per gradient row, for the kernel to apply. */
+  #catchUpFactors = new Float32Array(0);
   /** Reused for each kernel call. */
   readonly #scalars: AdamStepScalars = {
     beta1: 0,
@@ -145,11 +148,14 @@ export class Adam implements Optimizer {
         s.l2 = l2;
         if (rows && lazy) {
           if (catchUp) {
+            // the factors are computed here, and applied by the kernel just before the update
             catchUp.beginStep(lr, wd, beta1, bc1, bc2);
-            for (let k = 0; k < rows.length; k++)
-              catchUp.catchUpRow(rows[k]!, dim, weights, m, v, eps);
-          }
-          kernel.stepOnlyRows(table, rows, gradient.values, s);
+            if (this.#catchUpFactors.length < 4 * rows.length)
+              this.#catchUpFactors = new Float32Array(4 * rows.length);
+            const factors = this.#catchUpFactors;
+            for (let k = 0; k < rows.length; k++) catchUp.catchUpFactors(rows[k]!, factors, 4 * k);
+            kernel.stepOnlyRows(table, rows, gradient.values, s, factors);
+          } else kernel.stepOnlyRows(table, rows, gradient.values, s);
         } else if (rows) kernel.stepRows(table, rows, gradient.values, s);
         else kernel.stepWhole(table, gradient.values, s);
       } else if (rows && lazy) {

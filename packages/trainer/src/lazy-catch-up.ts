@@ -1,18 +1,6 @@
 /** Steps after a row's last update whose momentum drift is replayed one by one. */
 const DRIFT_HORIZON = 96;
 
-/** Catch-up factors that bring a row from its last update to the end of a later step. */
-interface CatchUpFactors {
-  /** Multiplies the weights: the decoupled weight decay of the skipped steps. */
-  weight: number;
-  /** Multiplies the first moment (Π β1). */
-  m: number;
-  /** Multiplies the second moment (β2^steps). */
-  v: number;
-  /** Times `m/(√v + eps)` of the row at its last update: how far dense momentum would have moved it. */
-  drift: number;
-}
-
 /**
  * Makes lazy (row-sparse) AdamW agree with dense AdamW. In dense mode a row that is not in the
  * batch still (1) shrinks by `1 − lr·wd`, (2) has its moments decay by β1 and β2, and (3) keeps
@@ -21,10 +9,15 @@ interface CatchUpFactors {
  * touched again (or at {@link LazyCatchUp.flush}), applies all skipped steps at once: the decay and
  * moment factors exactly, the momentum drift replayed for the first {@link DRIFT_HORIZON} skipped
  * steps (after those, β1^96 leaves less than 1%) with `eps` taken at the row's last `√v`.
- * Rows touched together at the same step share one computation.
+ *
+ * The factors cost O(1) per row: those that end at the current target for a gap of up to
+ * {@link DRIFT_HORIZON} steps come from one backward recurrence shared by every row of the step,
+ * and a longer gap takes its first {@link DRIFT_HORIZON} steps from a memo by the row's last step
+ * (those steps never change) and the rest from prefix sums.
  */
 export class LazyCatchUp {
   readonly #beta2: number;
+  readonly #invSqrtBeta2: number;
   /** Per step (1-based): β1, the weight factor 1 − lr·wd, and lr/bc1·√bc2. */
   #beta1: Float64Array = new Float64Array(1024);
   #decay: Float64Array = new Float64Array(1024);
@@ -32,14 +25,26 @@ export class LazyCatchUp {
   /** Prefix sums of log β1 and log(1 − lr·wd); index 0 is 0. */
   #logBeta1: Float64Array = new Float64Array(1024);
   #logDecay: Float64Array = new Float64Array(1024);
+  /**
+   * By a row's last step `l`: the factors of the {@link DRIFT_HORIZON} steps after it (weight, m,
+   * v, drift at `4·l`), once `#headReady[l]` is 1.
+   */
+  #head: Float64Array = new Float64Array(4 * 1024);
+  #headReady: Uint8Array = new Uint8Array(1024);
   #step = 0;
   /** The step each row is current at (its weights include that step). */
   readonly #rowStep: Int32Array;
-  /** Factors of the current step, by the row's last step. */
-  readonly #cache = new Map<number, CatchUpFactors>();
+  /** Factors from the end of step `#nearTarget − g` to the end of `#nearTarget`, at `4·g`. */
+  readonly #near = new Float64Array(4 * (DRIFT_HORIZON + 1));
+  #nearTarget = -1;
+  /** Gaps of {@link LazyCatchUp.#near} filled so far (0: only the identity at gap 0). */
+  #nearDepth = 0;
+  /** Scratch factors for {@link LazyCatchUp.catchUpRow} and {@link LazyCatchUp.flush}. */
+  readonly #scratch = new Float64Array(4);
 
   constructor(rows: number, beta2: number) {
     this.#beta2 = beta2;
+    this.#invSqrtBeta2 = 1 / Math.sqrt(beta2);
     this.#rowStep = new Int32Array(rows);
   }
 
@@ -64,12 +69,11 @@ export class LazyCatchUp {
     this.#stepScale[t] = (lr / bc1) * Math.sqrt(bc2);
     this.#logBeta1[t] = this.#logBeta1[t - 1]! + Math.log(beta1);
     this.#logDecay[t] = this.#logDecay[t - 1]! + (decay > 0 ? Math.log(decay) : -Infinity);
-    this.#cache.clear();
   }
 
   #grow(): void {
-    const grow = (a: Float64Array): Float64Array => {
-      const b = new Float64Array(a.length * 2);
+    const grow = <T extends Float64Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(a.length * 2);
       b.set(a);
       return b;
     };
@@ -78,32 +82,109 @@ export class LazyCatchUp {
     this.#stepScale = grow(this.#stepScale);
     this.#logBeta1 = grow(this.#logBeta1);
     this.#logDecay = grow(this.#logDecay);
+    this.#head = grow(this.#head);
+    this.#headReady = grow(this.#headReady);
   }
 
-  /** Factors from the end of step `last` to the end of step `target`. */
-  #factors(last: number, target: number): CatchUpFactors {
-    const head = Math.min(target - last, DRIFT_HORIZON);
+  /**
+   * Writes to `out[at .. at+4)` the factors (weight, m, v, drift) from the end of step `last` to
+   * the end of step `target` (`last < target`).
+   */
+  #factors(last: number, target: number, out: Float32Array | Float64Array, at: number): void {
+    const gap = target - last;
+    if (gap <= DRIFT_HORIZON) {
+      const near = this.#nearUpTo(target, gap);
+      const k = 4 * gap;
+      out[at] = near[k]!;
+      out[at + 1] = near[k + 1]!;
+      out[at + 2] = near[k + 2]!;
+      out[at + 3] = near[k + 3]!;
+      return;
+    }
+    const head = this.#headOf(last);
+    const k = 4 * last;
+    const from = last + DRIFT_HORIZON;
+    const rest = Math.exp(this.#logDecay[target]! - this.#logDecay[from]!);
+    out[at] = head[k]! * rest;
+    out[at + 1] = head[k + 1]! * Math.exp(this.#logBeta1[target]! - this.#logBeta1[from]!);
+    out[at + 2] = head[k + 2]! * Math.pow(this.#beta2, target - from);
+    out[at + 3] = head[k + 3]! * rest;
+  }
+
+  /**
+   * {@link LazyCatchUp.#near} for `target`, filled down to `gap`: going from a last step `l` to
+   * `l − 1` adds step `l` in front of the skipped ones, which multiplies every later drift term by
+   * `β1[l]/√β2` and adds step `l`'s own term, `stepScale[l]·β1[l]/√β2` times the decay after it.
+   */
+  #nearUpTo(target: number, gap: number): Float64Array {
+    const near = this.#near;
+    if (this.#nearTarget !== target) {
+      this.#nearTarget = target;
+      this.#nearDepth = 0;
+      near[0] = 1;
+      near[1] = 1;
+      near[2] = 1;
+      near[3] = 0;
+    }
+    for (let g = this.#nearDepth; g < gap; g++) {
+      const u = target - g; // the step added in front
+      const k = 4 * g;
+      const weight = near[k]!;
+      const b = this.#beta1[u]! * this.#invSqrtBeta2;
+      near[k + 4] = this.#decay[u]! * weight;
+      near[k + 5] = this.#beta1[u]! * near[k + 1]!;
+      near[k + 6] = this.#beta2 * near[k + 2]!;
+      near[k + 7] = b * (near[k + 3]! + this.#stepScale[u]! * weight);
+    }
+    if (gap > this.#nearDepth) this.#nearDepth = gap;
+    return near;
+  }
+
+  /** {@link LazyCatchUp.#head} with the factors of the {@link DRIFT_HORIZON} steps after `last` filled. */
+  #headOf(last: number): Float64Array {
+    const head = this.#head;
+    if (this.#headReady[last]) return head;
     const beta2 = this.#beta2;
     let m = 1;
     let v = 1;
     let weight = 1;
     let drift = 0;
-    for (let t = last + 1; t <= last + head; t++) {
+    for (let t = last + 1; t <= last + DRIFT_HORIZON; t++) {
       const decay = this.#decay[t]!;
       m *= this.#beta1[t]!;
       v *= beta2;
       weight *= decay;
       drift = drift * decay + (this.#stepScale[t]! * m) / Math.sqrt(v);
     }
-    const from = last + head;
-    if (target > from) {
-      const rest = Math.exp(this.#logDecay[target]! - this.#logDecay[from]!);
-      weight *= rest;
-      drift *= rest;
-      m *= Math.exp(this.#logBeta1[target]! - this.#logBeta1[from]!);
-      v *= Math.pow(beta2, target - from);
+    const k = 4 * last;
+    head[k] = weight;
+    head[k + 1] = m;
+    head[k + 2] = v;
+    head[k + 3] = drift;
+    this.#headReady[last] = 1;
+    return head;
+  }
+
+  /**
+   * Marks `row` current at this step and writes to `out[at .. at+4)` the factors (weight, m, v,
+   * drift) that bring it from its last update to the end of the previous step, for the caller to
+   * apply before this step's own update of it (`w ← w·weight − drift·m/(√v + eps); m ← m·mFactor;
+   * v ← v·vFactor`, with the row's m and v before the catch-up). Returns false, with the identity
+   * (1, 1, 1, 0) written, when the row is already current.
+   */
+  catchUpFactors(row: number, out: Float32Array | Float64Array, at: number): boolean {
+    const last = this.#rowStep[row]!;
+    const target = this.#step - 1;
+    this.#rowStep[row] = this.#step;
+    if (last >= target) {
+      out[at] = 1;
+      out[at + 1] = 1;
+      out[at + 2] = 1;
+      out[at + 3] = 0;
+      return false;
     }
-    return { weight, m, v, drift };
+    this.#factors(last, target, out, at);
+    return true;
   }
 
   /**
@@ -118,40 +199,30 @@ export class LazyCatchUp {
     v: Float32Array,
     eps: number,
   ): void {
-    const last = this.#rowStep[row]!;
-    const target = this.#step - 1;
-    this.#rowStep[row] = this.#step;
-    if (last >= target) return;
-    let f = this.#cache.get(last);
-    if (!f) {
-      f = this.#factors(last, target);
-      this.#cache.set(last, f);
-    }
-    apply(row * dim, dim, w, m, v, eps, f);
+    const f = this.#scratch;
+    if (this.catchUpFactors(row, f, 0)) apply(row * dim, dim, w, m, v, eps, f);
   }
 
   /** Brings every row to the end of the current step (before evaluation or saving). */
   flush(dim: number, w: Float32Array, m: Float32Array, v: Float32Array, eps: number): void {
     const target = this.#step;
-    const byLast = new Map<number, CatchUpFactors>();
+    const f = this.#scratch;
     for (let row = 0; row < this.#rowStep.length; row++) {
       const last = this.#rowStep[row]!;
       if (last >= target) continue;
-      let f = byLast.get(last);
-      if (!f) {
-        f = this.#factors(last, target);
-        byLast.set(last, f);
-      }
+      this.#factors(last, target, f, 0);
       apply(row * dim, dim, w, m, v, eps, f);
     }
     // Every row is now current: the recorded history is no longer needed. Restart the clock so
     // memory stays bounded by the steps between flushes (an epoch), not the whole run.
     this.#rowStep.fill(0);
     this.#step = 0;
-    this.#cache.clear();
+    this.#headReady.fill(0);
+    this.#nearTarget = -1;
   }
 }
 
+/** `f`: weight, m, v and drift factors. */
 function apply(
   start: number,
   dim: number,
@@ -159,13 +230,17 @@ function apply(
   m: Float32Array,
   v: Float32Array,
   eps: number,
-  f: CatchUpFactors,
+  f: Float64Array,
 ): void {
+  const weight = f[0]!;
+  const mFactor = f[1]!;
+  const vFactor = f[2]!;
+  const drift = f[3]!;
   for (let j = start, end = start + dim; j < end; j++) {
     const mj = m[j]!;
     const vj = v[j]!;
-    w[j] = w[j]! * f.weight - (f.drift * mj) / (Math.sqrt(vj) + eps);
-    m[j] = mj * f.m;
-    v[j] = vj * f.v;
+    w[j] = w[j]! * weight - (drift * mj) / (Math.sqrt(vj) + eps);
+    m[j] = mj * mFactor;
+    v[j] = vj * vFactor;
   }
 }
