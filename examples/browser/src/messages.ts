@@ -2,6 +2,7 @@
 import type { RawId } from '@cf/data';
 import type { Recommendation } from '@cf/model';
 import type { EpochResult, RecipeName } from '@cf/trainer';
+import type { io } from '@tensorflow/tfjs-core';
 
 /** Backends the page offers. */
 export type BackendChoice = 'webgl' | 'wasm' | 'cpu' | 'webgpu';
@@ -74,6 +75,6 @@ export type FromWorker =
   | { type: 'similar'; itemId: string; items: Recommendation[] }
   | { type: 'prediction'; userId: string; itemId: string; rating: number; source: string }
   | { type: 'saved'; url: string }
-  | { type: 'artifacts'; artifacts: import('@tensorflow/tfjs-core').io.ModelArtifacts }
+  | { type: 'artifacts'; artifacts: io.ModelArtifacts }
   | { type: 'model-loaded'; url: string; model: ModelSummary }
   | { type: 'error'; during: ToWorker['type']; message: string };

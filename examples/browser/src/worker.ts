@@ -175,9 +175,11 @@ async function handle(message: ToWorker): Promise<void> {
       // Workers have no <a download>: hand the artifacts to the page, which saves them via downloads://.
       await saveModel(
         requireModel(),
-        tf.io.withSaveHandler(async (artifacts) => {
+        tf.io.withSaveHandler((artifacts) => {
           post({ type: 'artifacts', artifacts });
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+          return Promise.resolve({
+            modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' },
+          });
         }),
       );
       return;
