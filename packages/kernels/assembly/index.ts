@@ -120,12 +120,23 @@ export function adamTable(
   l2: f32,
 ): void {
   const rowBytes = <usize>dim << 2;
-  for (let r: i32 = 0; r < rows; r++) {
+  let r: i32 = 0;
+  while (r < rows) {
     const s = load<i32>(slot + (<usize>r << 2));
     const base = <usize>r * rowBytes;
-    const g = s >= 0 ? grad + <usize>s * rowBytes : 0;
-    adamRow(w + base, m + base, v + base, g, s >= 0, 0, dim, beta1, beta2, oneMinusBeta1,
-      oneMinusBeta2, stepSize, sqrtBc2, eps, decay, l2);
+    if (s >= 0) {
+      adamRow(w + base, m + base, v + base, grad + <usize>s * rowBytes, true, 0, dim, beta1, beta2,
+        oneMinusBeta1, oneMinusBeta2, stepSize, sqrtBc2, eps, decay, l2);
+      r++;
+      continue;
+    }
+    // a run of rows without gradient is one contiguous range: one call, no per-row overhead
+    // (a batch touches a few hundred rows of tables with thousands; bias tables have dim 1)
+    let end = r + 1;
+    while (end < rows && load<i32>(slot + (<usize>end << 2)) < 0) end++;
+    adamRow(w + base, m + base, v + base, 0, false, 0, (end - r) * dim, beta1, beta2,
+      oneMinusBeta1, oneMinusBeta2, stepSize, sqrtBc2, eps, decay, l2);
+    r = end;
   }
 }
 
