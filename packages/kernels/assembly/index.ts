@@ -5,7 +5,7 @@
 /**
  * One Adam / AdamW step of one row of `dim` floats: weights at `w`, moments at `m`, `v`, gradient at
  * `g` (read only when `withGrad`; else the gradient is zero). SIMD over groups of four, then a
- * scalar tail. One function for both entry points (not inlined: the module stays under 4 KB).
+ * scalar tail. One function for both entry points (not inlined: keeps the module small).
  * With `f` ≠ 0, the row is first caught up by the four factors at `f` (lazy AdamW: weight, m, v,
  * drift; see `adamRows`).
  */

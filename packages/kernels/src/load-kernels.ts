@@ -12,10 +12,12 @@ function bytes(): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The compiled kernel module, compiled synchronously on first use (the module is under 4 KB, the
- * size browsers allow on the main thread), or undefined when this platform cannot run it:
- * no WebAssembly, no SIMD (checked with `WebAssembly.validate`), or kernels switched off with
- * {@link setWasmKernelsEnabled}. Callers then use their JavaScript kernels.
+ * The compiled kernel module, compiled synchronously on first use (about 4 KB; current Chrome,
+ * Firefox and Safari compile it on a page's main thread too), or undefined when this platform
+ * cannot run it: no WebAssembly, no SIMD (checked with `WebAssembly.validate`), a synchronous
+ * compile refused (old Chrome allowed only 4 KB on the main thread: {@link prepareWasmKernels}
+ * first avoids that), or kernels switched off with {@link setWasmKernelsEnabled}. Callers then
+ * use their JavaScript kernels.
  */
 export function wasmKernelModule(): WebAssembly.Module | undefined {
   if (!enabled) return undefined;
