@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { makeSyntheticRatings } from '@cf/test-utils';
 import type { CliIO } from './cli-io.js';
+import { resolveRecipe } from './commands/train.js';
 import { run } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -390,6 +391,19 @@ describe('usage and failures', () => {
     const ignoredCv = await cf(['cv', '--data', dataDir, '--model', 'bias', '--epochs', '3']);
     expect(ignoredCv.code).toBe(2);
     expect(ignoredCv.err).toMatch(/--epochs does not apply to the bias recipe/);
+    const update = await cf([
+      'cv',
+      '--data',
+      dataDir,
+      '--model',
+      'bias',
+      '--embedding-update',
+      'lazy',
+    ]);
+    expect(update.code).toBe(2);
+    expect(update.err).toMatch(/--embedding-update does not apply to the bias recipe/);
+    // best's gradient-trained member uses it: accepted
+    expect(() => resolveRecipe({ recipe: 'best', embeddingUpdate: 'dense' })).not.toThrow();
   });
 
   it('bad data is exit 1 with the file and line', async () => {

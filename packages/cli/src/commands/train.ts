@@ -74,7 +74,8 @@ export function resolveRecipe(
         ['--epochs', options.epochs],
         ['--lr', options.lr],
         ['--wd', options.wd],
-        ['--embedding-update', options.embeddingUpdate],
+        // best's gradient-trained member takes --embedding-update; bias has no optimizer at all
+        ['--embedding-update', resolved.recipe === 'bias' ? options.embeddingUpdate : undefined],
       ] as const
     )
       .filter(([, value]) => value !== undefined)
