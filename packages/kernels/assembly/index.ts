@@ -233,12 +233,12 @@ export function mlpPass(
   range: f32,
   offset: f32,
   train: i32,
-): f32 {
+): f64 {
   const last = nLayers - 1;
   const twoF = f << 1;
   const fBytes = <usize>f << 2;
   const dScale: f32 = 2 / <f32>n;
-  let sum: f32 = 0;
+  let sum: f64 = 0; // float64: a batch of thousands of float32 squares would lose digits
   const x0 = field(layers, 0, 7);
   for (let b: i32 = 0; b < n; b++) {
     // layer 0 input
@@ -297,7 +297,7 @@ export function mlpPass(
     if (pred != 0) store<f32>(pred + (<usize>b << 2), p);
     if (train == 0) continue;
     const err: f32 = p - load<f32>(target + (<usize>b << 2));
-    sum += err * err;
+    sum += <f64>(err * err);
     store<f32>(field(layers, last, 9), err * dScale * range * sig * (1 - sig));
     // backward
     for (let l: i32 = last; l >= 0; l--) {

@@ -184,7 +184,7 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
     for (let b = 0; b < input.count; b++) out[b] = Math.min(hi, Math.max(lo, this.#raw(b, input)));
   }
 
-  /** {@link BiasedMatrixFactorization.predictFused} for one user: `μ + b_u` and the user's row read once, four items at a time. */
+  /** {@link BiasedMatrixFactorization.predictFused} for one user: `μ + b_u` and the user's row read once, eight items at a time. */
   protected override scoreItemsFused(
     userIndex: number,
     itemIndex: Int32Array,

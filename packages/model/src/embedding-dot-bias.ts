@@ -202,7 +202,7 @@ export class EmbeddingDotBias extends BaseRatingModel {
     }
   }
 
-  /** {@link EmbeddingDotBias.predictFused} for one user: the user's row and bias read once, four items at a time. */
+  /** {@link EmbeddingDotBias.predictFused} for one user: the user's row and bias read once, eight items at a time. */
   protected override scoreItemsFused(
     userIndex: number,
     itemIndex: Int32Array,

@@ -45,6 +45,7 @@ describeEachBackend('EmbeddingNet', () => {
       try {
         for (const hidden of [[6, 4], [10]]) {
           const net = smallNet(hidden);
+          expect(net.usesWasmKernel).toBe(kernels === 'wasm');
           const a = net.lossAndGradients(batch, { random: new SeededRandom(3), engine: 'tfjs' });
           const tfjsGrads = a.gradients.map((g) => ({
             name: g.parameter.name,
@@ -72,6 +73,26 @@ describeEachBackend('EmbeddingNet', () => {
       }
     });
   }
+
+  it('rebuilds its wasm kernel for a batch larger than any before, with the same results as tfjs', () => {
+    const net = smallNet([5]);
+    expect(net.usesWasmKernel).toBe(true);
+    for (const n of [3, 200, 65, 1000]) {
+      const big = {
+        userIndex: Int32Array.from({ length: n }, (_, k) => (k * 7) % 4),
+        itemIndex: Int32Array.from({ length: n }, (_, k) => (k * 3) % 5),
+        rating: Float32Array.from({ length: n }, (_, k) => 0.5 + (k % 10) / 2),
+      };
+      const a = net.lossAndGradients(big, { random: new SeededRandom(n), engine: 'tfjs' });
+      const aLoss = a.loss;
+      const aGrads = a.gradients.map((g) => [...g.values]);
+      const b = net.lossAndGradients(big, { random: new SeededRandom(n), engine: 'fused' });
+      expect(b.loss).toBeCloseTo(aLoss, 5);
+      b.gradients.forEach((g, k) => expectClose(g.values, aGrads[k]!, 1e-6, 1e-3));
+    }
+    expect(net.usesWasmKernel).toBe(true);
+    net.dispose();
+  });
 
   it('has gradients that match finite differences (eval mode)', () => {
     const net = smallNet();

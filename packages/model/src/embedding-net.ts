@@ -295,17 +295,32 @@ export class EmbeddingNet extends BaseRatingModel {
   /** The WebAssembly SIMD kernel, built at first use and rebuilt for a larger batch; null when unavailable. */
   #wasm: EmbeddingMlpKernel | null | undefined;
 
+  /**
+   * Whether training passes on the fused engine run the WebAssembly SIMD kernel (true from
+   * construction where WebAssembly SIMD is available and kernels are on; false after a kernel
+   * could not be built, e.g. its memory could not be allocated, or with the JavaScript kernel).
+   */
+  get usesWasmKernel(): boolean {
+    return this.#wasm !== null;
+  }
+
   #wasmKernel(n: number): EmbeddingMlpKernel | undefined {
     if (this.#wasm === null) return undefined;
     if (this.#wasm && this.#wasm.capacity >= n) return this.#wasm;
-    const kernel = EmbeddingMlpKernel.create(
-      {
-        nFactors: this.config.nFactors,
-        hidden: this.config.hidden,
-        masked: this.config.dropout.map((p) => p > 0),
-      },
-      Math.max(n, 64, this.#wasm?.capacity ?? 0),
-    );
+    let kernel: EmbeddingMlpKernel | undefined;
+    try {
+      kernel = EmbeddingMlpKernel.create(
+        {
+          nFactors: this.config.nFactors,
+          hidden: this.config.hidden,
+          masked: this.config.dropout.map((p) => p > 0),
+        },
+        Math.max(n, 64, this.#wasm?.capacity ?? 0),
+      );
+    } catch {
+      // no memory for the instance (a huge batch, a constrained browser): the JavaScript kernel
+      kernel = undefined;
+    }
     this.#wasm = kernel ?? null;
     return kernel;
   }

@@ -9,7 +9,7 @@ import {
   withoutFastPath,
 } from './models-for-test.test-helper.js';
 
-// 43 items: not a multiple of the four items the dot-product kernels take at a time
+// 43 items: not a multiple of the eight items the dot-product kernels take at a time
 const nUsers = 9;
 const nItems = 43;
 const allItems = Int32Array.from({ length: nItems }, (_, i) => i);

@@ -4,6 +4,7 @@ import { setWasmKernelsEnabled } from '@cf/kernels';
 import { describeEachBackend, expectClose } from '@cf/test-utils';
 import { createModelFromConfig } from './create-model-from-config.js';
 import type { RatingModelConfig } from './model-config.js';
+import { EmbeddingNet } from './embedding-net.js';
 
 /** Written by fixtures/make-torch-fixture.py (PyTorch, eval mode). */
 interface TorchCase {
@@ -62,6 +63,7 @@ describeEachBackend('PyTorch parity', () => {
         setWasmKernelsEnabled(kernels === 'wasm');
         const model = build(c);
         setWasmKernelsEnabled(true);
+        if (model instanceof EmbeddingNet) expect(model.usesWasmKernel).toBe(kernels === 'wasm');
         const { loss, gradients } = model.lossAndGradients(batch, { training: false, engine });
         expect(loss).toBeCloseTo(c.loss, 5);
         expect(gradients.map((g) => g.parameter.name).sort()).toEqual(

@@ -272,6 +272,30 @@ describeEachBackend('TrainedModel', () => {
 });
 
 describe('TrainedModel parts (backend-free)', () => {
+  it('keeps compact copies of parameters an optimizer left inside a larger buffer (its wasm memory)', () => {
+    const model = createEmbeddingDotBias({
+      nUsers: table.userIds.size,
+      nItems: table.itemIds.size,
+      nFactors: 3,
+    });
+    const arena = new Float32Array(1 << 16); // stands in for an optimizer's WebAssembly memory
+    let at = 16;
+    for (const p of model.parameters) {
+      p.relocate(arena.subarray(at, at + p.values.length));
+      at += p.values.length + 4;
+    }
+    const before = model.parameters.map((p) => [...p.values]);
+    const trained = createTrainedModel(model, table, { fallback: 'none' });
+    model.parameters.forEach((p, k) => {
+      expect(p.values.buffer).not.toBe(arena.buffer);
+      expect(p.values.byteLength).toBe(p.values.buffer.byteLength);
+      expect([...p.values]).toEqual(before[k]);
+    });
+    arena.fill(NaN); // the model no longer reads the arena
+    const ids = table.userIds.ids();
+    expect(Number.isFinite(trained.predict(ids[0]!, table.itemIds.ids()[0]!).rating)).toBe(true);
+  });
+
   it('rejects id maps that do not fit the model', () => {
     const model = createEmbeddingDotBias({ nUsers: 3, nItems: 4, nFactors: 2 });
     expect(() => createTrainedModel(model, table)).toThrow(/has 3 users and 4 items/);

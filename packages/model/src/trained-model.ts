@@ -390,6 +390,11 @@ export function createTrainedModel(
     for (const [id, info] of options.itemTitles)
       if (table.itemIds.has(id)) itemTitles.set(id, typeof info === 'string' ? info : info.title);
   }
+  // Compact copies of the parameters: an optimizer may have moved them into its WebAssembly memory
+  // (with its moments and scratch, ~4× their size), which would otherwise stay alive with the
+  // model. An optimizer that steps again takes them back (Parameter.relocate copies the values).
+  for (const p of model.parameters)
+    if (p.values.byteLength !== p.values.buffer.byteLength) p.relocate(p.values.slice());
   const { stats } = table;
   return new TrainedModel({
     model,
