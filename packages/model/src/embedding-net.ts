@@ -588,22 +588,7 @@ export class EmbeddingNet extends BaseRatingModel {
         p.itemStamp[i] = gen;
       }
       for (let o = 0; o < h0; o++) z0[o] = b0[o]! + p.user[up + o]! + p.item[ip + o]!;
-      for (let l = 1; l < L; l++) {
-        const prev = z[l - 1]!;
-        const zl = z[l]!;
-        const w = layers[l]!.weight.values;
-        const bias = layers[l]!.bias.values;
-        const inp = ins[l]!;
-        for (let o = 0; o < outs[l]!; o++) {
-          let acc = bias[o]!;
-          const row = o * inp;
-          for (let k = 0; k < inp; k++) {
-            const a = prev[k]!;
-            if (a > 0) acc += w[row + k]! * a;
-          }
-          zl[o] = acc;
-        }
-      }
+      forwardAfterFirstLayer(layers, ins, outs, z);
       const sig = 1 / (1 + Math.exp(-z[L - 1]![0]!));
       out[b] = sig * this.#range + this.#offset;
     }
@@ -672,22 +657,7 @@ export class EmbeddingNet extends BaseRatingModel {
     for (let j = 0; j < n; j++) {
       const ip = itemIndex[j]! * h0;
       for (let o = 0; o < h0; o++) z0[o] = zu[o]! + item[ip + o]!;
-      for (let l = 1; l < L; l++) {
-        const prev = z[l - 1]!;
-        const zl = z[l]!;
-        const w = layers[l]!.weight.values;
-        const bias = layers[l]!.bias.values;
-        const inp = ins[l]!;
-        for (let o = 0; o < outs[l]!; o++) {
-          let acc = bias[o]!;
-          const row = o * inp;
-          for (let k = 0; k < inp; k++) {
-            const a = prev[k]!;
-            if (a > 0) acc += w[row + k]! * a;
-          }
-          zl[o] = acc;
-        }
-      }
+      forwardAfterFirstLayer(layers, ins, outs, z);
       out[j] = (1 / (1 + Math.exp(-z[L - 1]![0]!))) * range + offset;
     }
   }
@@ -752,6 +722,34 @@ interface FusedNet {
   /** The dense gradients handed out: per layer weight `[out, in]` then bias. */
   dense: Float32Array;
   projection: Projections | undefined;
+}
+
+/**
+ * Eval-mode forward of layers 1.. from layer 0's pre-activations `z[0]`: `z[l] = W_l·relu(z[l−1]) + b_l`
+ * (one place for predict and the one-user scoring path, so both give the same bits).
+ */
+function forwardAfterFirstLayer(
+  layers: readonly { weight: Parameter; bias: Parameter }[],
+  ins: readonly number[],
+  outs: readonly number[],
+  z: readonly Float64Array[],
+): void {
+  for (let l = 1; l < layers.length; l++) {
+    const prev = z[l - 1]!;
+    const zl = z[l]!;
+    const w = layers[l]!.weight.values;
+    const bias = layers[l]!.bias.values;
+    const inp = ins[l]!;
+    for (let o = 0; o < outs[l]!; o++) {
+      let acc = bias[o]!;
+      const row = o * inp;
+      for (let k = 0; k < inp; k++) {
+        const a = prev[k]!;
+        if (a > 0) acc += w[row + k]! * a;
+      }
+      zl[o] = acc;
+    }
+  }
 }
 
 /** `out[o·in + k]` (a row-major `[out, in]` matrix) → `t[k·out + o]`. */
