@@ -20,6 +20,12 @@ export interface FitOptions {
   engine?: 'auto' | 'tfjs' | 'fused';
   /** Number of the first epoch in the reported rows (a resumed run continues its numbering). Default 0. */
   startEpoch?: number;
+  /**
+   * Continues the smoothed training loss of an interrupted `fit` call (resuming from a
+   * checkpoint): its last reported `trainLoss` and the batches it had run. Default: a fresh
+   * average, as every `fit` call starts.
+   */
+  lossSmoothing?: { smoothedLoss: number; batches: number };
 }
 
 /** EWMA factor of fastai 0.7's smoothed training loss. */
@@ -125,7 +131,11 @@ export async function fit(
     }
   };
   const yieldNow = makeYielder();
-  let avg = 0;
+  // the EWMA of batch losses and its batch count, for the debiasing; continued when resuming
+  const smoothing = options.lossSmoothing;
+  let smoothedBatches = smoothing && smoothing.batches > 0 ? smoothing.batches : 0;
+  let avg =
+    smoothedBatches > 0 ? smoothing!.smoothedLoss * (1 - Math.pow(AVG_MOM, smoothedBatches)) : 0;
   try {
     await run('onTrainBegin');
     for (let epoch = 0; epoch < epochs && stopReason === undefined; epoch++) {
@@ -145,8 +155,9 @@ export async function fit(
         optimizer.step(gradients);
         context.iteration++;
         avg = avg * AVG_MOM + batchLoss * (1 - AVG_MOM);
+        smoothedBatches++;
         context.batchLoss = batchLoss;
-        context.smoothedLoss = avg / (1 - Math.pow(AVG_MOM, context.iteration));
+        context.smoothedLoss = avg / (1 - Math.pow(AVG_MOM, smoothedBatches));
         if (callbacks.length) await run('onBatchEnd');
         batchIndex++;
         const pause = yieldNow();

@@ -209,6 +209,20 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** A resumed fit call continues its smoothed training loss from the rows its checkpoint kept. */
+function lossSmoothingOf(
+  rows: readonly EpochResult[],
+  done: number,
+  data: ModelData,
+): { lossSmoothing?: { smoothedLoss: number; batches: number } } {
+  const last = rows[rows.length - 1];
+  if (done === 0 || !last) return {};
+  // checkpoints are written after complete epochs only: `done` whole epochs of batches
+  return {
+    lossSmoothing: { smoothedLoss: last.trainLoss, batches: done * data.trainBatches.batchCount },
+  };
+}
+
 /**
  * Trains a named recipe on `split` of `table` and evaluates it on `split.valid`:
  * - `notebook`: the fastai 0.7 notebook: EmbeddingNet (50 factors, hidden 10, dropout 0.5/0.5),
@@ -358,6 +372,7 @@ export async function runRecipe(
       await fit(model, data, epochs[k]! - done, opt, 'mse', {
         ...fitOptions,
         startEpoch: done,
+        ...lossSmoothingOf(rows, done, data),
         callbacks: [...fitOptions.callbacks, record(rows), ...save],
       });
     }
@@ -391,6 +406,7 @@ export async function runRecipe(
       await fit(model, data, total - done, opt, 'mse', {
         ...fitOptions,
         startEpoch: done,
+        ...lossSmoothingOf(rows, done, data),
         callbacks: [schedule, ...fitOptions.callbacks, record(rows), ...save],
       });
     }
