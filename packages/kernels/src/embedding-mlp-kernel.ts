@@ -158,22 +158,7 @@ export class EmbeddingMlpKernel {
   train(n: number, range: number, offset: number): number {
     this.#check(n);
     for (const g of this.#grads) g.fill(0);
-    const o = this.#offsets;
-    return this.#instance.exports.mlpPass(
-      n,
-      this.shape.nFactors,
-      this.layers.length,
-      o.table,
-      o.user,
-      o.item,
-      o.target,
-      o.du,
-      o.di,
-      o.pred,
-      range,
-      offset,
-      1,
-    );
+    return this.#pass(n, range, offset, 1);
   }
 
   /** Eval-mode predictions of the first `n` examples into {@link EmbeddingMlpKernel.prediction} (masks ignored). */
@@ -192,25 +177,31 @@ export class EmbeddingMlpKernel {
       table[l * LAYER_FIELDS + 6] = 0;
     }
     try {
-      this.#instance.exports.mlpPass(
-        n,
-        this.shape.nFactors,
-        this.layers.length,
-        o.table,
-        o.user,
-        o.item,
-        o.target,
-        o.du,
-        o.di,
-        o.pred,
-        range,
-        offset,
-        0,
-      );
+      this.#pass(n, range, offset, 0);
     } finally {
       for (let l = 0; l < this.layers.length; l++) table[l * LAYER_FIELDS + 6] = saved[l]!;
     }
     return this.prediction.subarray(0, n);
+  }
+
+  /** One `mlpPass` over the kernel's buffers; `train` 1 runs the backward pass too. */
+  #pass(n: number, range: number, offset: number, train: 0 | 1): number {
+    const o = this.#offsets;
+    return this.#instance.exports.mlpPass(
+      n,
+      this.shape.nFactors,
+      this.layers.length,
+      o.table,
+      o.user,
+      o.item,
+      o.target,
+      o.du,
+      o.di,
+      o.pred,
+      range,
+      offset,
+      train,
+    );
   }
 
   #check(n: number): void {
