@@ -1,13 +1,13 @@
-export { SeededRandom } from './random.js';
-export { createParameter } from './parameter.js';
-export type { Parameter, ParameterKind, ParameterOptions, ParameterGradient } from './parameter.js';
+export { SeededRandom } from './core/random.js';
+export { createParameter } from './core/parameter.js';
+export type { Parameter, ParameterKind, ParameterOptions, ParameterGradient } from './core/parameter.js';
 export type {
   RatingModel,
   RatingBatch,
   ForwardOptions,
   LossAndGradientsOptions,
   LossAndGradients,
-} from './rating-model.js';
+} from './models/rating-model.js';
 export type {
   RatingModelConfig,
   EmbeddingNetConfig,
@@ -15,30 +15,30 @@ export type {
   BiasBaselineConfig,
   BiasedMatrixFactorizationConfig,
   EnsembleConfig,
-} from './model-config.js';
-export { mseLoss } from './mse-loss.js';
-export { EmbeddingNet, createEmbeddingNet } from './embedding-net.js';
-export type { EmbeddingNetOptions } from './embedding-net.js';
-export { EmbeddingDotBias, createEmbeddingDotBias } from './embedding-dot-bias.js';
-export type { EmbeddingDotBiasOptions } from './embedding-dot-bias.js';
-export { BiasBaseline, createBiasBaseline, fitBiasBaseline } from './bias-baseline.js';
-export type { BiasBaselineFitOptions } from './bias-baseline.js';
+} from './models/model-config.js';
+export { mseLoss } from './core/mse-loss.js';
+export { EmbeddingNet, createEmbeddingNet } from './models/embedding-net.js';
+export type { EmbeddingNetOptions } from './models/embedding-net.js';
+export { EmbeddingDotBias, createEmbeddingDotBias } from './models/embedding-dot-bias.js';
+export type { EmbeddingDotBiasOptions } from './models/embedding-dot-bias.js';
+export { BiasBaseline, createBiasBaseline, fitBiasBaseline } from './models/bias-baseline.js';
+export type { BiasBaselineFitOptions } from './models/bias-baseline.js';
 export {
   BiasedMatrixFactorization,
   createBiasedMatrixFactorization,
-} from './biased-matrix-factorization.js';
-export type { BiasedMatrixFactorizationOptions } from './biased-matrix-factorization.js';
-export { EnsembleModel, createEnsemble, ensembleParameterName } from './ensemble-model.js';
-export type { EnsembleOptions } from './ensemble-model.js';
+} from './models/biased-matrix-factorization.js';
+export type { BiasedMatrixFactorizationOptions } from './models/biased-matrix-factorization.js';
+export { EnsembleModel, createEnsemble, ensembleParameterName } from './models/ensemble-model.js';
+export type { EnsembleOptions } from './models/ensemble-model.js';
 export {
   createModelFromConfig,
   parameterSpecsOf,
   MODEL_TYPE_NAMES,
-} from './create-model-from-config.js';
-export type { ParameterValue, ParameterValues, ParameterSpec } from './create-model-from-config.js';
-export { ModelFormatError } from './model-format-error.js';
-export type { ModelFormatReason } from './model-format-error.js';
-export { TrainedModel, createTrainedModel } from './trained-model.js';
+} from './models/create-model-from-config.js';
+export type { ParameterValue, ParameterValues, ParameterSpec } from './models/create-model-from-config.js';
+export { ModelFormatError } from './io/model-format-error.js';
+export type { ModelFormatReason } from './io/model-format-error.js';
+export { TrainedModel, createTrainedModel } from './inference/trained-model.js';
 export type {
   UnknownIdStrategy,
   PredictionSource,
@@ -49,20 +49,20 @@ export type {
   TrainingSplitInfo,
   TrainedModelParts,
   CreateTrainedModelOptions,
-} from './trained-model.js';
-export type { Recommendation } from './recommendation.js';
-export { FoldedInUser, foldInUser } from './fold-in.js';
-export type { FoldInOptions, FoldInRating } from './fold-in.js';
-export { buildSeenItems } from './seen-items.js';
-export type { SeenItems } from './seen-items.js';
-export { principalComponents } from './principal-components.js';
-export type { PrincipalComponents, PrincipalComponentsOptions } from './principal-components.js';
-export { saveModel, loadModel } from './save-model.js';
-export type { ModelLocation } from './save-model.js';
+} from './inference/trained-model.js';
+export type { Recommendation } from './inference/recommendation.js';
+export { FoldedInUser, foldInUser } from './inference/fold-in.js';
+export type { FoldInOptions, FoldInRating } from './inference/fold-in.js';
+export { buildSeenItems } from './inference/seen-items.js';
+export type { SeenItems } from './inference/seen-items.js';
+export { principalComponents } from './inference/principal-components.js';
+export type { PrincipalComponents, PrincipalComponentsOptions } from './inference/principal-components.js';
+export { saveModel, loadModel } from './io/save-model.js';
+export type { ModelLocation } from './io/save-model.js';
 export {
   toModelArtifacts,
   fromModelArtifacts,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
-} from './model-artifacts.js';
-export type { SavedModelJson } from './model-artifacts.js';
+} from './io/model-artifacts.js';
+export type { SavedModelJson } from './io/model-artifacts.js';

@@ -1,3 +1,3 @@
-export { fileSystemIO, toModelDirectory, MODEL_JSON } from './file-system-io.js';
-export type { FileSystemIOOptions, FileSystemPromises } from './file-system-io.js';
-export { saveModelToDirectory, loadModelFromDirectory } from './model-directory.js';
+export { fileSystemIO, toModelDirectory, MODEL_JSON } from './io/file-system-io.js';
+export type { FileSystemIOOptions, FileSystemPromises } from './io/file-system-io.js';
+export { saveModelToDirectory, loadModelFromDirectory } from './io/model-directory.js';

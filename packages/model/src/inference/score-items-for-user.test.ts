@@ -1,13 +1,13 @@
 import { expect, it } from 'vitest';
 import { describeEachBackend, expectClose } from '@cf/test-utils';
-import { createEmbeddingDotBias } from './embedding-dot-bias.js';
-import type { RatingModel } from './rating-model.js';
+import { createEmbeddingDotBias } from '../models/embedding-dot-bias.js';
+import type { RatingModel } from '../models/rating-model.js';
 import { scoreItemsByPredict } from './score-items-by-predict.js';
 import {
   modelsOfEveryKind,
   randomizeParameters,
   withoutFastPath,
-} from './models-for-test.test-helper.js';
+} from '../models/models-for-test.test-helper.js';
 
 // 43 items: not a multiple of the eight items the dot-product kernels take at a time
 const nUsers = 9;

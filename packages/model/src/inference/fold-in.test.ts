@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import { createRatingsTable, InvalidArgumentError, UnknownIdError } from '@cf/data';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
-import { createEmbeddingDotBias } from './embedding-dot-bias.js';
+import { createEmbeddingDotBias } from '../models/embedding-dot-bias.js';
 import { createTrainedModel } from './trained-model.js';
-import { trainForTest } from './train-for-test.test-helper.js';
+import { trainForTest } from '../models/train-for-test.test-helper.js';
 
 const { table: full } = makeSyntheticRatings({ nUsers: 60, nItems: 80, density: 0.3, seed: 11 });
 const rows = Array.from({ length: full.rating.length }, (_, r) => ({

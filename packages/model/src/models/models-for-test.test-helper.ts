@@ -3,7 +3,7 @@ import { createBiasedMatrixFactorization } from './biased-matrix-factorization.j
 import { createEmbeddingDotBias } from './embedding-dot-bias.js';
 import { createEmbeddingNet } from './embedding-net.js';
 import { createEnsemble } from './ensemble-model.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../core/random.js';
 import type { RatingModel } from './rating-model.js';
 
 /**

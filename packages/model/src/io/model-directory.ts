@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { fileSystemIO, toModelDirectory, type FileSystemIOOptions } from './file-system-io.js';
 import { loadModel, saveModel } from './save-model.js';
-import type { TrainedModel } from './trained-model.js';
+import type { TrainedModel } from '../inference/trained-model.js';
 
 /** Saves a trained model to a directory (path or `file://` URL) atomically; see {@link fileSystemIO}. */
 export async function saveModelToDirectory(

@@ -5,8 +5,8 @@ import {
   type RatingsTable,
   type RawId,
 } from '@cf/data';
-import type { RatingModel } from './rating-model.js';
-import { fitBiasBaseline, type BiasBaseline } from './bias-baseline.js';
+import type { RatingModel } from '../models/rating-model.js';
+import { fitBiasBaseline, type BiasBaseline } from '../models/bias-baseline.js';
 import { buildSeenItems, checkSeenItems, type SeenItems } from './seen-items.js';
 import { rankItems } from './rank-items.js';
 import { TopK } from './top-k.js';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RatingsTable } from '@cf/data';
-import { createParameter, type Parameter } from './parameter.js';
+import { createParameter, type Parameter } from '../core/parameter.js';
 import type { BiasBaselineConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
-import { RowGradientAccumulator } from './row-gradient-accumulator.js';
+import { RowGradientAccumulator } from '../core/row-gradient-accumulator.js';
 import {
   BaseRatingModel,
   denseGradient,

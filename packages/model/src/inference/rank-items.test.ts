@@ -1,14 +1,14 @@
 import { expect, it } from 'vitest';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
-import { createBiasBaseline } from './bias-baseline.js';
+import { createBiasBaseline } from '../models/bias-baseline.js';
 import { rankItems } from './rank-items.js';
-import type { RatingModel } from './rating-model.js';
+import type { RatingModel } from '../models/rating-model.js';
 import { createTrainedModel } from './trained-model.js';
 import {
   modelsOfEveryKind,
   randomizeParameters,
   withoutFastPath,
-} from './models-for-test.test-helper.js';
+} from '../models/models-for-test.test-helper.js';
 
 const { table } = makeSyntheticRatings({ nUsers: 14, nItems: 43, density: 0.3, seed: 8 });
 const nUsers = table.userIds.size;

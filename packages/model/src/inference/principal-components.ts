@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@cf/data';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../core/random.js';
 
 /** Options of {@link principalComponents}. */
 export interface PrincipalComponentsOptions {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createParameter, type Parameter } from './parameter.js';
-import { SeededRandom } from './random.js';
+import { createParameter, type Parameter } from '../core/parameter.js';
+import { SeededRandom } from '../core/random.js';
 import type { EmbeddingDotBiasConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
-import { RowGradientAccumulator } from './row-gradient-accumulator.js';
-import { addItemDots } from './add-item-dots.js';
+import { RowGradientAccumulator } from '../core/row-gradient-accumulator.js';
+import { addItemDots } from '../core/add-item-dots.js';
 import {
   BaseRatingModel,
   readAndDispose,

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, UnknownIdError, type RawId } from '@cf/data';
 import { describeEachBackend, expectClose, makeSyntheticRatings } from '@cf/test-utils';
-import { createEmbeddingDotBias } from './embedding-dot-bias.js';
-import { createEmbeddingNet } from './embedding-net.js';
-import { createBiasBaseline } from './bias-baseline.js';
+import { createEmbeddingDotBias } from '../models/embedding-dot-bias.js';
+import { createEmbeddingNet } from '../models/embedding-net.js';
+import { createBiasBaseline } from '../models/bias-baseline.js';
 import type { TrainedModel } from './trained-model.js';
 import { createTrainedModel } from './trained-model.js';
 import { rankItems } from './rank-items.js';
 import { TopK } from './top-k.js';
 import { buildSeenItems } from './seen-items.js';
 import { principalComponents } from './principal-components.js';
-import { trainForTest } from './train-for-test.test-helper.js';
+import { trainForTest } from '../models/train-for-test.test-helper.js';
 
 const { table } = makeSyntheticRatings({ nUsers: 30, nItems: 40, density: 0.3, seed: 5 });
 const trainRows = Int32Array.from({ length: table.rating.length }, (_, r) => r).filter(

@@ -1,4 +1,4 @@
-import type { RatingModel } from './rating-model.js';
+import type { RatingModel } from '../models/rating-model.js';
 import { scoreItemsByPredict } from './score-items-by-predict.js';
 import { TopK } from './top-k.js';
 

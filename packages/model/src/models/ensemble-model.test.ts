@@ -7,8 +7,8 @@ import { createEmbeddingDotBias } from './embedding-dot-bias.js';
 import { createEmbeddingNet } from './embedding-net.js';
 import { createEnsemble, type EnsembleModel } from './ensemble-model.js';
 import { createModelFromConfig, parameterSpecsOf } from './create-model-from-config.js';
-import { createTrainedModel } from './trained-model.js';
-import { loadModel, saveModel } from './save-model.js';
+import { createTrainedModel } from '../inference/trained-model.js';
+import { loadModel, saveModel } from '../io/save-model.js';
 import { trainForTest } from './train-for-test.test-helper.js';
 
 const { table } = makeSyntheticRatings({ nUsers: 20, nItems: 25, density: 0.4, seed: 9 });

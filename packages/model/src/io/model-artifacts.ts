@@ -1,12 +1,12 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { IdMap, InvalidArgumentError, type IdMapConfig, type RawId } from '@cf/data';
-import type { BiasBaselineConfig, RatingModelConfig } from './model-config.js';
-import { createModelFromConfig, type ParameterValue } from './create-model-from-config.js';
-import type { BiasBaseline } from './bias-baseline.js';
+import type { BiasBaselineConfig, RatingModelConfig } from '../models/model-config.js';
+import { createModelFromConfig, type ParameterValue } from '../models/create-model-from-config.js';
+import type { BiasBaseline } from '../models/bias-baseline.js';
 import { crc32Hex } from './crc32.js';
 import { ModelFormatError } from './model-format-error.js';
-import { checkSeenItems, type SeenItems } from './seen-items.js';
-import { TrainedModel, type TrainingDataSummary, type TrainingSplitInfo } from './trained-model.js';
+import { checkSeenItems, type SeenItems } from '../inference/seen-items.js';
+import { TrainedModel, type TrainingDataSummary, type TrainingSplitInfo } from '../inference/trained-model.js';
 
 /** The format name in every saved cf model. */
 export const MODEL_FORMAT = 'cf-model';

@@ -15,7 +15,7 @@ interface TorchCase {
   gradients: Record<string, number[]>;
 }
 const fixture = JSON.parse(
-  readFileSync(new URL('../fixtures/torch-parity.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../fixtures/torch-parity.json', import.meta.url), 'utf8'),
 ) as {
   userIndex: number[];
   itemIndex: number[];

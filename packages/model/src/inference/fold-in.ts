@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type IdMap, type RawId } from '@cf/data';
-import type { Parameter } from './parameter.js';
-import type { RatingModel } from './rating-model.js';
-import { SeededRandom } from './random.js';
+import type { Parameter } from '../core/parameter.js';
+import type { RatingModel } from '../models/rating-model.js';
+import { SeededRandom } from '../core/random.js';
 import { rankItems } from './rank-items.js';
 import { toRecommendations, type Recommendation } from './recommendation.js';
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, expectClose } from '@cf/test-utils';
 import { createParameter } from './parameter.js';
-import { createBiasBaseline } from './bias-baseline.js';
-import { createBiasedMatrixFactorization } from './biased-matrix-factorization.js';
-import { createEmbeddingDotBias } from './embedding-dot-bias.js';
-import { createEmbeddingNet } from './embedding-net.js';
-import { createEnsemble } from './ensemble-model.js';
-import type { RatingModel } from './rating-model.js';
+import { createBiasBaseline } from '../models/bias-baseline.js';
+import { createBiasedMatrixFactorization } from '../models/biased-matrix-factorization.js';
+import { createEmbeddingDotBias } from '../models/embedding-dot-bias.js';
+import { createEmbeddingNet } from '../models/embedding-net.js';
+import { createEnsemble } from '../models/ensemble-model.js';
+import type { RatingModel } from '../models/rating-model.js';
 
 describe('Parameter.relocate', () => {
   it('copies the values into the new array, makes it the storage and bumps the version', () => {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmKernelsEnabled } from '@cf/kernels';
 import { describeEachBackend, expectClose } from '@cf/test-utils';
 import { createEmbeddingNet } from './embedding-net.js';
-import { SeededRandom } from './random.js';
+import { SeededRandom } from '../core/random.js';
 
 const batch = {
   userIndex: Int32Array.from([0, 1, 2, 1, 3, 0]),

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '@cf/data';
-import { createParameter, type Parameter } from './parameter.js';
+import { createParameter, type Parameter } from '../core/parameter.js';
 import type { EnsembleConfig, RatingModelConfig } from './model-config.js';
 import type { RatingModel } from './rating-model.js';
 import { EmbeddingNet } from './embedding-net.js';

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CfError, InvalidArgumentError } from '@cf/data';
 import { fromModelArtifacts, toModelArtifacts } from './model-artifacts.js';
 import { ModelFormatError } from './model-format-error.js';
-import type { TrainedModel } from './trained-model.js';
+import type { TrainedModel } from '../inference/trained-model.js';
 
 /** A tfjs URL (`indexeddb://name`, `localstorage://name`, `downloads://name`, `http(s)://…/model.json`) or an IO handler. */
 export type ModelLocation = string | tf.io.IOHandler;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CfError, InvalidArgumentError } from '@cf/data';
-import type { Parameter } from './parameter.js';
+import type { Parameter } from '../core/parameter.js';
 import type { EnsembleConfig } from './model-config.js';
 import type {
   ForwardOptions,
@@ -9,7 +9,7 @@ import type {
   RatingBatch,
   RatingModel,
 } from './rating-model.js';
-import { checkScoreArguments, scoreItemsByPredict } from './score-items-by-predict.js';
+import { checkScoreArguments, scoreItemsByPredict } from '../inference/score-items-by-predict.js';
 
 /** Options of {@link createEnsemble}. */
 export interface EnsembleOptions {

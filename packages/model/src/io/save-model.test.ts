@@ -16,14 +16,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { makeSyntheticRatings } from '@cf/test-utils';
 import type { RawId } from '@cf/data';
-import { createEmbeddingDotBias } from './embedding-dot-bias.js';
-import { createEmbeddingNet } from './embedding-net.js';
-import { fitBiasBaseline } from './bias-baseline.js';
-import { createBiasedMatrixFactorization } from './biased-matrix-factorization.js';
-import { createTrainedModel, type TrainedModel } from './trained-model.js';
+import { createEmbeddingDotBias } from '../models/embedding-dot-bias.js';
+import { createEmbeddingNet } from '../models/embedding-net.js';
+import { fitBiasBaseline } from '../models/bias-baseline.js';
+import { createBiasedMatrixFactorization } from '../models/biased-matrix-factorization.js';
+import { createTrainedModel, type TrainedModel } from '../inference/trained-model.js';
 import { loadModel, saveModel } from './save-model.js';
 import { ModelFormatError } from './model-format-error.js';
-import { fileSystemIO, loadModelFromDirectory, saveModelToDirectory } from './node.js';
+import { fileSystemIO, loadModelFromDirectory, saveModelToDirectory } from '../node.js';
 import { MODEL_FORMAT_VERSION } from './model-artifacts.js';
 
 // Saving and loading move host bytes only (no tensor is created), so one backend is enough: cpu.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gatherRows } from './row-gradient-accumulator.js';
-import type { Parameter, ParameterGradient } from './parameter.js';
-import type { SeededRandom } from './random.js';
+import { gatherRows } from '../core/row-gradient-accumulator.js';
+import type { Parameter, ParameterGradient } from '../core/parameter.js';
+import type { SeededRandom } from '../core/random.js';
 import type { RatingModelConfig } from './model-config.js';
 import type {
   ForwardOptions,
@@ -11,7 +11,7 @@ import type {
   RatingModel,
 } from './rating-model.js';
 import { CfError } from '@cf/data';
-import { checkScoreArguments, scoreItemsByPredict } from './score-items-by-predict.js';
+import { checkScoreArguments, scoreItemsByPredict } from '../inference/score-items-by-predict.js';
 
 /** Rows per chunk when predicting many pairs. */
 const PREDICT_CHUNK = 8192;

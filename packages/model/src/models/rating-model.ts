@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Parameter, ParameterGradient } from './parameter.js';
-import type { SeededRandom } from './random.js';
+import type { Parameter, ParameterGradient } from '../core/parameter.js';
+import type { SeededRandom } from '../core/random.js';
 import type { RatingModelConfig } from './model-config.js';
 
 /** A batch of training rows as dense indices and targets (typed-array views are fine). */

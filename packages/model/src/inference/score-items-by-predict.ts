@@ -1,4 +1,4 @@
-import type { RatingModel } from './rating-model.js';
+import type { RatingModel } from '../models/rating-model.js';
 
 /**
  * {@link RatingModel.scoreItemsForUser} by way of `model.predict`: one (user, item) pair per item.

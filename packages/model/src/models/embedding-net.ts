@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { EmbeddingMlpKernel, wasmKernelModule } from '@cf/kernels';
-import { createParameter, type Parameter, type ParameterGradient } from './parameter.js';
-import { SeededRandom } from './random.js';
+import { createParameter, type Parameter, type ParameterGradient } from '../core/parameter.js';
+import { SeededRandom } from '../core/random.js';
 import type { EmbeddingNetConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
-import { RowGradientAccumulator } from './row-gradient-accumulator.js';
+import { RowGradientAccumulator } from '../core/row-gradient-accumulator.js';
 import {
   BaseRatingModel,
   denseGradient,
