@@ -1,6 +1,11 @@
 export { SeededRandom } from './core/random.js';
 export { createParameter } from './core/parameter.js';
-export type { Parameter, ParameterKind, ParameterOptions, ParameterGradient } from './core/parameter.js';
+export type {
+  Parameter,
+  ParameterKind,
+  ParameterOptions,
+  ParameterGradient,
+} from './core/parameter.js';
 export type {
   RatingModel,
   RatingBatch,
@@ -35,7 +40,11 @@ export {
   parameterSpecsOf,
   MODEL_TYPE_NAMES,
 } from './models/create-model-from-config.js';
-export type { ParameterValue, ParameterValues, ParameterSpec } from './models/create-model-from-config.js';
+export type {
+  ParameterValue,
+  ParameterValues,
+  ParameterSpec,
+} from './models/create-model-from-config.js';
 export { ModelFormatError } from './io/model-format-error.js';
 export type { ModelFormatReason } from './io/model-format-error.js';
 export { TrainedModel, createTrainedModel } from './inference/trained-model.js';
@@ -56,7 +65,10 @@ export type { FoldInOptions, FoldInRating } from './inference/fold-in.js';
 export { buildSeenItems } from './inference/seen-items.js';
 export type { SeenItems } from './inference/seen-items.js';
 export { principalComponents } from './inference/principal-components.js';
-export type { PrincipalComponents, PrincipalComponentsOptions } from './inference/principal-components.js';
+export type {
+  PrincipalComponents,
+  PrincipalComponentsOptions,
+} from './inference/principal-components.js';
 export { saveModel, loadModel } from './io/save-model.js';
 export type { ModelLocation } from './io/save-model.js';
 export {

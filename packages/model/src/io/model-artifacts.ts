@@ -6,7 +6,11 @@ import type { BiasBaseline } from '../models/bias-baseline.js';
 import { crc32Hex } from './crc32.js';
 import { ModelFormatError } from './model-format-error.js';
 import { checkSeenItems, type SeenItems } from '../inference/seen-items.js';
-import { TrainedModel, type TrainingDataSummary, type TrainingSplitInfo } from '../inference/trained-model.js';
+import {
+  TrainedModel,
+  type TrainingDataSummary,
+  type TrainingSplitInfo,
+} from '../inference/trained-model.js';
 
 /** The format name in every saved cf model. */
 export const MODEL_FORMAT = 'cf-model';
