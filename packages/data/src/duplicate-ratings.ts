@@ -117,6 +117,7 @@ export function applyDuplicatePolicy(
   const builder = new RatingsTableBuilder({
     initialCapacity: keptRows.length,
     source: table.source,
+    implicit: table.implicit,
     ...(options.idOrder ? { idOrder: options.idOrder } : {}),
   });
   let k = 0;

@@ -5,15 +5,20 @@ export type ColumnRef = string | number;
 
 /**
  * How to read a delimited ratings file: the separator, whether line 1 is a header, and which
- * column holds the user id, item id, rating and (optionally) timestamp.
+ * column holds the user id, item id, rating and (optionally) timestamp. Without a `rating` column
+ * each row is one interaction (a purchase, a play) and the file loads as an implicit table
+ * (`table.implicit`, every rating 1).
  */
 export interface RatingsFormat {
   /** Field separator, one or more characters. */
   delimiter: string;
   /** Whether the first line names the columns. Names in `columns` need `header: true`. */
   header: boolean;
-  /** Where each value sits, by header name or 0-based position. */
-  columns: { user: ColumnRef; item: ColumnRef; rating: ColumnRef; timestamp?: ColumnRef };
+  /**
+   * Where each value sits, by header name or 0-based position. `rating` and `timestamp` are
+   * optional: no `rating` makes an implicit table (each row one interaction, rating 1).
+   */
+  columns: { user: ColumnRef; item: ColumnRef; rating?: ColumnRef; timestamp?: ColumnRef };
   /** Whether `"` quotes fields (RFC 4180). Default true. */
   quoted?: boolean;
 }
@@ -68,8 +73,24 @@ export function resolveRatingsFormat(
       'must be a non-empty string such as "," or "\\t"',
     );
   }
+  const { user, item } = format.columns as Partial<RatingsFormat['columns']>;
+  if (user === undefined || item === undefined) {
+    throw new InvalidArgumentError(
+      'format.columns',
+      `must name the ${user === undefined ? 'user' : 'item'} column (by header name or 0-based position); rating and timestamp are optional`,
+    );
+  }
+  const seen = new Map<ColumnRef, string>();
   for (const [key, ref] of Object.entries(format.columns)) {
     if (ref === undefined) continue;
+    const other = seen.get(ref);
+    if (other !== undefined) {
+      throw new InvalidArgumentError(
+        `format.columns.${key}`,
+        `column ${JSON.stringify(ref)} is already the ${other} column; give each value its own column`,
+      );
+    }
+    seen.set(ref, key);
     if (typeof ref === 'number' && !(Number.isInteger(ref) && ref >= 0)) {
       throw new InvalidArgumentError(
         `format.columns.${key}`,

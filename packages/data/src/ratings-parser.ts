@@ -18,7 +18,7 @@ export interface LoadRatingsOptions {
   format?: RatingsLayout | RatingsFormat;
   /** Dense index order of users and items. Default `'first-appearance'`. */
   idOrder?: IdOrder;
-  /** Declared rating scale `[min, max]`; a rating outside it is an error. Default: no check. */
+  /** Declared rating scale `[min, max]`; a rating outside it is an error. Default: no check. Refused for a format without a rating column. */
   ratingScale?: readonly [number, number];
   /** What to do with repeated (user, item) pairs. Default `'keep-all'`. */
   duplicates?: DuplicatePolicy;
@@ -103,8 +103,15 @@ export class RatingsParser {
         `must be [min, max] with finite min <= max, got ${JSON.stringify(scale)}`,
       );
     }
+    if (scale !== undefined && this.#format.columns.rating === undefined) {
+      throw new InvalidArgumentError(
+        'ratingScale',
+        'the format has no rating column (an implicit file: each row one interaction), so there is no rating scale to check; drop ratingScale or name the rating column',
+      );
+    }
     this.#builder = new RatingsTableBuilder({
       source: this.#file,
+      implicit: this.#format.columns.rating === undefined,
       ...(options.idOrder ? { idOrder: options.idOrder } : {}),
       ...(options.initialCapacity ? { initialCapacity: options.initialCapacity } : {}),
     });
@@ -169,7 +176,8 @@ export class RatingsParser {
 
   #columnList(): string {
     const { user, item, rating, timestamp } = this.#format.columns;
-    return [user, item, rating, ...(timestamp === undefined ? [] : [timestamp])]
+    return [user, item, rating, timestamp]
+      .filter((c) => c !== undefined)
       .map(String)
       .join(', ');
   }
@@ -198,7 +206,7 @@ export class RatingsParser {
         'an item id',
         itemText,
       );
-    const rating = this.#number(fields, columns.rating, line, 'rating');
+    const rating = columns.rating < 0 ? 1 : this.#number(fields, columns.rating, line, 'rating');
     const scale = this.#options.ratingScale;
     if (scale && (rating < scale[0] || rating > scale[1])) {
       throw new CsvParseError(
@@ -269,7 +277,12 @@ export class RatingsParser {
       if (typeof ref === 'number') return ref;
       const index = fields.indexOf(ref);
       if (index === -1) {
-        if (fields.length === 1) this.#throwTooFewFields(fields, line, Object.keys(columns).length);
+        if (fields.length === 1)
+          this.#throwTooFewFields(
+            fields,
+            line,
+            Object.values(columns).filter((c) => c !== undefined).length,
+          );
         throw new CsvParseError(
           { file: this.#file, line },
           `a header with a column named ${JSON.stringify(ref)} for the ${what} (the header has ${fields.map((f) => JSON.stringify(f)).join(', ')})`,

@@ -17,11 +17,19 @@ export interface RatingsStats {
  * with `rating[r]` (and `timestamp[r]` when the source had one). About 16 bytes per rating and no
  * per-row objects. Indices are dense; {@link RatingsTable.userIds} and {@link RatingsTable.itemIds}
  * map them back to the raw ids of the source.
+ *
+ * An **implicit** table ({@link RatingsTable.implicit} true) comes from a file with no rating
+ * column, where each row is one interaction (a purchase, a play, a click): `rating` holds 1 for
+ * every row, so code that reads `rating` still works, and the flag tells rating-prediction code to
+ * refuse the table (a model trained to predict 1 everywhere learns nothing).
  */
 export interface RatingsTable {
   readonly userIndex: Int32Array;
   readonly itemIndex: Int32Array;
+  /** The rating of each row; 1 for every row of an {@link RatingsTable.implicit} table. */
   readonly rating: Float32Array;
+  /** True when the rows are interactions without ratings (the source had no rating column); `rating` is then all 1. */
+  readonly implicit: boolean;
   /** Seconds (or whatever unit the source used); Int32Array when every value fits. */
   readonly timestamp: Int32Array | Float64Array | undefined;
   readonly userIds: IdMap;
@@ -39,6 +47,11 @@ export interface RatingsTableBuilderOptions {
   initialCapacity?: number;
   /** Label for messages. */
   source?: string;
+  /**
+   * Build an implicit table (interactions without ratings): every row's rating is 1, and `add`
+   * refuses any other value. Default false.
+   */
+  implicit?: boolean;
 }
 
 function grow<T extends Int32Array | Float32Array | Float64Array>(array: T, capacity: number): T {
@@ -82,6 +95,12 @@ export class RatingsTableBuilder {
    */
   add(userId: RawId, itemId: RawId, rating: number, timestamp?: number): void {
     const row = this.#length;
+    if (this.#options.implicit && rating !== 1) {
+      throw new InvalidArgumentError(
+        'rating',
+        `row ${row + 1} has rating ${rating}, but an implicit table holds 1 for every row (one interaction); build an explicit table to keep ratings`,
+      );
+    }
     // Checked before any state changes, so a rejected row registers no user or item id.
     if (row > 0 && (timestamp !== undefined) !== (this.#timestamp !== undefined)) {
       throw new InvalidArgumentError(
@@ -151,6 +170,7 @@ export class RatingsTableBuilder {
       itemIndex,
       rating,
       timestamp,
+      implicit: this.#options.implicit ?? false,
       userIds,
       itemIds,
       source: this.#options.source ?? '<memory>',
@@ -171,12 +191,27 @@ function remap(indices: Int32Array, firstAppearance: RawId[], map: IdMap): void 
   for (let r = 0; r < indices.length; r++) indices[r] = lookup[indices[r]!]!;
 }
 
-/** Builds a {@link RatingsTable} from parallel arrays of raw ids and ratings (tests, small data, fold-in). */
+/**
+ * Builds a {@link RatingsTable} from rows of raw ids and ratings (tests, small data, fold-in).
+ * With `implicit: true` the rows may omit `rating` (each row is one interaction, stored as 1);
+ * otherwise every row needs one ({@link InvalidArgumentError} `argument: 'rating'`).
+ */
 export function createRatingsTable(
-  rows: { userId: RawId; itemId: RawId; rating: number; timestamp?: number }[],
+  rows: readonly { userId: RawId; itemId: RawId; rating?: number; timestamp?: number }[],
   options: RatingsTableBuilderOptions = {},
 ): RatingsTable {
   const builder = new RatingsTableBuilder({ initialCapacity: rows.length, ...options });
-  for (const row of rows) builder.add(row.userId, row.itemId, row.rating, row.timestamp);
+  rows.forEach((row, k) => {
+    let rating = row.rating;
+    if (rating === undefined) {
+      if (!options.implicit)
+        throw new InvalidArgumentError(
+          'rating',
+          `row ${k + 1} has no rating; give every row a rating, or pass implicit: true for interactions without ratings`,
+        );
+      rating = 1;
+    }
+    builder.add(row.userId, row.itemId, rating, row.timestamp);
+  });
   return builder.finish();
 }
