@@ -17,3 +17,22 @@ export class TrainingDivergedError extends CfError {
     this.loss = loss;
   }
 }
+
+/**
+ * A rating-prediction recipe was given an implicit table (interactions without ratings, every
+ * value 1): there is nothing for it to predict. Train the `topn` recipe on such data.
+ */
+export class ImplicitDataError extends CfError {
+  /** The recipe that refused the data. */
+  readonly recipe: string;
+  /** The table's source (usually the file path). */
+  readonly source: string;
+  constructor(recipe: string, source: string) {
+    super(
+      'IMPLICIT_DATA',
+      `${source} has no rating column (implicit data: each row is one interaction), but the ${recipe} recipe predicts ratings and cannot learn from it; use --recipe topn (runRecipe('topn', …)), which ranks items from interactions, or name the rating column (--columns …,rating=NAME)`,
+    );
+    this.recipe = recipe;
+    this.source = source;
+  }
+}

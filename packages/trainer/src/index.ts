@@ -16,7 +16,7 @@ export { Sgd, createSgd } from './sgd.js';
 export type { SgdOptions } from './sgd.js';
 export { mse, rmse, mae } from './metrics.js';
 export type { Metric } from './metrics.js';
-export { TrainingDivergedError } from './errors.js';
+export { TrainingDivergedError, ImplicitDataError } from './errors.js';
 export {
   oneCycleSchedule,
   oneCycleAt,
@@ -41,7 +41,7 @@ export { rankingMetrics } from './ranking-metrics.js';
 export type { RankingMetricsOptions, RankingMetricsResult } from './ranking-metrics.js';
 export { crossValidate, cvIdxFolds, kFolds, formatCrossValidation } from './cross-validate.js';
 export type { CrossValidateOptions, CrossValidationResult, FoldResult } from './cross-validate.js';
-export { runRecipe, RECIPE_DEFAULTS } from './recipes.js';
+export { runRecipe, RECIPE_DEFAULTS, RATING_RECIPES } from './recipes.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';
 export type { BayesianMfOptions, BayesianMfSweep } from './fit-bayesian-mf.js';
 export type { RecipeName, RecipeOptions, RecipeResult } from './recipes.js';

@@ -15,11 +15,15 @@ import { mae, mse, rmse } from './metrics.js';
 import { createModelData } from './model-data.js';
 import { oneCycleSchedule } from './one-cycle.js';
 import { setLrs, type EmbeddingUpdateMode, type Optimizer } from './optimizer.js';
+import { ImplicitDataError } from './errors.js';
 import { CheckpointError, type TrainingCheckpoint } from './training-checkpoint.js';
 import type { ModelData } from './model-data.js';
 
 /** The named training recipes. */
 export type RecipeName = 'notebook' | 'fastai' | 'bias' | 'best';
+
+/** The recipes that predict ratings, and so refuse implicit tables ({@link ImplicitDataError}). */
+export const RATING_RECIPES: readonly RecipeName[] = ['notebook', 'fastai', 'bias', 'best'];
 
 /** Overrides of a recipe's hyper-parameters. */
 export interface RecipeOptions {
@@ -236,6 +240,9 @@ function lossSmoothingOf(
  *   weight decay 0.3 on the factors and 0.1 on the biases). Chosen by an inner validation split of
  *   the training rows only (see the trainer README, "Accuracy"). `fits` holds the second member's
  *   epochs; `lr`, `wd`, `epochs` and `nFactors` options do not apply (`nFactors` is the sampler's).
+ *
+ * The rating recipes ({@link RATING_RECIPES}) throw {@link ImplicitDataError} for an implicit
+ * table (`table.implicit`: a file without a rating column).
  */
 export async function runRecipe(
   recipe: RecipeName,
@@ -243,6 +250,8 @@ export async function runRecipe(
   split: Split,
   options: RecipeOptions = {},
 ): Promise<RecipeResult> {
+  if (table.implicit && RATING_RECIPES.includes(recipe))
+    throw new ImplicitDataError(recipe, table.source);
   const defaults = RECIPE_DEFAULTS[recipe];
   const seed = options.seed ?? 42;
   const lr = options.lr ?? defaults.lr;

@@ -1,0 +1,40 @@
+import { expect, it } from 'vitest';
+import { createRatingsTable } from '@cf/data';
+import { describeEachBackend } from '@cf/test-utils';
+import { ImplicitDataError } from './errors.js';
+import { RATING_RECIPES, runRecipe } from './recipes.js';
+
+describeEachBackend('rating recipes on implicit data', () => {
+  const table = createRatingsTable(
+    [
+      { userId: 'c1', itemId: 'p1' },
+      { userId: 'c1', itemId: 'p2' },
+      { userId: 'c2', itemId: 'p1' },
+    ],
+    { implicit: true, source: 'purchases.csv' },
+  );
+  const split = { train: Int32Array.of(0, 1), valid: Int32Array.of(2) };
+
+  it.each(RATING_RECIPES.map((r) => [r]))(
+    '%s refuses it and points at the topn recipe',
+    async (recipe) => {
+      const error = await runRecipe(recipe, table, split).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImplicitDataError);
+      expect(error).toMatchObject({ code: 'IMPLICIT_DATA', recipe, source: 'purchases.csv' });
+      expect((error as Error).message).toMatch(
+        /purchases\.csv has no rating column.*--recipe topn/,
+      );
+    },
+  );
+
+  it('the same rows with ratings train', async () => {
+    const rated = createRatingsTable([
+      { userId: 'c1', itemId: 'p1', rating: 4 },
+      { userId: 'c1', itemId: 'p2', rating: 2 },
+      { userId: 'c2', itemId: 'p1', rating: 5 },
+    ]);
+    const result = await runRecipe('bias', rated, split);
+    expect(Number.isFinite(result.rmse)).toBe(true);
+    result.model.dispose();
+  });
+});
