@@ -1,7 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', chromium: 'src/chromium.ts' },
+  entry: {
+    index: 'src/index.ts',
+    chromium: 'src/chromium.ts',
+    planted: 'src/planted-movielens.ts',
+  },
   format: ['esm'],
   dts: true,
   clean: true,
