@@ -2,7 +2,9 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: { index: 'src/index.ts', node: 'src/node.ts' },
-  format: ['esm'],
+  format: ['esm', 'cjs'],
+  // CommonJS chunks too, so the two entries share one copy of each class (instanceof holds across them).
+  splitting: true,
   dts: true,
   clean: true,
   sourcemap: true,
