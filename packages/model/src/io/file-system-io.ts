@@ -89,7 +89,12 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
           'fileSystemIO saves JSON model topologies only',
         );
       }
-      const weights = new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData ?? []));
+      // One buffer or several (tfjs ≥ 4.9 may pass a list); tfjs < 4.9's concatenateArrayBuffers
+      // takes only a list, so a single buffer is used as it is.
+      const data = artifacts.weightData ?? [];
+      const weights = new Uint8Array(
+        Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data,
+      );
       const weightsFile = `weights.${crc32Hex(weights)}.bin`;
       await fs.mkdir(dir, { recursive: true });
       await writeAtomically(join(dir, weightsFile), weights);
@@ -189,7 +194,8 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
         }
       }
       artifacts.weightSpecs = manifest.flatMap((g) => g.weights);
-      artifacts.weightData = tf.io.concatenateArrayBuffers(buffers);
+      artifacts.weightData =
+        buffers.length === 1 ? buffers[0]! : tf.io.concatenateArrayBuffers(buffers);
       return artifacts;
     },
   };
