@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -460,4 +460,25 @@ describe('the built binary', () => {
     );
     expect(bad).toMatchObject({ code: 2 });
   }, 60_000);
+});
+
+describe('--version', () => {
+  const { version } = JSON.parse(readFileSync(join(here, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+
+  it("prints the version in @cf/cli's package.json, from the sources", async () => {
+    const { code, out } = await cf(['--version']);
+    expect(code).toBe(0);
+    expect(out.trim()).toBe(version);
+  });
+
+  it('prints it from the built binary and from the CommonJS build', async () => {
+    const exec = promisify(execFile);
+    const fromBin = await exec(process.execPath, [join(here, '..', 'dist', 'bin.js'), '-v']);
+    expect(fromBin.stdout.trim()).toBe(version);
+    const script = `require(${JSON.stringify(join(here, '..', 'dist', 'index.cjs'))}).run(['--version'], { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: process.cwd() }).then((c) => { process.exitCode = c; })`;
+    const fromCjs = await exec(process.execPath, ['-e', script]);
+    expect(fromCjs.stdout.trim()).toBe(version);
+  });
 });

@@ -10,6 +10,7 @@ import { predictCommand } from './commands/predict.js';
 import { recommendCommand } from './commands/recommend.js';
 import { similarCommand } from './commands/similar.js';
 import { foldInCommand } from './commands/fold-in.js';
+import { packageVersion } from './package-version.js';
 
 const backendOption = (): Option =>
   new Option('--backend <name>', 'tfjs backend')
@@ -25,7 +26,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = new Command('cf')
     .description('cf: collaborative filtering with neural nets (fastai-style training on tfjs)')
-    .version('0.1.0', '-v, --version')
+    .version(packageVersion(), '-v, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
