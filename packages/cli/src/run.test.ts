@@ -235,6 +235,18 @@ describe('inference commands on a saved model', () => {
     expect(s.items.map((i) => i.itemId)).not.toContain(5001);
   });
 
+  it('similar on an EmbeddingNet or a bias model says why not and suggests topn or fastai (exit 1)', async () => {
+    const net = await cf(['similar', '--model', 'm1', '--item', '5001', '-k', '4', '--json']);
+    expect(net.code).toBe(1);
+    expect(net.out).toBe('');
+    expect(net.err).toMatch(
+      /embedding-net model cannot give them: its item vectors are not meant for similarity .*--recipe topn.*--recipe fastai/,
+    );
+    const bias = await cf(['similar', '--model', 'm3', '--item', '5001']);
+    expect(bias.code).toBe(1);
+    expect(bias.err).toMatch(/bias model cannot give them: it has no item vectors/);
+  });
+
   it('fold-in recommends for a user from a ratings file, skipping unknown items', async () => {
     await writeFile(
       join(dir, 'new-user.csv'),

@@ -46,6 +46,8 @@ export type {
   ParameterSpec,
 } from './models/create-model-from-config.js';
 export { ModelFormatError } from './io/model-format-error.js';
+export { SimilarityUnsupportedError } from './inference/similarity-unsupported-error.js';
+export type { SimilarityUnsupportedReason } from './inference/similarity-unsupported-error.js';
 export type { ModelFormatReason } from './io/model-format-error.js';
 export { TrainedModel, createTrainedModel } from './inference/trained-model.js';
 export type {

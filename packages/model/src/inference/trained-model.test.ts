@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, UnknownIdError, type RawId } from '@cf/data';
+import { CfError, InvalidArgumentError, UnknownIdError, type RawId } from '@cf/data';
 import { describeEachBackend, expectClose, makeSyntheticRatings } from '@cf/test-utils';
 import { createEmbeddingDotBias } from '../models/embedding-dot-bias.js';
 import { createEmbeddingNet } from '../models/embedding-net.js';
@@ -10,6 +10,7 @@ import { rankItems } from './rank-items.js';
 import { TopK } from './top-k.js';
 import { buildSeenItems } from './seen-items.js';
 import { principalComponents } from './principal-components.js';
+import { SimilarityUnsupportedError } from './similarity-unsupported-error.js';
 import { trainForTest } from '../models/train-for-test.test-helper.js';
 
 const { table } = makeSyntheticRatings({ nUsers: 30, nItems: 40, density: 0.3, seed: 5 });
@@ -255,6 +256,19 @@ describeEachBackend('TrainedModel', () => {
     });
     const netTrained = createTrainedModel(net, table, { trainRows });
     expect(netTrained.itemBiases()[5]!.bias).toBe(netTrained.fallback!.itemBiasAt(5));
+    // EmbeddingNet's item rows feed a neural network: no cosine "similar items" from them …
+    let refused: unknown;
+    try {
+      netTrained.similarItems(table.itemIds.idAt(0));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(SimilarityUnsupportedError);
+    expect(refused).toBeInstanceOf(CfError);
+    expect(refused).toMatchObject({ modelType: 'embedding-net', reason: 'not-for-similarity' });
+    expect((refused as Error).message).toMatch(/--recipe topn.*--recipe fastai/);
+    // … though its embedding table can still be read (for plots, as the fastai lesson does)
+    expect(netTrained.itemEmbeddings().dim).toBe(3);
     const bias = createTrainedModel(
       createBiasBaseline({
         nUsers: table.userIds.size,
@@ -264,7 +278,9 @@ describeEachBackend('TrainedModel', () => {
       table,
       { fallback: 'none' },
     );
-    expect(() => bias.similarItems(table.itemIds.idAt(0))).toThrow(/no item embeddings/);
+    expect(() => bias.similarItems(table.itemIds.idAt(0))).toThrow(
+      expect.objectContaining({ modelType: 'bias', reason: 'no-item-vectors' }),
+    );
     expect(() => bias.itemEmbeddings()).toThrow(InvalidArgumentError);
     expect(bias.itemBiases()).toHaveLength(table.itemIds.size);
     trained.dispose();

@@ -10,6 +10,7 @@ import { fitBiasBaseline, type BiasBaseline } from '../models/bias-baseline.js';
 import { buildSeenItems, checkSeenItems, type SeenItems } from './seen-items.js';
 import { rankItems } from './rank-items.js';
 import { TopK } from './top-k.js';
+import { SimilarityUnsupportedError } from './similarity-unsupported-error.js';
 import { toRecommendations, withTitle, type Recommendation } from './recommendation.js';
 import {
   checkK,
@@ -277,8 +278,8 @@ export class TrainedModel {
   }
 
   /** The model's item embedding table; throws {@link InvalidArgumentError} for a model without one (the bias baseline). */
-  #itemEmbedding(): { values: Float32Array; dim: number; version: number } {
-    const p = this.model.parameters.find((q) => q.name === 'itemEmbedding');
+  #itemEmbedding(name = 'itemEmbedding'): { values: Float32Array; dim: number; version: number } {
+    const p = this.model.parameters.find((q) => q.name === name);
     if (!p)
       throw new InvalidArgumentError(
         'model',
@@ -287,11 +288,24 @@ export class TrainedModel {
     return { values: p.values, dim: p.shape[1] ?? 1, version: p.version };
   }
 
-  /** The `k` (default 10) items most similar to a known item by cosine of their embedding rows (the item itself left out). */
+  /**
+   * The `k` (default 10) items most similar to a known item by cosine of the rows of the model's
+   * {@link RatingModel.itemSimilarityParameter} (the item itself left out). Throws
+   * {@link SimilarityUnsupportedError} for a model without one (EmbeddingNet, the bias baseline,
+   * an ensemble), rather than ranking items by vectors that do not mean similarity.
+   */
   similarItems(itemId: RawId, options: { k?: number } = {}): Recommendation[] {
     const k = checkK(options.k ?? 10);
+    const name = this.model.itemSimilarityParameter;
+    if (name === undefined)
+      throw new SimilarityUnsupportedError(
+        this.model.config.type,
+        this.model.parameters.some((q) => q.name === 'itemEmbedding')
+          ? 'not-for-similarity'
+          : 'no-item-vectors',
+      );
     const target = this.itemIds.indexOf(itemId);
-    const { values, dim, version } = this.#itemEmbedding();
+    const { values, dim, version } = this.#itemEmbedding(name);
     if (this.#norms?.version !== version) {
       const norms = new Float64Array(this.itemIds.size);
       for (let i = 0; i < norms.length; i++) {

@@ -40,6 +40,8 @@ export interface BiasedMatrixFactorizationOptions {
 export class BiasedMatrixFactorization extends BaseRatingModel {
   readonly config: BiasedMatrixFactorizationConfig;
   readonly userParameterNames = ['userEmbedding', 'userBias'] as const;
+  /** A dot-product model: its item rows are meant for similarity. */
+  readonly itemSimilarityParameter = 'itemEmbedding';
   readonly #user: Parameter;
   readonly #item: Parameter;
   readonly #userBias: Parameter;

@@ -31,6 +31,8 @@ export interface EmbeddingDotBiasOptions {
 export class EmbeddingDotBias extends BaseRatingModel {
   readonly config: EmbeddingDotBiasConfig;
   readonly userParameterNames = ['userEmbedding', 'userBias'] as const;
+  /** A dot-product model: its item rows are meant for similarity. */
+  readonly itemSimilarityParameter = 'itemEmbedding';
   readonly #user: Parameter;
   readonly #item: Parameter;
   readonly #userBias: Parameter;

@@ -51,6 +51,15 @@ export interface RatingModel {
   /** Names of the parameters with one row per user (replaced when a user is folded in). */
   readonly userParameterNames: readonly string[];
   /**
+   * The parameter (`[nItems, dim]`) whose rows are item vectors meant for item-to-item similarity:
+   * set by models that score a user and an item by a dot product of their vectors, so that items
+   * with close vectors are scored alike by every user and their cosine says which items go
+   * together. Undefined for a model whose item vectors are not meant for that (EmbeddingNet feeds
+   * them through a neural network) or that has none (the bias baseline, an ensemble):
+   * `TrainedModel.similarItems` then throws `SimilarityUnsupportedError`.
+   */
+  readonly itemSimilarityParameter?: string;
+  /**
    * Predictions for `userIndex[b], itemIndex[b]` as a `[B]` tensor, computed with tfjs-core ops on
    * the current backend. The caller owns (and must dispose) the returned tensor.
    */
