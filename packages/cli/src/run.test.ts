@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { getCvIdxs } from '@cf/data';
 import { makeSyntheticRatings } from '@cf/test-utils';
 import type { CliIO } from './cli-io.js';
 import { resolveRecipe } from './commands/train.js';
@@ -274,6 +275,102 @@ describe('inference commands on a saved model', () => {
     expect(json.ratingsUsed).toBe(3);
     for (const rated of [5001, 5002, 5003])
       expect(json.items.map((i) => i.itemId)).not.toContain(rated);
+  });
+});
+
+describe('ranking metrics beside RMSE', () => {
+  // A hand-checkable case for the bias baseline (`--model bias`), whose ranking of items is the
+  // order of its item biases for every user. Users 2 and 3 rate all 15 items in training, item 10
+  // highest, then 20, 30, the eleven items 101–111 (all 2) and 40 (1): so every user's ranking is
+  // 10 > 20 > 30 > 101–111 > 40 (the few training rows of users 1, 4–7 keep that order).
+  const train: [number, number, number][] = [];
+  for (const user of [2, 3]) {
+    train.push([user, 10, 5], [user, 20, 4], [user, 30, 3], [user, 40, 1]);
+    for (let item = 101; item <= 111; item++) train.push([user, item, 2]);
+  }
+  train.push([1, 10, 4], [4, 20, 3], [5, 10, 5], [6, 10, 4], [7, 10, 3]);
+  const valid: [number, number, number][] = [
+    [1, 20, 5], // user 1 ranks 20, 30, 8 of 101–111 (10 excluded): hit at rank 1 …
+    [1, 40, 4], // … and 40 is last: 1 of 2 relevant found
+    [1, 30, 2], // not relevant (< 4)
+    [4, 30, 4.5], // user 4 ranks 10, 30, … (20 excluded): hit at rank 2
+    [5, 101, 3], // user 5 has no relevant validation item: not counted
+    [5, 102, 2],
+    [6, 40, 5], // user 6: its one relevant item is ranked last: a miss
+    [7, 103, 1], // user 7: not counted
+  ];
+  const n = train.length + valid.length; // 43 rows: getCvIdxs(43) takes int(0.2 · 43) = 8 of them
+  const l3 = Math.log2(3);
+  const expected = {
+    k: 10,
+    users: 3,
+    ndcg: (1 / (1 + 1 / l3) + 1 / l3 + 0) / 3,
+    recall: (1 / 2 + 1 + 0) / 3,
+    precision: (1 / 10 + 1 / 10 + 0) / 3,
+    hitRate: 2 / 3,
+  };
+  let rankingDir: string;
+
+  beforeAll(async () => {
+    rankingDir = join(dir, 'ranking-data');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(rankingDir);
+    // put the validation rows where getCvIdxs (cvIdx 0, valPct 0.2, seed 42) will take them
+    const isValid = new Set(getCvIdxs(n, { cvIdx: 0, valPct: 0.2, seed: 42 }));
+    expect(isValid.size).toBe(valid.length);
+    const rows: string[] = ['userId,movieId,rating,timestamp'];
+    let t = 0;
+    let v = 0;
+    for (let r = 0; r < n; r++) {
+      const [user, item, rating] = isValid.has(r) ? valid[v++]! : train[t++]!;
+      rows.push(`${user},${item},${rating},${1_000_000 + r}`);
+    }
+    await writeFile(join(rankingDir, 'ratings.csv'), rows.join('\n') + '\n');
+  });
+
+  function expectRanking(actual: Record<string, number>, withUsers = true): void {
+    expect(actual['k']).toBe(expected.k);
+    if (withUsers) expect(actual['users']).toBe(expected.users);
+    for (const key of ['ndcg', 'recall', 'precision', 'hitRate'] as const)
+      expect(actual[key], key).toBeCloseTo(expected[key], 10);
+  }
+
+  it('train --json has ranking {k, ndcg, recall, precision, hitRate} at k 10, and prints it', async () => {
+    const { code, out, err } = await cf([
+      'train',
+      '--data',
+      rankingDir,
+      '--model',
+      'bias',
+      '--out',
+      'm-ranking',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const json = JSON.parse(out) as { ranking: Record<string, number> };
+    expectRanking(json.ranking);
+    expect(err).toContain(
+      `top-10 ranking of all 15 items (training items excluded; relevant = validation rating ≥ 4; 3 users): NDCG ${expected.ndcg.toFixed(4)}, recall 0.5000, precision 0.0667, hit rate 0.6667`,
+    );
+  });
+
+  it('cv --json has ranking per fold (fold 0 the same split) and its mean; the table has the columns', async () => {
+    const { code, out, err } = await cf(['cv', '--data', rankingDir, '--model', 'bias', '--json']);
+    expect(code).toBe(0);
+    const json = JSON.parse(out) as {
+      folds: { ranking: Record<string, number> }[];
+      mean: { ranking: Record<string, number> };
+      std: { ranking: Record<string, number> };
+    };
+    expect(json.folds).toHaveLength(5);
+    expectRanking(json.folds[0]!.ranking);
+    for (const key of ['ndcg', 'recall', 'precision', 'hitRate']) {
+      const values = json.folds.map((f) => f.ranking[key]!);
+      expect(json.mean.ranking[key]).toBeCloseTo(values.reduce((a, b) => a + b, 0) / 5, 10);
+    }
+    expect(json.mean.ranking['k']).toBe(10);
+    expect(err).toMatch(/ndcg@10\s+recall@10\s+precision@10\s+hitRate@10/);
+    expect(err).toContain(expected.ndcg.toFixed(4));
   });
 });
 

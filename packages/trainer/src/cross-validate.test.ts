@@ -1,7 +1,14 @@
 import { expect, it } from 'vitest';
-import { fitBiasBaseline } from '@cf/model';
+import { createRatingsTable } from '@cf/data';
+import { createBiasBaseline, fitBiasBaseline } from '@cf/model';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
-import { crossValidate, cvIdxFolds, formatCrossValidation, kFolds } from './cross-validate.js';
+import {
+  crossValidate,
+  cvIdxFolds,
+  formatCrossValidation,
+  kFolds,
+  rankingMetricNames,
+} from './cross-validate.js';
 import { rmse } from './metrics.js';
 
 describeEachBackend('crossValidate', () => {
@@ -51,5 +58,54 @@ describeEachBackend('crossValidate', () => {
       }
     }
     expect(all.size).toBe(5 * Math.floor(0.2 * table.rating.length));
+  });
+
+  it('with `ranking`, records ndcg@k, recall@k, precision@k and hitRate@k per fold, and their mean', async () => {
+    // The model ranks items 0 > 1 > 2 > 3 for every user (item biases 0.4 … 0.1).
+    const small = createRatingsTable(
+      [
+        { userId: 0, itemId: 0, rating: 3 },
+        { userId: 0, itemId: 1, rating: 5 },
+        { userId: 0, itemId: 3, rating: 4.5 },
+        { userId: 1, itemId: 1, rating: 4 },
+        { userId: 1, itemId: 3, rating: 5 },
+        { userId: 1, itemId: 2, rating: 2 }, // in no fold: only so that item 2 exists
+      ],
+      { idOrder: 'sorted' },
+    );
+    const ranked = () => {
+      const m = createBiasBaseline({ nUsers: 2, nItems: 4, ratingRange: [1, 5] });
+      m.parameter('itemBias').values.set([0.4, 0.3, 0.2, 0.1]);
+      return m;
+    };
+    const result = await crossValidate({
+      table: small,
+      // fold 0: user 0 trains on item 0 and finds item 1 at rank 1 (item 3 at rank 3, past k);
+      //         user 1 trains on item 1 and finds item 3 at rank 3: a miss at k = 2
+      // fold 1: user 0 trains on items 0, 1 and finds item 3 at rank 2 (of 2, items 2 and 3)
+      folds: [
+        { train: Int32Array.of(0, 3), valid: Int32Array.of(1, 2, 4) },
+        { train: Int32Array.of(0, 1, 3, 4), valid: Int32Array.of(2) },
+      ],
+      train: ranked,
+      ranking: { k: 2 },
+    });
+    const names = rankingMetricNames(2);
+    const [f0, f1] = result.folds.map((f) => f.metrics);
+    const idcg2 = 1 + 1 / Math.log2(3);
+    expect(f0![names.ndcg]).toBeCloseTo((1 / idcg2 + 0) / 2, 12);
+    expect(f0![names.recall]).toBeCloseTo((1 / 2 + 0) / 2, 12);
+    expect(f0![names.precision]).toBeCloseTo((1 / 2 + 0) / 2, 12);
+    expect(f0![names.hitRate]).toBeCloseTo(1 / 2, 12);
+    expect(result.folds[0]!.ranking?.users).toBe(2);
+    expect(f1![names.ndcg]).toBeCloseTo(1 / Math.log2(3), 12);
+    expect(f1![names.recall]).toBe(1);
+    expect(f1![names.precision]).toBe(1 / 2);
+    expect(f1![names.hitRate]).toBe(1);
+    expect(result.mean[names.ndcg]).toBeCloseTo((1 / idcg2 / 2 + 1 / Math.log2(3)) / 2, 12);
+    expect(result.mean[names.hitRate]).toBeCloseTo(3 / 4, 12);
+    expect(formatCrossValidation(result).split('\n')[0]).toMatch(
+      /rmse\s+mae\s+ndcg@2\s+recall@2\s+precision@2\s+hitRate@2/,
+    );
   });
 });

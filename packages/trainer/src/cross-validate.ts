@@ -1,11 +1,18 @@
 import { kFoldSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
 import type { RatingModel } from '@cf/model';
 import { mae, rmse, type Metric } from './metrics.js';
+import {
+  rankingMetrics,
+  type RankingMetricsOptions,
+  type RankingMetricsResult,
+} from './ranking-metrics.js';
 
 /** One fold's outcome. */
 export interface FoldResult {
   fold: number;
   metrics: Record<string, number>;
+  /** The whole {@link rankingMetrics} result, when {@link CrossValidateOptions.ranking} was given. */
+  ranking?: RankingMetricsResult;
   fitSeconds: number;
   testSeconds: number;
 }
@@ -25,8 +32,29 @@ export interface CrossValidateOptions {
   train: (split: Split, fold: number) => RatingModel | Promise<RatingModel>;
   /** Default `[rmse, mae]`. */
   metrics?: readonly Metric[];
+  /**
+   * Also rank every item for each user with {@link rankingMetrics} (these options) and record
+   * `ndcg@k`, `recall@k`, `precision@k` and `hitRate@k` among each fold's metrics (so they get a
+   * mean and std, and a column in {@link formatCrossValidation}). Default: not computed.
+   */
+  ranking?: RankingMetricsOptions;
   /** Called after each fold (for progress tables). */
   onFold?: (result: FoldResult) => void;
+}
+
+/** The names under which {@link crossValidate} records the ranking metrics of its `ranking` option. */
+export function rankingMetricNames(k: number): {
+  ndcg: string;
+  recall: string;
+  precision: string;
+  hitRate: string;
+} {
+  return {
+    ndcg: `ndcg@${k}`,
+    recall: `recall@${k}`,
+    precision: `precision@${k}`,
+    hitRate: `hitRate@${k}`,
+  };
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -48,12 +76,27 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
     );
     const target = Float32Array.from(split.valid, (r) => table.rating[r]!);
     const values = Object.fromEntries(metrics.map((m) => [m.name, m.compute(prediction, target)]));
-    const result = { fold, metrics: values, fitSeconds, testSeconds: (now() - testStart) / 1000 };
+    let ranked: RankingMetricsResult | undefined;
+    if (options.ranking) {
+      ranked = rankingMetrics(model, table, split, options.ranking);
+      const names = rankingMetricNames(ranked.k);
+      values[names.ndcg] = ranked.ndcgAtK;
+      values[names.recall] = ranked.recallAtK;
+      values[names.precision] = ranked.precisionAtK;
+      values[names.hitRate] = ranked.hitRateAtK;
+    }
+    const result: FoldResult = {
+      fold,
+      metrics: values,
+      ...(ranked ? { ranking: ranked } : {}),
+      fitSeconds,
+      testSeconds: (now() - testStart) / 1000,
+    };
     model.dispose();
     folds.push(result);
     options.onFold?.(result);
   }
-  const keys = [...metrics.map((m) => m.name), 'fitSeconds', 'testSeconds'];
+  const keys = [...Object.keys(folds[0]?.metrics ?? {}), 'fitSeconds', 'testSeconds'];
   const valueOf = (f: FoldResult, key: string): number =>
     key === 'fitSeconds' ? f.fitSeconds : key === 'testSeconds' ? f.testSeconds : f.metrics[key]!;
   const mean: Record<string, number> = {};
@@ -91,16 +134,17 @@ export function kFolds(table: RatingsTable, options: { k?: number; seed?: number
 /** A plain-text table of a {@link CrossValidationResult}: one row per fold, then mean ± std. */
 export function formatCrossValidation(result: CrossValidationResult): string {
   const names = Object.keys(result.folds[0]?.metrics ?? {});
+  const widthOf = (name: string): number => Math.max(13, name.length);
   const head = [
     'fold'.padStart(6),
-    ...names.map((n) => n.padStart(10)),
+    ...names.map((n) => n.padStart(widthOf(n))),
     'fit (s)'.padStart(9),
     'test (s)'.padStart(9),
   ].join('  ');
   const rows = result.folds.map((f) =>
     [
       String(f.fold).padStart(6),
-      ...names.map((n) => f.metrics[n]!.toFixed(4).padStart(10)),
+      ...names.map((n) => f.metrics[n]!.toFixed(4).padStart(widthOf(n))),
       f.fitSeconds.toFixed(1).padStart(9),
       f.testSeconds.toFixed(2).padStart(9),
     ].join('  '),
@@ -109,7 +153,7 @@ export function formatCrossValidation(result: CrossValidationResult): string {
     `${result.mean[key]!.toFixed(digits)}±${result.std[key]!.toFixed(digits)}`.padStart(width);
   const summary = [
     'mean'.padStart(6),
-    ...names.map((n) => pm(n, 4, 10)),
+    ...names.map((n) => pm(n, 4, widthOf(n))),
     pm('fitSeconds', 1, 9),
     pm('testSeconds', 2, 9),
   ].join('  ');

@@ -38,8 +38,18 @@ export {
 } from './standard-callbacks.js';
 export type { EarlyStoppingOptions } from './standard-callbacks.js';
 export { rankingMetrics } from './ranking-metrics.js';
-export type { RankingMetricsOptions, RankingMetricsResult } from './ranking-metrics.js';
-export { crossValidate, cvIdxFolds, kFolds, formatCrossValidation } from './cross-validate.js';
+export type {
+  RankingMetricsOptions,
+  RankingMetricsResult,
+  RankingScorer,
+} from './ranking-metrics.js';
+export {
+  crossValidate,
+  cvIdxFolds,
+  kFolds,
+  formatCrossValidation,
+  rankingMetricNames,
+} from './cross-validate.js';
 export type { CrossValidateOptions, CrossValidationResult, FoldResult } from './cross-validate.js';
 export { runRecipe, RECIPE_DEFAULTS, RATING_RECIPES } from './recipes.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { createRatingsTable } from '@cf/data';
 import { createBiasBaseline } from '@cf/model';
 import { describeEachBackend } from '@cf/test-utils';
-import { rankingMetrics } from './ranking-metrics.js';
+import { rankingMetrics, type RankingScorer } from './ranking-metrics.js';
 
 describeEachBackend('rankingMetrics', () => {
   // Scores rank items 0 > 1 > 2 > 3 for every user (item biases 0.4 … 0.1).
@@ -39,5 +39,25 @@ describeEachBackend('rankingMetrics', () => {
     expect(m.users).toBe(2);
     expect(m.hitRateAtK).toBeCloseTo(0.5, 12);
     expect(m.precisionAtK).toBeCloseTo(0.5, 12);
+  });
+
+  it('scores with the one-user fast path, and gives the same numbers by predict for a model without one', () => {
+    let fastCalls = 0;
+    const fast: RankingScorer = {
+      predict: () => {
+        throw new Error('predict must not be called when scoreItemsForUser exists');
+      },
+      scoreItemsForUser: (u: number, items: Int32Array, out: Float32Array) => {
+        fastCalls++;
+        return model.scoreItemsForUser(u, items, out);
+      },
+    };
+    const slow: RankingScorer = {
+      predict: (u: Int32Array, i: Int32Array, out?: Float32Array) => model.predict(u, i, out),
+    };
+    const viaFast = rankingMetrics(fast, table, split, { k: 2 });
+    expect(fastCalls).toBe(2); // one call per user with a relevant validation item
+    expect(rankingMetrics(slow, table, split, { k: 2 })).toEqual(viaFast);
+    expect(viaFast).toEqual(rankingMetrics(model, table, split, { k: 2 }));
   });
 });

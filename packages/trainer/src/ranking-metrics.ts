@@ -1,6 +1,13 @@
 import type { RatingsTable, Split } from '@cf/data';
 import type { RatingModel } from '@cf/model';
 
+/**
+ * What {@link rankingMetrics} needs of a model: its eval-mode `predict`, and the one-user fast path
+ * when it has one. Every {@link RatingModel} is one; so is a plain object such as a popularity
+ * scorer.
+ */
+export type RankingScorer = Pick<RatingModel, 'predict' | 'scoreItemsForUser'>;
+
 /** Options of {@link rankingMetrics}. */
 export interface RankingMetricsOptions {
   /** List length. Default 10. */
@@ -41,10 +48,15 @@ function groupByUser(
 /**
  * Top-N quality of a rating model: for each user, all items are scored, the user's training items
  * are excluded, and the top `k` are compared with the user's relevant validation items
- * (rating ≥ `relevanceThreshold`). Binary relevance; NDCG with log2 discounts.
+ * (rating ≥ `relevanceThreshold`). Binary relevance; NDCG with log2 discounts; ties go to the lower
+ * item index. The mean is over the users with at least one relevant validation item.
+ *
+ * Items are scored with the model's one-user fast path ({@link RatingModel.scoreItemsForUser})
+ * when it has one (its `predict` otherwise), into one reused buffer: on ml-latest-small
+ * (610 users × 9,724 items) this takes well under a second for every shipped model on one core.
  */
 export function rankingMetrics(
-  model: RatingModel,
+  model: RankingScorer,
   table: RatingsTable,
   split: Split,
   options: RankingMetricsOptions = {},
@@ -56,6 +68,7 @@ export function rankingMetrics(
   const relevant = groupByUser(table, split.valid, (r) => table.rating[r]! >= threshold);
   const itemIndex = Int32Array.from({ length: nItems }, (_, i) => i);
   const userIndex = new Int32Array(nItems);
+  const buffer = new Float32Array(nItems);
   const isRelevant = new Uint8Array(nItems);
   let idcgPrefix = [0];
   for (let p = 0; p < k; p++) idcgPrefix.push(idcgPrefix[p]! + 1 / Math.log2(p + 2));
@@ -71,8 +84,13 @@ export function rankingMetrics(
     const relStart = relevant.offsets[u]!;
     const relEnd = relevant.offsets[u + 1]!;
     if (relEnd === relStart) continue;
-    userIndex.fill(u);
-    const scores = model.predict(userIndex, itemIndex);
+    let scores: Float32Array;
+    if (model.scoreItemsForUser) {
+      scores = model.scoreItemsForUser(u, itemIndex, buffer);
+    } else {
+      userIndex.fill(u);
+      scores = model.predict(userIndex, itemIndex, buffer);
+    }
     for (let s = seen.offsets[u]!; s < seen.offsets[u + 1]!; s++)
       scores[seen.items[s]!] = -Infinity;
     // top-k by insertion into a small sorted list

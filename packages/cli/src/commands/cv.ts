@@ -4,6 +4,7 @@ import {
   formatCrossValidation,
   kFolds,
   mae,
+  rankingMetricNames,
   rmse,
   runRecipe,
 } from '@cf/trainer';
@@ -12,7 +13,13 @@ import type { Split } from '@cf/data';
 import { selectBackend } from '../backend.js';
 import { EXIT, UsageError, type CliIO } from '../cli-io.js';
 import { loadDataset } from '../dataset.js';
-import { recipeOptionsOf, resolveRecipe, type TrainCommandOptions } from './train.js';
+import {
+  RANKING_K,
+  recipeOptionsOf,
+  resolveRecipe,
+  type RankingSummary,
+  type TrainCommandOptions,
+} from './train.js';
 
 /** Parsed options of `cf cv`. */
 export interface CvCommandOptions extends Omit<TrainCommandOptions, 'out' | 'cvIdx'> {
@@ -53,6 +60,7 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     table,
     folds,
     metrics: [rmse, mae],
+    ranking: { k: RANKING_K },
     train: async (split, fold) => {
       log(`fold ${fold}: training on ${split.train.length} rows`);
       const run = await runRecipe(recipe, table, split, recipeOptionsOf(options, io));
@@ -66,13 +74,26 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
   }
   log(formatCrossValidation(result));
   if (options.json) {
-    const pick = (r: Record<string, number>) => ({ rmse: r['rmse'], mae: r['mae'] });
+    const names = rankingMetricNames(RANKING_K);
+    const ranking = (r: Record<string, number>): Omit<RankingSummary, 'users'> => ({
+      k: RANKING_K,
+      ndcg: r[names.ndcg]!,
+      recall: r[names.recall]!,
+      precision: r[names.precision]!,
+      hitRate: r[names.hitRate]!,
+    });
+    const pick = (r: Record<string, number>) => ({
+      rmse: r['rmse'],
+      mae: r['mae'],
+      ranking: ranking(r),
+    });
     io.stdout.write(
       JSON.stringify({
         folds: result.folds.map((f) => ({
           fold: f.fold,
           rmse: f.metrics['rmse'],
           mae: f.metrics['mae'],
+          ranking: { ...ranking(f.metrics), users: f.ranking?.users },
           seconds: f.fitSeconds,
           testSeconds: f.testSeconds,
         })),

@@ -7,9 +7,11 @@ import { fileSystemIO, saveModelToDirectory } from '@cf/model/node';
 import {
   checkpointFromArtifacts,
   checkpointToArtifacts,
+  rankingMetrics,
   runRecipe,
   type RecipeName,
   type RecipeOptions,
+  type RankingMetricsResult,
   type RecipeResult,
   type TrainingCheckpoint,
 } from '@cf/trainer';
@@ -139,6 +141,38 @@ export function recipeOptionsOf(
   };
 }
 
+/** List length of the ranking metrics `cf train` and `cf cv` report. */
+export const RANKING_K = 10;
+
+/** What `--json` prints under `ranking`: the trainer's {@link rankingMetrics} protocol at k = 10. */
+export interface RankingSummary {
+  k: number;
+  ndcg: number;
+  recall: number;
+  precision: number;
+  hitRate: number;
+  /** Users with at least one relevant (rating ≥ 4) validation item: the mean is over them. */
+  users: number;
+}
+
+/** The `ranking` object of `--json` from a {@link rankingMetrics} result. */
+export function rankingSummaryOf(result: RankingMetricsResult): RankingSummary {
+  return {
+    k: result.k,
+    ndcg: result.ndcgAtK,
+    recall: result.recallAtK,
+    precision: result.precisionAtK,
+    hitRate: result.hitRateAtK,
+    users: result.users,
+  };
+}
+
+/** The human line for a {@link RankingSummary}. */
+export function formatRankingSummary(r: RankingSummary, nItems: number): string {
+  const f = (x: number): string => x.toFixed(4);
+  return `top-${r.k} ranking of all ${nItems} items (training items excluded; relevant = validation rating ≥ 4; ${r.users} users): NDCG ${f(r.ndcg)}, recall ${f(r.recall)}, precision ${f(r.precision)}, hit rate ${f(r.hitRate)}`;
+}
+
 /** Trains per the options and returns what `--json` prints; writes progress to `log`. */
 export async function trainAndEvaluate(
   table: RatingsTable,
@@ -150,7 +184,12 @@ export async function trainAndEvaluate(
     resume?: TrainingCheckpoint;
     save?: (checkpoint: TrainingCheckpoint) => Promise<void>;
   } = {},
-): Promise<{ result: RecipeResult; summary: Record<string, unknown>; interrupted: boolean }> {
+): Promise<{
+  result: RecipeResult;
+  /** `ranking` is undefined when the run was interrupted. */
+  summary: Record<string, unknown> & { ranking: RankingSummary | undefined };
+  interrupted: boolean;
+}> {
   const { recipe, model } = resolveRecipe(options);
   const progressStream = options.quiet ? 'quiet' : 'normal';
   const result = await runRecipe(recipe, table, split, {
@@ -182,18 +221,25 @@ export async function trainAndEvaluate(
       seconds: r.seconds,
     })),
   );
+  const interrupted = io.signal?.aborted === true;
+  // top-N quality beside RMSE: every item ranked for every user (the models' one-user fast path);
+  // not for a run that was interrupted, which reports nothing
+  const ranking = interrupted
+    ? undefined
+    : rankingSummaryOf(rankingMetrics(result.model, table, split, { k: RANKING_K }));
   const summary = {
     rmse: result.rmse,
     mse: result.mse,
     mae: result.mae,
     baselineRmse: result.baselineRmse,
+    ranking,
     epochs,
     secondsPerEpoch: result.secondsPerEpoch,
     model,
     recipe,
     hyperParameters: result.hyperParameters,
   };
-  return { result, summary, interrupted: io.signal?.aborted === true };
+  return { result, summary, interrupted };
 }
 
 /** `cf train`: load, split, train, report, save. */
@@ -247,6 +293,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   log(
     `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
   );
+  if (summary.ranking) log(formatRankingSummary(summary.ranking, stats.nItems));
   const trained = createTrainedModel(result.model, table, {
     trainRows: split.train,
     split: {
