@@ -60,4 +60,17 @@ describeEachBackend('rankingMetrics', () => {
     expect(rankingMetrics(slow, table, split, { k: 2 })).toEqual(viaFast);
     expect(viaFast).toEqual(rankingMetrics(model, table, split, { k: 2 }));
   });
+
+  it('counts every validation interaction of an implicit table as relevant', () => {
+    const implicit = createRatingsTable(
+      rows.map(({ userId, itemId }) => ({ userId, itemId })),
+      { idOrder: 'sorted', implicit: true },
+    );
+    const m = rankingMetrics(model, implicit, split, { k: 2 });
+    // user 0 (items 1, 3, 2 valid): top [1, 2] → 2 hits of 3; user 1: top [0, 3] → hit at rank 2
+    expect(m.users).toBe(2);
+    expect(m.recallAtK).toBeCloseTo((2 / 3 + 1) / 2, 12);
+    expect(m.ndcgAtK).toBeCloseTo((1 + 1 / Math.log2(3)) / 2, 12);
+    expect(m.precisionAtK).toBeCloseTo((1 + 1 / 2) / 2, 12);
+  });
 });

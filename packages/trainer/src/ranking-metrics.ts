@@ -12,7 +12,10 @@ export type RankingScorer = Pick<RatingModel, 'predict' | 'scoreItemsForUser'>;
 export interface RankingMetricsOptions {
   /** List length. Default 10. */
   k?: number;
-  /** A validation rating at or above this is relevant. Default 4. */
+  /**
+   * A validation rating at or above this is relevant. Default 4; for an implicit table
+   * (`table.implicit`, every rating 1) every validation interaction is relevant.
+   */
   relevanceThreshold?: number;
   /** Evaluate at most this many users (the first ones by index), for speed. Default all. */
   maxUsers?: number;
@@ -62,7 +65,7 @@ export function rankingMetrics(
   options: RankingMetricsOptions = {},
 ): RankingMetricsResult {
   const k = options.k ?? 10;
-  const threshold = options.relevanceThreshold ?? 4;
+  const threshold = options.relevanceThreshold ?? (table.implicit ? -Infinity : 4);
   const nItems = table.itemIds.size;
   const seen = groupByUser(table, split.train, () => true);
   const relevant = groupByUser(table, split.valid, (r) => table.rating[r]! >= threshold);

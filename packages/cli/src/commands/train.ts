@@ -151,7 +151,7 @@ export interface RankingSummary {
   recall: number;
   precision: number;
   hitRate: number;
-  /** Users with at least one relevant (rating ≥ 4) validation item: the mean is over them. */
+  /** Users with at least one relevant validation item (rating ≥ 4; any, in an implicit table): the mean is over them. */
   users: number;
 }
 
@@ -168,9 +168,10 @@ export function rankingSummaryOf(result: RankingMetricsResult): RankingSummary {
 }
 
 /** The human line for a {@link RankingSummary}. */
-export function formatRankingSummary(r: RankingSummary, nItems: number): string {
+export function formatRankingSummary(r: RankingSummary, table: RatingsTable): string {
   const f = (x: number): string => x.toFixed(4);
-  return `top-${r.k} ranking of all ${nItems} items (training items excluded; relevant = validation rating ≥ 4; ${r.users} users): NDCG ${f(r.ndcg)}, recall ${f(r.recall)}, precision ${f(r.precision)}, hit rate ${f(r.hitRate)}`;
+  const relevant = table.implicit ? 'every validation interaction' : 'validation rating ≥ 4';
+  return `top-${r.k} ranking of all ${table.itemIds.size} items (training items excluded; relevant = ${relevant}; ${r.users} users): NDCG ${f(r.ndcg)}, recall ${f(r.recall)}, precision ${f(r.precision)}, hit rate ${f(r.hitRate)}`;
 }
 
 /** Trains per the options and returns what `--json` prints; writes progress to `log`. */
@@ -293,7 +294,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   log(
     `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
   );
-  if (summary.ranking) log(formatRankingSummary(summary.ranking, stats.nItems));
+  if (summary.ranking) log(formatRankingSummary(summary.ranking, table));
   const trained = createTrainedModel(result.model, table, {
     trainRows: split.train,
     split: {
