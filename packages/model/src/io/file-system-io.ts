@@ -38,6 +38,19 @@ function isNotFound(error: unknown): boolean {
   );
 }
 
+/** model.json's fields in the order `save` writes them (absent ones left out). */
+function modelJsonOf(json: {
+  [K in keyof tf.io.ModelJSON]?: tf.io.ModelJSON[K] | undefined;
+}): Record<string, unknown> {
+  return {
+    modelTopology: json.modelTopology,
+    weightsManifest: json.weightsManifest,
+    ...(json.format === undefined ? {} : { format: json.format }),
+    ...(json.generatedBy === undefined ? {} : { generatedBy: json.generatedBy }),
+    ...(json.convertedBy === undefined ? {} : { convertedBy: json.convertedBy }),
+  };
+}
+
 /**
  * A tfjs IO handler over a directory in the tfjs layout: `model.json` (`modelTopology`,
  * `weightsManifest: [{paths, weights}]`) and one weights file next to it, so the directory can also
@@ -99,13 +112,13 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
       await fs.mkdir(dir, { recursive: true });
       await writeAtomically(join(dir, weightsFile), weights);
       await syncDirectory();
-      const modelJson: tf.io.ModelJSON = {
+      const modelJson = modelJsonOf({
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs ?? [] }],
-        ...(artifacts.format === undefined ? {} : { format: artifacts.format }),
-        ...(artifacts.generatedBy === undefined ? {} : { generatedBy: artifacts.generatedBy }),
-        ...(artifacts.convertedBy === undefined ? {} : { convertedBy: artifacts.convertedBy }),
-      };
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+      });
       await writeAtomically(
         join(dir, MODEL_JSON),
         new TextEncoder().encode(JSON.stringify(modelJson)),
@@ -156,6 +169,19 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
       const artifacts: tf.io.ModelArtifacts = { modelTopology: json.modelTopology ?? {} };
       if (json.format !== undefined) artifacts.format = json.format;
       if (json.generatedBy !== undefined) artifacts.generatedBy = json.generatedBy;
+      if (json.convertedBy !== undefined) artifacts.convertedBy = json.convertedBy;
+      // The loader checks the values (a digest covers them); this checks the bytes spelling them:
+      // model.json must be exactly the text `save` writes for those values (no added key or space,
+      // no other spelling of a number or string), so every byte of it is covered.
+      // (Only for cf models: other files get the loader's clearer "not a cf model".)
+      const topology = json.modelTopology as { format?: unknown } | undefined;
+      if (topology?.format === 'cf-model' && text !== JSON.stringify(modelJsonOf(json))) {
+        throw new ModelFormatError(
+          dir,
+          'json',
+          `${MODEL_JSON} is not the text cf writes (a key was added, moved or removed, or spacing or spelling changed); it was edited: save the model again`,
+        );
+      }
       const manifest = json.weightsManifest;
       // Without a usable manifest, return the topology alone: its format and version are checked first.
       if (

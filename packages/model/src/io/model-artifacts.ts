@@ -1,9 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { IdMap, InvalidArgumentError, type IdMapConfig, type RawId } from '@cf/data';
 import type { BiasBaselineConfig, RatingModelConfig } from '../models/model-config.js';
-import { createModelFromConfig, type ParameterValue } from '../models/create-model-from-config.js';
+import {
+  MODEL_TYPE_NAMES,
+  createModelFromConfig,
+  parameterSpecsOf,
+  type ParameterValue,
+} from '../models/create-model-from-config.js';
 import type { BiasBaseline } from '../models/bias-baseline.js';
-import { crc32Hex } from './crc32.js';
+import { MODEL_DIGEST_ALGORITHM, modelDigest } from './model-digest.js';
 import { ModelFormatError } from './model-format-error.js';
 import { checkSeenItems, type SeenItems } from '../inference/seen-items.js';
 import {
@@ -14,13 +19,17 @@ import {
 
 /** The format name in every saved cf model. */
 export const MODEL_FORMAT = 'cf-model';
-/** The format version this build writes and reads. */
-export const MODEL_FORMAT_VERSION = 1;
+/**
+ * The format version this build writes and reads. Version 2 seals the whole of model.json and the
+ * weights with a SHA-256 (`integrity`); version 1 (a CRC-32 of the weights only) is refused.
+ */
+export const MODEL_FORMAT_VERSION = 2;
 
 /**
  * The JSON a saved cf model keeps as its tfjs `modelTopology` (in `model.json` on disk). Weights go
  * in the tfjs weight specs under the names `model/<parameter>`, `fallback/<parameter>` (float32) and
- * `seen/offsets`, `seen/itemIndex` (int32).
+ * `seen/offsets`, `seen/itemIndex` (int32), in exactly that order (the model's parameters in
+ * {@link parameterSpecsOf} order).
  */
 export interface SavedModelJson {
   format: typeof MODEL_FORMAT;
@@ -36,8 +45,13 @@ export interface SavedModelJson {
   seen: boolean;
   /** `[itemId, title]` pairs, or null. */
   itemTitles: [RawId, string][] | null;
-  /** Byte length and CRC-32 (hex) of the concatenated weight data, in spec order. */
-  weights: { byteLength: number; crc32: string };
+  /** Byte length of the concatenated weight data, in spec order. */
+  weights: { byteLength: number };
+  /**
+   * SHA-256 (hex) of everything saved: the format fields, this JSON (with `digest` blank), the
+   * weight specs and the weight bytes; see {@link modelDigest}.
+   */
+  integrity: { algorithm: typeof MODEL_DIGEST_ALGORITHM; digest: string };
 }
 
 type Named = {
@@ -95,9 +109,10 @@ export function toModelArtifacts(trained: TrainedModel): tf.io.ModelArtifacts {
     split: trained.split ?? null,
     seen: trained.seen !== undefined,
     itemTitles: trained.itemTitles ? [...trained.itemTitles] : null,
-    weights: { byteLength, crc32: crc32Hex(bytes) },
+    weights: { byteLength },
+    integrity: { algorithm: MODEL_DIGEST_ALGORITHM, digest: '' },
   };
-  return {
+  const artifacts: tf.io.ModelArtifacts = {
     modelTopology: json,
     format: MODEL_FORMAT,
     generatedBy: `@cf/model (${MODEL_FORMAT} v${MODEL_FORMAT_VERSION})`,
@@ -105,50 +120,70 @@ export function toModelArtifacts(trained: TrainedModel): tf.io.ModelArtifacts {
     weightSpecs: named.map(({ name, shape, dtype }) => ({ name, shape, dtype })),
     weightData: bytes.buffer,
   };
+  json.integrity.digest = modelDigest(artifacts, bytes);
+  return artifacts;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isRange(value: unknown): value is [number, number] {
-  return (
-    Array.isArray(value) &&
-    value.length === 2 &&
-    value.every((v) => typeof v === 'number' && Number.isFinite(v))
-  );
+/** Largest finite float32: a bound a model computing in float32 can reach without overflowing. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A real interval `[lo, hi]`, `lo < hi`, whose ends and width are finite in float32. */
+function rangeProblem(value: unknown, name: string): string | undefined {
+  if (
+    !Array.isArray(value) ||
+    value.length !== 2 ||
+    !value.every((v) => typeof v === 'number' && Number.isFinite(v))
+  )
+    return `${name} must be [min, max] with two finite numbers`;
+  const [lo, hi] = value as [number, number];
+  if (!(lo < hi)) return `${name} [${lo}, ${hi}] is not an interval (min must be below max)`;
+  if (!(Math.abs(lo) <= FLOAT32_MAX && Math.abs(hi) <= FLOAT32_MAX && hi - lo <= FLOAT32_MAX))
+    return `${name} [${lo}, ${hi}] overflows float32`;
+  return undefined;
 }
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
-/** Checks a config read from JSON; returns a problem description or undefined. */
+/**
+ * Checks a config read from JSON; returns a problem description or undefined. Fields every model
+ * shares (`nUsers`, `nItems`, `nFactors`, `ratingRange`, `yRange`) are checked for any type; what
+ * a type needs beyond them is checked by building it ({@link createModelFromConfig}).
+ */
 function configProblem(c: unknown): string | undefined {
   if (!isObject(c)) return 'the model config is not an object';
+  if (typeof c['type'] !== 'string' || !MODEL_TYPE_NAMES.includes(c['type'] as never))
+    return `unknown model type ${JSON.stringify(c['type'])}; this @cf/model knows ${MODEL_TYPE_NAMES.join(', ')}`;
   if (!isCount(c['nUsers']) || !isCount(c['nItems']))
     return 'nUsers and nItems must be non-negative integers';
+  if ('nFactors' in c && !isCount(c['nFactors'])) return 'nFactors must be a non-negative integer';
+  if ('ratingRange' in c) {
+    const problem = rangeProblem(c['ratingRange'], 'ratingRange');
+    if (problem) return problem;
+  }
+  if ('yRange' in c && c['yRange'] !== null) {
+    const problem = rangeProblem(c['yRange'], 'yRange');
+    if (problem) return `${problem} (or null)`;
+  }
   switch (c['type']) {
     case 'embedding-net': {
       const hidden = c['hidden'];
       const dropout = c['dropout'];
-      if (!isCount(c['nFactors'])) return 'nFactors must be a non-negative integer';
       if (!Array.isArray(hidden) || !hidden.every(isCount))
         return 'hidden must be a list of layer widths';
-      if (!Array.isArray(dropout) || !dropout.every((p) => typeof p === 'number'))
-        return 'dropout must be a list of numbers';
-      return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
+      if (
+        !Array.isArray(dropout) ||
+        dropout.length !== hidden.length + 1 ||
+        !dropout.every((p) => typeof p === 'number' && p >= 0 && p < 1)
+      )
+        return 'dropout must be one probability in [0, 1) per linear layer';
+      return undefined;
     }
-    case 'embedding-dot-bias':
-      if (!isCount(c['nFactors'])) return 'nFactors must be a non-negative integer';
-      return c['yRange'] === null || isRange(c['yRange'])
-        ? undefined
-        : 'yRange must be [low, high] or null';
-    case 'biased-mf':
-      if (!isCount(c['nFactors'])) return 'nFactors must be a non-negative integer';
-      return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
-    case 'bias':
-      return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
     case 'ensemble': {
       const members = c['members'];
       const weights = c['weights'];
@@ -166,20 +201,94 @@ function configProblem(c: unknown): string | undefined {
         if (isObject(m) && (m['nUsers'] !== c['nUsers'] || m['nItems'] !== c['nItems']))
           return `member ${k} has other nUsers or nItems than the ensemble`;
       }
-      return isRange(c['ratingRange']) ? undefined : 'ratingRange must be [min, max]';
+      return undefined;
     }
     default:
-      return `unknown model type ${JSON.stringify(c['type'])}`;
+      return undefined;
   }
+}
+
+/** Checks the JSON fields other than the configs; returns a problem description or undefined. */
+function fieldsProblem(saved: Record<string, unknown>): string | undefined {
+  const rangeIssue = rangeProblem(saved['ratingRange'], 'ratingRange');
+  if (rangeIssue) return rangeIssue;
+  if (typeof saved['seen'] !== 'boolean') return 'seen must be true or false';
+  for (const [field, kind] of [
+    ['userIds', 'user'],
+    ['itemIds', 'item'],
+  ] as const) {
+    const map = saved[field];
+    if (!isObject(map) || map['kind'] !== kind || !Array.isArray(map['ids']))
+      return `${field} must be {"kind": "${kind}", "ids": [...]}`;
+  }
+  const titles = saved['itemTitles'];
+  if (titles !== null) {
+    if (!Array.isArray(titles)) return 'itemTitles must be a list of [itemId, title] pairs or null';
+    const ids = new Set<unknown>();
+    for (const [k, pair] of titles.entries()) {
+      if (
+        !Array.isArray(pair) ||
+        pair.length !== 2 ||
+        (typeof pair[0] !== 'number' && typeof pair[0] !== 'string') ||
+        typeof pair[1] !== 'string'
+      )
+        return `itemTitles entry ${k} is ${JSON.stringify(pair)}, not an [itemId, title] pair`;
+      if (ids.has(pair[0])) return `itemTitles names item ${JSON.stringify(pair[0])} twice`;
+      ids.add(pair[0]);
+    }
+  }
+  for (const field of ['training', 'split'] as const)
+    if (saved[field] !== null && !isObject(saved[field]))
+      return `${field} must be an object or null`;
+  const training = saved['training'];
+  if (isObject(training)) {
+    for (const key of ['nRatings', 'nUsers', 'nItems'])
+      if (!isCount(training[key])) return `training.${key} must be a non-negative integer`;
+    for (const key of ['minRating', 'maxRating', 'meanRating'])
+      if (typeof training[key] !== 'number') return `training.${key} must be a number`;
+    if (typeof training['source'] !== 'string') return 'training.source must be a string';
+  }
+  const split = saved['split'];
+  if (isObject(split) && typeof split['kind'] !== 'string') return 'split.kind must be a string';
+  return undefined;
 }
 
 const BYTES = { float32: 4, int32: 4 } as const;
 
+/** The weight specs, in order, that a saved model of these configs must have. */
+function expectedWeightSpecs(
+  model: RatingModelConfig,
+  fallback: BiasBaselineConfig | null,
+  seen: boolean,
+): { name: string; shape: readonly number[] | undefined; dtype: 'float32' | 'int32' }[] {
+  const specs: {
+    name: string;
+    shape: readonly number[] | undefined;
+    dtype: 'float32' | 'int32';
+  }[] = parameterSpecsOf(model).map((p) => ({
+    name: `model/${p.name}`,
+    shape: p.shape,
+    dtype: 'float32',
+  }));
+  if (fallback)
+    for (const p of parameterSpecsOf(fallback))
+      specs.push({ name: `fallback/${p.name}`, shape: p.shape, dtype: 'float32' });
+  if (seen) {
+    specs.push({ name: 'seen/offsets', shape: [model.nUsers + 1], dtype: 'int32' });
+    specs.push({ name: 'seen/itemIndex', shape: undefined, dtype: 'int32' });
+  }
+  return specs;
+}
+
 /**
  * Restores a {@link TrainedModel} from tfjs model artifacts written by {@link toModelArtifacts},
- * checking in order: format name, format version, configs and id maps, weight byte length, weight
- * checksum, parameter names and shapes, seen-items arrays. Any failure throws
- * {@link ModelFormatError} with `source` (the label given) and a `reason`.
+ * checking in order: format name and version; the weight data's length against the specs and
+ * model.json; the SHA-256 that seals model.json and the weights (so any edit or damage is caught);
+ * then, because a digest can be recomputed, that the JSON tells the truth about the weights: configs
+ * (rating ranges real intervals), id maps (unique ids, as many as the config says), other fields,
+ * weight specs (exactly the names, order and shapes the models' parameter specs give), finite
+ * values and consistent seen-items arrays. Any failure throws {@link ModelFormatError} with
+ * `source` (the label given) and a `reason`.
  */
 export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: string): TrainedModel {
   const fail = (
@@ -212,18 +321,89 @@ export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: stri
       },
     );
   }
-  const saved = json as unknown as SavedModelJson;
-  const modelProblem = configProblem(saved.model);
-  if (modelProblem) fail('config', `model config: ${modelProblem}`);
-  if (saved.fallback !== null && (configProblem(saved.fallback) || saved.fallback.type !== 'bias'))
-    fail('config', 'fallback config is not a bias baseline config');
-  if (!isRange(saved.ratingRange)) fail('config', 'ratingRange must be [min, max]');
+  const weightsRecord = json['weights'];
+  const integrity = json['integrity'];
+  if (!isObject(weightsRecord) || !isCount(weightsRecord['byteLength']))
+    return fail('config', 'the weights record ({"byteLength": …}) is missing');
   if (
-    !isObject(saved.weights) ||
-    !isCount(saved.weights.byteLength) ||
-    typeof saved.weights.crc32 !== 'string'
+    !isObject(integrity) ||
+    integrity['algorithm'] !== MODEL_DIGEST_ALGORITHM ||
+    typeof integrity['digest'] !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(integrity['digest'])
   )
-    fail('config', 'the weights record (byteLength, crc32) is missing');
+    return fail(
+      'config',
+      `the integrity record ({"algorithm": "${MODEL_DIGEST_ALGORITHM}", "digest": <64 hex digits>}) is missing or malformed`,
+    );
+  // weights: length, then the digest over everything
+  const specs = artifacts.weightSpecs ?? [];
+  if (!Array.isArray(specs)) return fail('parameters', 'the weight specs are not a list');
+  if (artifacts.weightData === undefined) fail('missing', 'it has no weight data');
+  const buffers = Array.isArray(artifacts.weightData)
+    ? artifacts.weightData
+    : [artifacts.weightData!];
+  const bytes = new Uint8Array(buffers.reduce((a, b) => a + b.byteLength, 0));
+  let at = 0;
+  for (const b of buffers) {
+    bytes.set(new Uint8Array(b), at);
+    at += b.byteLength;
+  }
+  let expectedBytes = 0;
+  for (const [k, spec] of specs.entries()) {
+    if (!isObject(spec) || typeof spec.name !== 'string')
+      fail('parameters', `weight spec ${k} has no name`);
+    if (
+      !Array.isArray(spec.shape) ||
+      !spec.shape.every((d) => isCount(d) && d <= 2 ** 31) ||
+      spec.shape.length > 4
+    )
+      fail(
+        'parameters',
+        `weight ${JSON.stringify(spec.name)} has shape ${JSON.stringify(spec.shape)}, not a list of sizes`,
+      );
+    if (spec.dtype !== 'float32' && spec.dtype !== 'int32')
+      fail(
+        'parameters',
+        `weight ${spec.name} has dtype ${spec.dtype}; only float32 and int32 are used`,
+      );
+    if (spec.quantization)
+      fail('parameters', `weight ${spec.name} is quantized; cf models store plain float32`);
+    expectedBytes +=
+      spec.shape.reduce((a, d) => a * d, 1) * BYTES[spec.dtype as 'float32' | 'int32'];
+  }
+  if (bytes.length !== expectedBytes || bytes.length !== weightsRecord['byteLength']) {
+    fail(
+      'weights-length',
+      `the weight data has ${bytes.length} bytes but the weight specs need ${expectedBytes} (model.json records ${String(weightsRecord['byteLength'])}); the weights file is truncated or belongs to another model.json`,
+      {
+        found: String(bytes.length),
+        expected: String(expectedBytes),
+      },
+    );
+  }
+  const digest = modelDigest(artifacts, bytes);
+  if (digest !== integrity['digest']) {
+    fail(
+      'checksum',
+      `its SHA-256 is ${digest} but model.json records ${integrity['digest']}; model.json or the weights were edited or damaged after saving: save the model again`,
+      { found: digest, expected: integrity['digest'] },
+    );
+  }
+  // the digest holds; now check that what the JSON says is true of the weights
+  const modelProblem = configProblem(json['model']);
+  if (modelProblem) fail('config', `model config: ${modelProblem}`);
+  const fallbackConfig = json['fallback'];
+  if (fallbackConfig !== null) {
+    const problem = configProblem(fallbackConfig);
+    if (problem || !isObject(fallbackConfig) || fallbackConfig['type'] !== 'bias')
+      fail(
+        'config',
+        `fallback config is not a bias baseline config${problem ? `: ${problem}` : ''}`,
+      );
+  }
+  const fieldProblem = fieldsProblem(json);
+  if (fieldProblem) fail('config', fieldProblem);
+  const saved = json as unknown as SavedModelJson;
   let userIds: IdMap;
   let itemIds: IdMap;
   try {
@@ -242,47 +422,59 @@ export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: stri
       `the id maps have ${userIds.size} users and ${itemIds.size} items but the model config says ${saved.model.nUsers} and ${saved.model.nItems}`,
     );
   }
-  // weights: length, checksum, then decode by spec
-  const specs = artifacts.weightSpecs ?? [];
-  if (artifacts.weightData === undefined) fail('missing', 'it has no weight data');
-  const buffers = Array.isArray(artifacts.weightData)
-    ? artifacts.weightData
-    : [artifacts.weightData!];
-  const bytes = new Uint8Array(buffers.reduce((a, b) => a + b.byteLength, 0));
-  let at = 0;
-  for (const b of buffers) {
-    bytes.set(new Uint8Array(b), at);
-    at += b.byteLength;
-  }
-  let expectedBytes = 0;
-  for (const spec of specs) {
-    if (spec.dtype !== 'float32' && spec.dtype !== 'int32')
-      fail(
-        'parameters',
-        `weight ${spec.name} has dtype ${spec.dtype}; only float32 and int32 are used`,
-      );
-    if (spec.quantization)
-      fail('parameters', `weight ${spec.name} is quantized; cf models store plain float32`);
-    expectedBytes +=
-      spec.shape.reduce((a, d) => a * d, 1) * BYTES[spec.dtype as 'float32' | 'int32'];
-  }
-  if (bytes.length !== expectedBytes || bytes.length !== saved.weights.byteLength) {
+  if (
+    saved.fallback &&
+    (saved.fallback.nUsers !== saved.model.nUsers || saved.fallback.nItems !== saved.model.nItems)
+  )
+    fail('config', 'the fallback baseline has other nUsers or nItems than the model');
+  const [lo, hi] = saved.ratingRange;
+  if (
+    saved.fallback &&
+    (saved.fallback.ratingRange[0] !== lo || saved.fallback.ratingRange[1] !== hi)
+  )
     fail(
-      'weights-length',
-      `the weight data has ${bytes.length} bytes but the weight specs need ${expectedBytes} (model.json records ${saved.weights.byteLength}); the weights file is truncated or belongs to another model.json`,
+      'config',
+      `the fallback baseline's ratingRange [${saved.fallback.ratingRange.join(', ')}] is not the model's [${lo}, ${hi}]`,
+    );
+  if (saved.training && (saved.training.minRating < lo || saved.training.maxRating > hi))
+    fail(
+      'config',
+      `the training ratings span [${saved.training.minRating}, ${saved.training.maxRating}], outside ratingRange [${lo}, ${hi}]`,
+    );
+  let expected: ReturnType<typeof expectedWeightSpecs>;
+  try {
+    expected = expectedWeightSpecs(saved.model, saved.fallback, saved.seen);
+  } catch (cause) {
+    return fail(
+      'config',
+      `model config: ${cause instanceof Error ? cause.message : String(cause)}`,
       {
-        found: String(bytes.length),
-        expected: String(expectedBytes),
+        cause,
       },
     );
   }
-  const crc = crc32Hex(bytes);
-  if (crc !== saved.weights.crc32) {
-    fail(
-      'checksum',
-      `the weight data's CRC-32 is ${crc} but model.json records ${saved.weights.crc32}; the weights were changed or damaged, save the model again`,
-      { found: crc, expected: saved.weights.crc32 },
-    );
+  const describe = (s: { name: string; shape: readonly number[] | undefined }): string =>
+    `${s.name} [${s.shape?.join(', ') ?? '…'}]`;
+  for (let k = 0; k < Math.max(expected.length, specs.length); k++) {
+    const want = expected[k];
+    const have = specs[k];
+    if (
+      !want ||
+      !have ||
+      have.name !== want.name ||
+      have.dtype !== want.dtype ||
+      (want.shape !== undefined &&
+        (have.shape.length !== want.shape.length ||
+          have.shape.some((d, j) => d !== want.shape![j])))
+    ) {
+      const found = have ? describe(have) : 'nothing';
+      const wanted = want ? describe(want) : 'nothing';
+      fail(
+        want?.name.startsWith('seen/') || have?.name.startsWith('seen/') ? 'seen' : 'parameters',
+        `weight ${k} is ${found} but model.json's configs${saved.seen ? ' and "seen": true' : ' and "seen": false'} need ${wanted} there (expected, in order: ${expected.map(describe).join(', ')})`,
+        { found, expected: wanted },
+      );
+    }
   }
   const groups = {
     model: new Map<string, ParameterValue>(),
@@ -297,10 +489,17 @@ export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: stri
     const slash = spec.name.indexOf('/');
     const group = spec.name.slice(0, slash);
     const name = spec.name.slice(slash + 1);
-    if (group === 'seen' && spec.dtype === 'int32') groups.seen.set(name, new Int32Array(slice));
-    else if ((group === 'model' || group === 'fallback') && spec.dtype === 'float32')
-      groups[group].set(name, { shape: spec.shape, values: new Float32Array(slice) });
-    else fail('parameters', `unexpected weight ${JSON.stringify(spec.name)} (${spec.dtype})`);
+    if (group === 'seen') groups.seen.set(name, new Int32Array(slice));
+    else {
+      const values = new Float32Array(slice);
+      const bad = values.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0)
+        fail(
+          'parameters',
+          `weight ${spec.name} holds ${values[bad]} at position ${bad}; a saved model's values must be finite`,
+        );
+      groups[group as 'model' | 'fallback'].set(name, { shape: spec.shape, values });
+    }
   }
   const build = (config: RatingModelConfig, values: Map<string, ParameterValue>, what: string) => {
     try {
@@ -319,14 +518,7 @@ export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: stri
     : undefined;
   let seen: SeenItems | undefined;
   if (saved.seen) {
-    const offsets = groups.seen.get('offsets');
-    const itemIndex = groups.seen.get('itemIndex');
-    if (!offsets || !itemIndex)
-      return fail(
-        'seen',
-        'model.json says seen items are saved but the seen/offsets or seen/itemIndex weights are missing',
-      );
-    seen = { offsets, itemIndex };
+    seen = { offsets: groups.seen.get('offsets')!, itemIndex: groups.seen.get('itemIndex')! };
     const problem = checkSeenItems(seen, userIds.size, itemIds.size);
     if (problem) fail('seen', `seen items: ${problem}`);
   }
@@ -337,7 +529,7 @@ export function fromModelArtifacts(artifacts: tf.io.ModelArtifacts, source: stri
     ratingRange: saved.ratingRange,
     fallback,
     seen,
-    itemTitles: Array.isArray(saved.itemTitles) ? new Map(saved.itemTitles) : undefined,
+    itemTitles: saved.itemTitles ? new Map(saved.itemTitles) : undefined,
     training: saved.training ?? undefined,
     split: saved.split ?? undefined,
   });
