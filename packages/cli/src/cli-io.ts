@@ -4,6 +4,8 @@ export interface CliIO {
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** The command line's arguments (set by `run`), recorded in an output folder's lock. */
+  argv?: readonly string[];
   /** Aborted on Ctrl-C (SIGINT): training stops after the current batch. */
   signal?: AbortSignal;
 }

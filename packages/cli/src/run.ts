@@ -22,7 +22,8 @@ const backendOption = (): Option =>
  * resolves to the exit code: 0 success, 1 the run failed, 2 bad usage, 130 interrupted.
  * Never calls `process.exit`.
  */
-export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+export async function run(argv: readonly string[], cliIO: CliIO): Promise<number> {
+  const io: CliIO = { ...cliIO, argv };
   let exitCode: number = EXIT.ok;
   const program = new Command('cf')
     .description('cf: collaborative filtering with neural nets (fastai-style training on tfjs)')

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describeSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
 import { createTrainedModel } from '@cf/model';
@@ -19,6 +19,8 @@ import { selectBackend, type BackendName } from '../backend.js';
 import { EXIT, UsageError, type CliIO } from '../cli-io.js';
 import { loadDataset } from '../dataset.js';
 import { epochProgress } from '../progress.js';
+import { claimOutputFolder, outputFolderFailure } from '../output-folder.js';
+import { TrainingDataError } from '../training-data-error.js';
 
 /** Parsed options of `cf train` (and the training part of `cf cv`). */
 export interface TrainCommandOptions {
@@ -243,8 +245,50 @@ export async function trainAndEvaluate(
   return { result, summary, interrupted };
 }
 
-/** `cf train`: load, split, train, report, save. */
+/**
+ * `cf train`: check and lock the output folder, load, split, train, report, save. The folder's lock
+ * ({@link claimOutputFolder}) is held from before loading until the model is saved, so a second
+ * writer fails at once; a failure leaves no folder this run created and the previous model intact.
+ */
 export async function trainCommand(options: TrainCommandOptions, io: CliIO): Promise<number> {
+  if (options.out !== undefined && options.out.trim() === '')
+    throw new UsageError(
+      `--out is empty; give the model folder's path (default cf-model). An empty path would mean the current folder`,
+    );
+  const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
+  // usage mistakes are refused before the folder is touched
+  const { recipe } = resolveRecipe(options);
+  if (options.resume && (recipe === 'best' || recipe === 'bias')) {
+    throw new UsageError(
+      `--resume: the ${recipe} recipe has no epochs and writes no checkpoints; run it again without --resume`,
+    );
+  }
+  const folder = await claimOutputFolder(modelDir, ['cf', ...(io.argv ?? ['train'])].join(' '));
+  try {
+    return await trainInto(modelDir, options, io);
+  } finally {
+    // a checkpoint folder left empty by a failed first write goes too
+    const checkpointDir = checkpointDirOf(modelDir);
+    if ((await readdir(checkpointDir).catch(() => ['?'])).length === 0)
+      await rmdir(checkpointDir).catch(() => undefined);
+    await folder.release();
+  }
+}
+
+/** Saves into the output folder, turning a full disk or a permission failure into an {@link OutputFolderError}. */
+async function writingTo<T>(modelDir: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    throw outputFolderFailure(modelDir, error) ?? error;
+  }
+}
+
+async function trainInto(
+  modelDir: string,
+  options: TrainCommandOptions,
+  io: CliIO,
+): Promise<number> {
   const log = (line: string): void => {
     if (!options.quiet) io.stderr.write(line + '\n');
   };
@@ -263,13 +307,13 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   );
   const { recipe, model } = resolveRecipe(options);
   log(`recipe: ${recipe} (${model}), backend: ${backend}`);
-  const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
-  const checkpointDir = checkpointDirOf(modelDir);
-  if (options.resume && (recipe === 'best' || recipe === 'bias')) {
-    throw new UsageError(
-      `--resume: the ${recipe} recipe has no epochs and writes no checkpoints; run it again without --resume`,
+  if (!(stats.maxRating > stats.minRating))
+    throw new TrainingDataError(
+      dataset.path,
+      'one-rating-value',
+      `every rating is ${stats.minRating}: there is nothing to learn (every model would predict ${stats.minRating}) and no rating scale to fit; check the rating column`,
     );
-  }
+  const checkpointDir = checkpointDirOf(modelDir);
   const resume = options.resume ? await readCheckpoint(modelDir) : undefined;
   if (resume)
     log(`resuming from ${checkpointDir}: fit ${resume.fitIndex}, ${resume.epochInFit} epochs done`);
@@ -277,7 +321,9 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
     recipe === 'bias'
       ? undefined
       : async (checkpoint: TrainingCheckpoint): Promise<void> =>
-          void (await fileSystemIO(checkpointDir).save!(checkpointToArtifacts(checkpoint)));
+          void (await writingTo(modelDir, () =>
+            fileSystemIO(checkpointDir).save!(checkpointToArtifacts(checkpoint)),
+          ));
   const { result, summary, interrupted } = await trainAndEvaluate(table, split, options, io, log, {
     ...(resume ? { resume } : {}),
     ...(save ? { save } : {}),
@@ -308,7 +354,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
     fallback: result.baseline,
     ...(dataset.titles ? { itemTitles: dataset.titles } : {}),
   });
-  await saveModelToDirectory(trained, modelDir);
+  await writingTo(modelDir, () => saveModelToDirectory(trained, modelDir));
   await rm(checkpointDir, { recursive: true, force: true });
   log(`model saved to ${modelDir}`);
   if (options.json) {
