@@ -4,11 +4,31 @@ import { fromModelArtifacts, toModelArtifacts } from './model-artifacts.js';
 import { ModelFormatError } from './model-format-error.js';
 import type { TrainedModel } from '../inference/trained-model.js';
 
-/** A tfjs URL (`indexeddb://name`, `localstorage://name`, `downloads://name`, `http(s)://…/model.json`) or an IO handler. */
+/**
+ * A tfjs URL (`indexeddb://name`, `localstorage://name`, `downloads://name`,
+ * `http(s)://…/model.json`), a URL relative to the page in a browser or worker (`/models/m/model.json`,
+ * resolved against `document.baseURI`), or an IO handler.
+ */
 export type ModelLocation = string | tf.io.IOHandler;
 
-function handlerFor(location: ModelLocation, mode: 'save' | 'load'): tf.io.IOHandler {
-  if (typeof location !== 'string') return location;
+/**
+ * `location` made absolute against the page (`document.baseURI`, or a worker's `location.href`)
+ * when it has no scheme (`/models/m/model.json`, `models/m/model.json`, `./m/model.json`);
+ * unchanged outside a page or when it has one.
+ */
+function resolveAgainstPage(location: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(location)) return location;
+  const page = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
+  const base = page.document?.baseURI ?? page.location?.href;
+  return base ? new URL(location, base).href : location;
+}
+
+function handlerFor(given: ModelLocation, mode: 'save' | 'load'): tf.io.IOHandler {
+  if (typeof given !== 'string') return given;
+  const location = resolveAgainstPage(given);
+  // http(s) directly, not through tfjs's router: the router is registered by a module-level side
+  // effect that bundlers may drop from an app that imports only what it uses.
+  if (/^https?:\/\//i.test(location)) return tf.io.http(location);
   const handlers =
     mode === 'save' ? tf.io.getSaveHandlers(location) : tf.io.getLoadHandlers(location);
   const handler = handlers[0];

@@ -137,6 +137,10 @@ export abstract class BaseRatingModel implements RatingModel {
   protected useFused(engine: LossAndGradientsOptions['engine']): boolean {
     if (engine === 'fused') return true;
     if (engine === 'tfjs') return false;
+    // With no backend registered at all (an app that only loads a model and recommends), the host
+    // kernels are the only engine: tf.getBackend() would throw "No backend found in registry".
+    const tfjs = tf.engine();
+    if (!tfjs.backendName && tfjs.backendNames().length === 0) return true;
     const backend = tf.getBackend();
     return backend === 'cpu' || backend === 'wasm';
   }
