@@ -1,42 +1,38 @@
 #!/usr/bin/env node
-// Proves the published shape of cf (exports maps, declarations, peer dependencies, the bin): packs
-// the packages like `npm publish` would, installs the tarballs into a fresh TypeScript project in a
-// temp folder outside the workspace, trains a model there with the packed `cf` binary, compiles a
-// small program with strict tsc twice (node16 and bundler resolution) and runs it as an ES module
-// and via require() from CommonJS. Exits non-zero on the first failure.
-import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+// Proves the published shape of cf the way a user meets it: publishes every package to a real
+// registry running locally (Verdaccio on 127.0.0.1, temp storage and config, the public npm
+// registry as uplink for everything that is not @cf/*), then installs @cf/model, @cf/trainer and
+// @cf/data from it into two fresh projects outside the workspace and runs the same program
+// (consumer/smoke.ts: train a few batches, save, load, predict, recommend) in each:
+//   1. npm, CommonJS (`npm init -y`), tfjs-core 4.22.0 (the highest of the peer range), plus @cf/cli;
+//   2. pnpm, ES modules, tfjs-core 4.0.0 (the lowest of the peer range).
+// Each project compiles it with strict tsc under node16 resolution (CommonJS output in project 1,
+// ESM in project 2) and bundler resolution (ESM output), and runs both builds with node. Verdaccio
+// is stopped and every temp folder removed at the end. Exits non-zero on the first failure.
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSyntheticMovieLens } from '../synthetic-movielens.mjs';
 
 const here = import.meta.dirname;
 const repo = join(here, '..', '..');
+/** In dependency order, so each package's @cf dependencies are published before it. */
 const PACKAGES = ['data', 'kernels', 'model', 'trainer', 'cli'];
-const EXTERNAL = {
-  '@tensorflow/tfjs-core': '4.22.0',
-  '@tensorflow/tfjs-backend-cpu': '4.22.0',
-  typescript: '5.9.3',
-  '@types/node': '^20.19.0',
-};
+/** The tfjs-core peer range of @cf/model and @cf/trainer, and the versions tested at its ends. */
+const TFJS_LOWEST = '4.0.0';
+const TFJS_HIGHEST = '4.22.0';
+const TOOLS = ['typescript@5.9.3', '@types/node@^20.19.0'];
 
 const work = mkdtempSync(join(tmpdir(), 'cf-embed-'));
 const started = performance.now();
 const step = (what) =>
   console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${what}`);
-/** Runs a command in the temp project (or `cwd`), echoing its output on failure. */
-const run = (command, args, options = {}) => {
+
+/** Runs a command, echoing its output on failure. */
+function run(command, args, options = {}) {
   try {
     return execFileSync(command, args, {
-      cwd: work,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       ...options,
@@ -45,137 +41,248 @@ const run = (command, args, options = {}) => {
     console.error(`✗ ${command} ${args.join(' ')}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     throw error;
   }
+}
+
+/** A free TCP port on 127.0.0.1. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts Verdaccio on 127.0.0.1 with storage and config in `dir`; resolves once it answers. */
+async function startRegistry(dir) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const uplink = run('npm', ['config', 'get', 'registry']).trim() || 'https://registry.npmjs.org/';
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'config.yaml');
+  writeFileSync(
+    config,
+    [
+      `storage: ${JSON.stringify(join(dir, 'storage'))}`,
+      'auth:',
+      '  htpasswd:',
+      `    file: ${JSON.stringify(join(dir, 'htpasswd'))}`,
+      'uplinks:',
+      '  npmjs:',
+      `    url: ${JSON.stringify(uplink)}`,
+      '    timeout: 120s',
+      'packages:',
+      "  '@cf/*':",
+      '    access: $all',
+      '    publish: $authenticated',
+      "  '**':",
+      '    access: $all',
+      '    proxy: npmjs',
+      'web:',
+      '  enable: false',
+      'log: { type: stdout, format: pretty, level: warn }',
+      '',
+    ].join('\n'),
+  );
+  const bin = join(here, 'node_modules', '.bin', 'verdaccio');
+  const child = spawn(bin, ['--config', config, '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`verdaccio exited ${child.exitCode}:\n${log}`);
+    try {
+      if ((await fetch(`${url}-/ping`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`verdaccio did not answer in 60 s:\n${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  // A user to publish as: Verdaccio's htpasswd plugin creates it and answers with a token.
+  const response = await fetch(`${url}-/user/org.couchdb.user:cf`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'cf', password: 'cf-embed-test' }),
+  });
+  const { token } = await response.json();
+  if (!token) throw new Error(`verdaccio gave no token (HTTP ${response.status})`);
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
+  return { url, port, token, stop };
+}
+
+const strict = {
+  target: 'ES2022',
+  strict: true,
+  noUncheckedIndexedAccess: true,
+  exactOptionalPropertyTypes: true,
+  rootDir: 'src',
 };
 
-try {
-  step(`packing ${PACKAGES.map((p) => `@cf/${p}`).join(', ')}`);
-  const tarballs = join(work, 'tarballs');
-  mkdirSync(tarballs);
-  const deps = {};
-  for (const name of PACKAGES) {
-    const dir = join(repo, 'packages', name);
-    if (!existsSync(join(dir, 'dist')))
-      throw new Error(
-        `packages/${name}/dist is missing: run \`pnpm build\` at the repository root first`,
-      );
-    const before = new Set(readdirSync(tarballs));
-    run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: dir });
-    const file = readdirSync(tarballs).find((f) => !before.has(f));
-    deps[`@cf/${name}`] = `file:tarballs/${file}`;
-  }
-
-  step(
-    'npm install of the tarballs, tfjs-core, tfjs-backend-cpu and typescript into a fresh project',
-  );
-  writeFileSync(
-    join(work, 'package.json'),
-    JSON.stringify(
-      // `overrides` makes the packages' own `@cf/*` dependencies resolve to the tarballs, never to a registry.
-      {
-        name: 'cf-embed-consumer',
-        private: true,
-        type: 'module',
-        dependencies: { ...deps, ...EXTERNAL },
-        overrides: deps,
-      },
-      null,
-      2,
-    ),
-  );
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']);
-
-  step('cf train with the packed binary on a synthetic MovieLens folder');
-  const data = writeSyntheticMovieLens(join(work, 'data'), {
-    seed: 3,
-    nUsers: 80,
-    nItems: 60,
-    density: 0.3,
-  });
-  const trainLog = run(join(work, 'node_modules', '.bin', 'cf'), [
-    'train',
-    '--data',
-    data,
-    '--recipe',
-    'fastai',
-    '--epochs',
-    '2',
-    '--lr',
-    '0.05',
-    '--out',
-    'cf-model',
-    '--json',
-    '--quiet',
-  ]);
-  const trained = JSON.parse(trainLog.trim().split('\n').pop());
-  console.log(
-    `  validation RMSE ${trained.rmse.toFixed(4)} (bias baseline ${trained.baselineRmse.toFixed(4)}), saved to ${trained.modelDir}`,
-  );
-
-  const src = join(work, 'src');
-  mkdirSync(src);
-  for (const file of ['recommend.ts', 'main.ts'])
-    copyFileSync(join(here, 'consumer', file), join(src, file));
-  copyFileSync(join(here, 'consumer', 'main.cjs'), join(work, 'main.cjs'));
-  const strict = {
-    target: 'ES2022',
-    strict: true,
-    noUncheckedIndexedAccess: true,
-    exactOptionalPropertyTypes: true,
-    verbatimModuleSyntax: true,
-    skipLibCheck: false,
-    rootDir: 'src',
-  };
+/**
+ * Compiles consumer/ in `dir` twice (node16: output follows the project's `type`; bundler: ESM,
+ * marked as such by a package.json in its folder) and runs both builds; returns their reports.
+ */
+function compileAndRun(dir, label, { skipLibCheck, commonjs }) {
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  for (const file of ['smoke.ts', 'main.ts'])
+    copyFileSync(join(here, 'consumer', file), join(dir, 'src', file));
   const configs = {
-    node16: { ...strict, module: 'node16', moduleResolution: 'node16', outDir: 'dist-node16' },
-    bundler: { ...strict, module: 'esnext', moduleResolution: 'bundler', outDir: 'dist-bundler' },
+    node16: { module: 'node16', moduleResolution: 'node16' },
+    bundler: { module: 'esnext', moduleResolution: 'bundler' },
   };
-  for (const [name, compilerOptions] of Object.entries(configs)) {
-    step(
-      `tsc (strict, module ${compilerOptions.module}, moduleResolution ${compilerOptions.moduleResolution})`,
-    );
-    writeFileSync(
-      join(work, `tsconfig.${name}.json`),
-      JSON.stringify({ compilerOptions, include: ['src'] }, null, 2),
-    );
-    run(join(work, 'node_modules', '.bin', 'tsc'), ['-p', `tsconfig.${name}.json`]);
-  }
-
-  const args = ['cf-model', '1', '10'];
   const reports = [];
-  const runs = [
-    ['ESM, node16 build', ['dist-node16/main.js', ...args], {}],
-    ['ESM, bundler build', ['dist-bundler/main.js', ...args], {}],
-    ['CommonJS require(), node16 build', ['main.cjs', ...args], {}],
-    [
-      'CommonJS require(), bundler build',
-      ['main.cjs', ...args],
-      { CF_EMBED_MODULE: './dist-bundler/recommend.js' },
-    ],
-  ];
-  for (const [label, nodeArgs, env] of runs) {
-    step(`node ${nodeArgs.join(' ')} (${label})`);
-    const out = run(process.execPath, nodeArgs, { env: { ...process.env, ...env } });
-    const line = out.split('\n').find((l) => l.startsWith('esm: ') || l.startsWith('cjs: '));
-    if (!line) throw new Error(`${label}: no report in its output:\n${out}`);
-    const report = JSON.parse(line.slice(5));
-    if (report.recommendations.length !== 5)
-      throw new Error(`${label}: expected 5 recommendations, got ${report.recommendations.length}`);
-    if (!(report.prediction >= 0.5 && report.prediction <= 5))
-      throw new Error(`${label}: prediction ${report.prediction} is outside the rating range`);
+  for (const [name, resolution] of Object.entries(configs)) {
+    const outDir = `dist-${name}`;
+    step(`${label}: tsc (strict, skipLibCheck ${skipLibCheck}, moduleResolution ${name})`);
+    writeFileSync(
+      join(dir, `tsconfig.${name}.json`),
+      JSON.stringify({
+        // verbatimModuleSyntax forbids `import` in a file compiled to CommonJS (TS1295): on
+        // wherever the output is ESM, off for node16 in a CommonJS project.
+        compilerOptions: {
+          ...strict,
+          ...resolution,
+          verbatimModuleSyntax: !(name === 'node16' && commonjs),
+          skipLibCheck,
+          outDir,
+        },
+        include: ['src'],
+      }),
+    );
+    run(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', `tsconfig.${name}.json`], { cwd: dir });
+    if (name === 'bundler')
+      writeFileSync(join(dir, outDir, 'package.json'), JSON.stringify({ type: 'module' }));
+    const js = readFileSync(join(dir, outDir, 'smoke.js'), 'utf8');
+    const format = /^\s*import\b/m.test(js) ? 'ESM' : /\brequire\(/.test(js) ? 'CommonJS' : '?';
+    step(`${label}: node ${outDir}/main.js (${format})`);
+    const out = run(process.execPath, [join(outDir, 'main.js'), `model-${name}`], { cwd: dir });
+    const line = out.split('\n').find((l) => l.startsWith('smoke: '));
+    if (!line) throw new Error(`${label} ${name}: no report in its output:\n${out}`);
+    const report = { ...JSON.parse(line.slice(7)), label: `${label}, ${name} build`, format };
+    console.log(
+      `  ${format}: tfjs-core ${report.tfjsVersion} on ${report.backend}, ${report.batches} batches, ` +
+        `val RMSE ${report.valRmse.toFixed(4)}, predict(1, 2) ${report.prediction.toFixed(4)}, ` +
+        `round trip ${report.roundTrip}, top 5 ${report.recommendations.map((r) => r.itemId).join(' ')}`,
+    );
     reports.push(report);
   }
-  if (new Set(reports.map((r) => r.prediction)).size !== 1)
-    throw new Error(`the four runs disagree: ${reports.map((r) => r.prediction).join(', ')}`);
-  const [first] = reports;
-  console.log(
-    `  user ${first.userId}, movie ${first.itemId}: predicted ${first.prediction.toFixed(4)} (${first.modelType} on ${first.backend})`,
+  return reports;
+}
+
+let registry;
+try {
+  step('starting Verdaccio on 127.0.0.1 (temp storage and config)');
+  registry = await startRegistry(join(work, 'registry'));
+  const npmrc = join(work, 'npmrc');
+  writeFileSync(
+    npmrc,
+    `registry=${registry.url}\n//127.0.0.1:${registry.port}/:_authToken=${registry.token}\n` +
+      'fund=false\naudit=false\nupdate-notifier=false\n',
   );
-  for (const r of first.recommendations)
-    console.log(`  ${r.score.toFixed(3)}  ${r.title ?? r.itemId}`);
+  // Every npm and pnpm below reads only this config: the local registry, its token.
+  const env = { ...process.env, NPM_CONFIG_USERCONFIG: npmrc, npm_config_userconfig: npmrc };
+
+  for (const name of PACKAGES) {
+    step(`pnpm publish @cf/${name} to ${registry.url}`);
+    run('pnpm', ['publish', '--registry', registry.url, '--no-git-checks'], {
+      cwd: join(repo, 'packages', name),
+      env,
+    });
+  }
+  const published = JSON.parse(run('npm', ['view', '@cf/model', '--json'], { cwd: work, env }));
+  const peer = published.peerDependencies?.['@tensorflow/tfjs-core'];
+  step(`registry has @cf/model@${published.version} (peer @tensorflow/tfjs-core ${peer})`);
+
+  // 1. npm, CommonJS, the highest tfjs.
+  const npmDir = join(work, 'npm-commonjs');
+  mkdirSync(npmDir);
+  run('npm', ['init', '-y'], { cwd: npmDir, env });
+  const type = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8')).type ?? 'commonjs';
+  step(`npm init -y wrote "type": "${type}"; npm install from the local registry`);
+  if (type !== 'commonjs') throw new Error(`npm init -y wrote "type": "${type}"`);
+  run(
+    'npm',
+    [
+      'install',
+      '--loglevel=error',
+      '@cf/model',
+      '@cf/trainer',
+      '@cf/data',
+      '@cf/cli',
+      `@tensorflow/tfjs-core@${TFJS_HIGHEST}`,
+      `@tensorflow/tfjs-backend-cpu@${TFJS_HIGHEST}`,
+      ...TOOLS,
+    ],
+    { cwd: npmDir, env },
+  );
+  const cliVersion = run(join(npmDir, 'node_modules', '.bin', 'cf'), ['--version'], {
+    cwd: npmDir,
+  }).trim();
+  step(`npm project: cf --version prints ${cliVersion}`);
+  const reports = compileAndRun(npmDir, `npm, CommonJS, tfjs ${TFJS_HIGHEST}`, {
+    skipLibCheck: false,
+    commonjs: true,
+  });
+
+  // 2. pnpm, ES modules, the lowest tfjs.
+  const pnpmDir = join(work, 'pnpm-esm');
+  mkdirSync(pnpmDir);
+  writeFileSync(
+    join(pnpmDir, 'package.json'),
+    JSON.stringify({ name: 'cf-embed-esm', version: '1.0.0', private: true, type: 'module' }),
+  );
+  step('pnpm add from the local registry into an ES module project');
+  run(
+    'pnpm',
+    [
+      'add',
+      '--reporter=silent',
+      '@cf/model',
+      '@cf/trainer',
+      '@cf/data',
+      `@tensorflow/tfjs-core@${TFJS_LOWEST}`,
+      `@tensorflow/tfjs-backend-cpu@${TFJS_LOWEST}`,
+      ...TOOLS,
+    ],
+    { cwd: pnpmDir, env },
+  );
+  // tfjs-core < 4.10's own declarations (its @types/webgl-ext) fail under skipLibCheck: false
+  // with TypeScript 5.9, whatever the program: checking them is tfjs's concern, not cf's.
+  reports.push(
+    ...compileAndRun(pnpmDir, `pnpm, ESM, tfjs ${TFJS_LOWEST}`, {
+      skipLibCheck: true,
+      commonjs: false,
+    }),
+  );
+
+  for (const r of reports) {
+    const expected = r.label.includes(`tfjs ${TFJS_LOWEST}`) ? TFJS_LOWEST : TFJS_HIGHEST;
+    if (r.tfjsVersion !== expected)
+      throw new Error(`${r.label}: ran tfjs-core ${r.tfjsVersion}, expected ${expected}`);
+    if (!r.roundTrip) throw new Error(`${r.label}: the loaded model predicts differently`);
+    if (r.recommendations.length !== 5) throw new Error(`${r.label}: not 5 recommendations`);
+    if (!(r.batches > 0 && Number.isFinite(r.valRmse)))
+      throw new Error(`${r.label}: trained ${r.batches} batches, val RMSE ${r.valRmse}`);
+  }
+  if (new Set(reports.map((r) => r.prediction)).size !== 1)
+    throw new Error(`the runs disagree: ${reports.map((r) => r.prediction).join(', ')}`);
   step(
-    'ok: the packed packages install, type-check (node16 and bundler) and run as ESM and from CommonJS',
+    `ok: installed from a local registry with npm (CommonJS) and pnpm (ESM), tfjs-core ${TFJS_LOWEST} and ${TFJS_HIGHEST}; ` +
+      `${reports.map((r) => r.format).join(', ')} runs agree`,
   );
 } finally {
+  await registry?.stop();
   if (process.env.CF_EMBED_KEEP) console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
 }

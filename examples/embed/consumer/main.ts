@@ -1,6 +1,10 @@
-// The ES module entry: `node dist/main.js MODEL_DIR USER ITEM`.
-import { recommendFrom } from './recommend.js';
+// The entry: `node dist-*/main.js MODEL_DIR`. Prints one line, `smoke: {json}`.
+import { smoke } from './smoke.js';
 
-const [modelDir = 'cf-model', user = '1', item = '10'] = process.argv.slice(2);
-const report = await recommendFrom(modelDir, user, item);
-console.log(`esm: ${JSON.stringify(report)}`);
+smoke(process.argv[2] ?? 'cf-model').then(
+  (report) => console.log(`smoke: ${JSON.stringify(report)}`),
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);
