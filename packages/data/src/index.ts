@@ -12,6 +12,8 @@ export type { GetCvIdxsOptions } from './get-cv-idxs.js';
 export type { Split, RowSource } from './split.js';
 export { splitByCvIdxs } from './split-by-cv-idxs.js';
 export type { SplitByCvIdxsOptions } from './split-by-cv-idxs.js';
+export { innerSplit } from './inner-split.js';
+export type { InnerSplitOptions } from './inner-split.js';
 export { kFoldSplit } from './k-fold-split.js';
 export type { KFoldSplitOptions } from './k-fold-split.js';
 export { randomHoldoutSplit } from './random-holdout-split.js';
