@@ -53,6 +53,8 @@ export {
 export type { CrossValidateOptions, CrossValidationResult, FoldResult } from './cross-validate.js';
 export { runRecipe, RECIPE_DEFAULTS, RATING_RECIPES } from './recipes.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';
+export { fitItemAutoRec } from './fit-item-autorec.js';
+export type { ItemAutoRecOptions, ItemAutoRecEpoch } from './fit-item-autorec.js';
 export type { BayesianMfOptions, BayesianMfSweep } from './fit-bayesian-mf.js';
 export type { RecipeName, RecipeOptions, RecipeResult } from './recipes.js';
 export {
