@@ -77,7 +77,7 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(
       new Option(
         '--recipe <recipe>',
-        "notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate, Bayesian MF by Gibbs sampling averaged with a 128-factor EmbeddingDotBias (default: notebook, or the --model's)",
+        "notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate, a weighted blend of Bayesian MF by Gibbs sampling, a 128-factor EmbeddingDotBias and an item-based AutoRec (default: notebook, or the --model's)",
       ).choices(['notebook', 'fastai', 'bias', 'best']),
     )
     .option(

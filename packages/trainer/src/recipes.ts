@@ -9,6 +9,7 @@ import {
 } from '@cf/model';
 import { createAdam, createAdamW } from './adam.js';
 import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
+import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
 import type { EpochResult, FitCallback } from './callback.js';
 import { evaluate, fit } from './fit.js';
 import { mae, mse, rmse } from './metrics.js';
@@ -47,6 +48,8 @@ export interface RecipeOptions {
   burnIn?: number;
   /** `best` only: called after every Gibbs sweep (the `best` recipe has no epochs). */
   onSweep?: (info: BayesianMfSweep) => void;
+  /** `best` only: called after every epoch of its AutoRec member. */
+  onAutoRecEpoch?: (info: ItemAutoRecEpoch) => void;
   /** Called when a new `fit` call starts (for printing a table header per fit). */
   onFitBegin?: (fitIndex: number, epochs: number) => void;
   /** Called after every completed epoch with the state to resume from (notebook and fastai recipes). */
@@ -202,8 +205,10 @@ export const RECIPE_DEFAULTS = {
     rank: 64,
     /** The gradient-trained member: EmbeddingDotBias, one-cycle AdamW with separate weight decay for factors and biases. */
     mf: { nFactors: 128, epochs: 8, lr: 5e-3, wdFactors: 0.3, wdBiases: 0.1 },
-    /** Weight of the Bayesian MF member (the other member gets the rest). */
-    bayesWeight: 0.5,
+    /** The item-based AutoRec member ({@link fitItemAutoRec}): hidden units, L2 λ, full-batch Adam epochs and peak lr. */
+    autorec: { hidden: 500, lambda: 100, epochs: 150, lr: 0.01 },
+    /** Blend weights of the members [Bayesian MF, gradient-trained MF, AutoRec], fitted on inner splits. */
+    weights: [0.4, 0.25, 0.35],
   },
 } as const;
 
@@ -234,12 +239,15 @@ function lossSmoothingOf(
  * - `fastai`: fastai v2's collab recipe: EmbeddingDotBias (50 factors, yRange (0, 5.5)),
  *   `fitOneCycle(5, 5e-3, wd 0.1)` with AdamW (0.9, 0.99), eps 1e-5, batch 64.
  * - `bias`: the damped bias baseline in closed form (no epochs); `model` and `baseline` are the same.
- * - `best`: the most accurate: an equal-weight `ensemble` of Bayesian biased MF by Gibbs sampling
- *   ({@link fitBayesianMf}, 20 factors, 150 sweeps, 20 burn-in, posterior mean stored as a rank-64
- *   `biased-mf`) and a 128-factor EmbeddingDotBias trained by one-cycle AdamW (8 epochs, 5e-3,
- *   weight decay 0.3 on the factors and 0.1 on the biases). Chosen by an inner validation split of
- *   the training rows only (see the trainer README, "Accuracy"). `fits` holds the second member's
- *   epochs; `lr`, `wd`, `epochs` and `nFactors` options do not apply (`nFactors` is the sampler's).
+ * - `best`: the most accurate: an `ensemble` of three models of different families, weighted
+ *   0.4 / 0.25 / 0.35: Bayesian biased MF by Gibbs sampling ({@link fitBayesianMf}, 20 factors,
+ *   150 sweeps, 20 burn-in, posterior mean stored as a rank-64 `biased-mf`), a 128-factor
+ *   EmbeddingDotBias trained by one-cycle AdamW (8 epochs, 5e-3, weight decay 0.3 on the factors
+ *   and 0.1 on the biases), and an item-based AutoRec ({@link fitItemAutoRec}, 500 hidden units,
+ *   λ 100, 150 full-batch Adam epochs, stored as a 500-factor `biased-mf`). Chosen on inner
+ *   validation splits of the training rows only (see the trainer README, "Accuracy"). `fits` holds
+ *   the second member's epochs; `lr`, `wd`, `epochs` and `nFactors` options do not apply
+ *   (`nFactors` is the sampler's).
  *
  * The rating recipes ({@link RATING_RECIPES}) throw {@link ImplicitDataError} for an implicit
  * table (`table.implicit`: a file without a rating column).
@@ -338,8 +346,14 @@ export async function runRecipe(
         ...fitOptions,
         callbacks: [oneCycleSchedule(mfSpec.lr), ...fitOptions.callbacks, record(rows)],
       });
-      model = createEnsemble([model, mf], {
-        weights: [best.bayesWeight, 1 - best.bayesWeight],
+      const autorec = fitItemAutoRec(table, split.train, {
+        ...best.autorec,
+        seed,
+        ...(options.onAutoRecEpoch ? { onEpoch: options.onAutoRecEpoch } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      model = createEnsemble([model, mf, autorec], {
+        weights: [...best.weights],
         ratingRange: [table.stats.minRating, table.stats.maxRating],
       });
     }
@@ -448,7 +462,8 @@ export async function runRecipe(
             thin: RECIPE_DEFAULTS.best.thin,
             rank: RECIPE_DEFAULTS.best.rank,
             mf: RECIPE_DEFAULTS.best.mf,
-            bayesWeight: RECIPE_DEFAULTS.best.bayesWeight,
+            autorec: RECIPE_DEFAULTS.best.autorec,
+            weights: RECIPE_DEFAULTS.best.weights,
             embeddingUpdate,
             seed,
           }

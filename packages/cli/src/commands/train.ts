@@ -109,7 +109,7 @@ function resolveRecipeAndModel(options: Pick<TrainCommandOptions, 'model' | 'rec
   if (recipe === 'best') {
     if (model)
       throw new UsageError(
-        `--recipe best trains its own model (Bayesian biased MF averaged with a 128-factor EmbeddingDotBias, saved as an ensemble); drop --model ${model}`,
+        `--recipe best trains its own model (Bayesian biased MF, a 128-factor EmbeddingDotBias and an item-based AutoRec, saved as an ensemble); drop --model ${model}`,
       );
     return { recipe: 'best', model: 'ensemble' };
   }
@@ -209,6 +209,13 @@ export async function trainAndEvaluate(
       if (info.sweep % 10 === 0 || info.sweep === info.sweeps)
         log(
           `Gibbs sweep ${info.sweep}/${info.sweeps}: noise precision ${info.noisePrecision.toFixed(3)}, ${info.seconds.toFixed(1)} s`,
+        );
+    },
+    // and its AutoRec member runs full-batch epochs: report every 25th
+    onAutoRecEpoch: (info) => {
+      if ((info.epoch + 1) % 25 === 0 || info.epoch + 1 === info.epochs)
+        log(
+          `AutoRec epoch ${info.epoch + 1}/${info.epochs}: train rmse ${info.trainRmse.toFixed(4)}, ${info.seconds.toFixed(1)} s`,
         );
     },
   });
