@@ -1,7 +1,7 @@
 // Writes an ml-25m-shaped MovieLens folder with planted structure (see writePlantedMovieLens in
 // @cf/test-utils/planted): ratings.csv, movies.csv, links.csv and planted.json.
 //
-//   pnpm --filter @cf/bench generate -- --rows 25000000 --out /tmp/cf-scale/25m --seed 1
+//   pnpm --filter @cf/bench generate:scale -- --rows 25000000 --out /tmp/cf-scale/25m --seed 1
 //
 // Options: --rows N (default 25,000,000), --out DIR (default <tmp>/cf-scale/planted-<rows>-s<seed>),
 // --seed S (default 1), --users U and --items I (default ml-25m's counts scaled by rows / 25M).
