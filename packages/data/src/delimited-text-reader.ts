@@ -60,6 +60,26 @@ export class DelimitedTextReader {
     return this.#line - 1;
   }
 
+  /** True when no unfinished record is held: the next piece starts a line. */
+  get idle(): boolean {
+    return this.#carry.length === 0 && !this.#inQuote;
+  }
+
+  /** 1-based number of the next line to be read. */
+  get nextLine(): number {
+    return this.#line;
+  }
+
+  /**
+   * Counts `count` lines as read elsewhere (the ratings parser's byte-level fast path) so that
+   * later line numbers stay right. Only while {@link DelimitedTextReader.idle}.
+   */
+  skipLines(count: number): void {
+    if (!this.idle) throw new Error('DelimitedTextReader.skipLines inside an unfinished record');
+    this.#line += count;
+    this.#started = true;
+  }
+
   /** Feeds the next piece of text; complete records are passed to `onRecord` now. */
   push(piece: string): void {
     let text = piece;

@@ -10,31 +10,66 @@ import { RatingsTableBuilder, type RatingsTable } from './ratings-table.js';
  */
 export type DuplicatePolicy = 'keep-all' | 'keep-last' | 'average' | 'error';
 
+/** Whether every user's rows are contiguous with indices rising (a grouped-by-user file read in first-appearance order). */
+function isGroupedByUser(userIndex: Int32Array): boolean {
+  for (let r = 1; r < userIndex.length; r++) if (userIndex[r]! < userIndex[r - 1]!) return false;
+  return true;
+}
+
+/**
+ * Row order grouped by user: undefined when the table already is (no scratch array), else a stable
+ * counting sort's order (4 bytes a row) and each user's start in it.
+ */
+function groupByUser(table: RatingsTable): { order: Int32Array | undefined; start: Int32Array } {
+  const { userIndex } = table;
+  const n = userIndex.length;
+  const nUsers = table.userIds.size;
+  const start = new Int32Array(nUsers + 1);
+  for (let r = 0; r < n; r++) start[userIndex[r]! + 1]!++;
+  for (let u = 0; u < nUsers; u++) start[u + 1]! += start[u]!;
+  if (isGroupedByUser(userIndex)) return { order: undefined, start };
+  const fill = start.slice(0, nUsers);
+  const order = new Int32Array(n);
+  for (let r = 0; r < n; r++) order[fill[userIndex[r]!]!++] = r;
+  return { order, start };
+}
+
+/** How many rows repeat an earlier (user, item) pair, without the per-row array of {@link findDuplicateRatings}. */
+function countDuplicateRatings(table: RatingsTable): number {
+  const { itemIndex } = table;
+  const { order, start } = groupByUser(table);
+  const seenBy = new Int32Array(table.itemIds.size).fill(-1);
+  let duplicateCount = 0;
+  for (let u = 0; u + 1 < start.length; u++) {
+    for (let k = start[u]!; k < start[u + 1]!; k++) {
+      const i = itemIndex[order ? order[k]! : k]!;
+      if (seenBy[i] === u) duplicateCount++;
+      else seenBy[i] = u;
+    }
+  }
+  return duplicateCount;
+}
+
 /**
  * For every row, the first row with the same (user, item) pair (itself when it is the first), and
- * how many rows repeat an earlier pair. O(rows + users + items) time, 8 bytes a row of scratch.
+ * how many rows repeat an earlier pair. O(rows + users + items) time; 4 bytes a row of scratch
+ * when the rows are not grouped by user.
  */
 export function findDuplicateRatings(table: RatingsTable): {
   firstRow: Int32Array;
   duplicateCount: number;
 } {
-  const { userIndex, itemIndex } = table;
-  const n = userIndex.length;
-  const nUsers = table.userIds.size;
-  // Group rows by user (counting sort, stable), then within a user an item seen twice is a repeat.
-  const start = new Int32Array(nUsers + 1);
-  for (let r = 0; r < n; r++) start[userIndex[r]! + 1]!++;
-  for (let u = 0; u < nUsers; u++) start[u + 1]! += start[u]!;
-  const fill = start.slice(0, nUsers);
-  const order = new Int32Array(n);
-  for (let r = 0; r < n; r++) order[fill[userIndex[r]!]!++] = r;
+  const { itemIndex } = table;
+  const n = itemIndex.length;
+  // Group rows by user, then within a user an item seen twice is a repeat.
+  const { order, start } = groupByUser(table);
   const seenBy = new Int32Array(table.itemIds.size).fill(-1);
   const rowOf = new Int32Array(table.itemIds.size);
   const firstRow = new Int32Array(n);
   let duplicateCount = 0;
-  for (let u = 0; u < nUsers; u++) {
+  for (let u = 0; u + 1 < start.length; u++) {
     for (let k = start[u]!; k < start[u + 1]!; k++) {
-      const r = order[k]!;
+      const r = order ? order[k]! : k;
       const i = itemIndex[r]!;
       if (seenBy[i] === u) {
         firstRow[r] = rowOf[i]!;
@@ -76,9 +111,10 @@ export function applyDuplicatePolicy(
   policy: DuplicatePolicy,
   options: ApplyDuplicatePolicyOptions = {},
 ): DuplicatePolicyResult {
+  if (policy === 'keep-all')
+    return { table, duplicateCount: countDuplicateRatings(table), keptRows: undefined };
   const { firstRow, duplicateCount } = findDuplicateRatings(table);
-  if (duplicateCount === 0 || policy === 'keep-all')
-    return { table, duplicateCount, keptRows: undefined };
+  if (duplicateCount === 0) return { table, duplicateCount, keptRows: undefined };
   const n = firstRow.length;
   if (policy === 'error') {
     let r = 0;

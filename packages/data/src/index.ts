@@ -34,7 +34,12 @@ export type { DelimitedTextReaderOptions, RecordParser } from './delimited-text-
 export { RATINGS_LAYOUTS, resolveRatingsFormat, describeDelimiter } from './ratings-format.js';
 export type { ColumnRef, RatingsFormat, RatingsLayout } from './ratings-format.js';
 export { RatingsParser, parseRatingsText } from './ratings-parser.js';
-export type { LoadRatingsOptions, LoadedRatings, RatingsLoadReport } from './ratings-parser.js';
+export type {
+  LoadRatingsOptions,
+  LoadedRatings,
+  RatingsLoadReport,
+  RatingsParserOptions,
+} from './ratings-parser.js';
 export { loadRatingsFromStream } from './load-ratings-from-stream.js';
 export type { LoadRatingsFromStreamOptions } from './load-ratings-from-stream.js';
 export { findDuplicateRatings, applyDuplicatePolicy } from './duplicate-ratings.js';

@@ -1,11 +1,8 @@
 import { iterateByteChunks, type ByteSource } from './byte-source.js';
-import { RatingsParser, type LoadRatingsOptions, type LoadedRatings } from './ratings-parser.js';
+import { RatingsParser, type LoadedRatings, type RatingsParserOptions } from './ratings-parser.js';
 
-/** Options of {@link loadRatingsFromStream}: the ratings options plus the text encoding. */
-export interface LoadRatingsFromStreamOptions extends LoadRatingsOptions {
-  /** Text encoding of the bytes. Default `'utf-8'` (invalid UTF-8 is an error, see `CsvParseError`). */
-  encoding?: 'utf-8' | 'latin1';
-}
+/** Options of {@link loadRatingsFromStream}: the ratings options plus the text encoding (`encoding`, default `'utf-8'`; invalid UTF-8 is an error, see `CsvParseError`). */
+export type LoadRatingsFromStreamOptions = RatingsParserOptions;
 
 /**
  * Loads ratings from bytes arriving in chunks (a browser `ReadableStream`, `File.stream()`,
@@ -18,9 +15,6 @@ export async function loadRatingsFromStream(
   options: LoadRatingsFromStreamOptions = {},
 ): Promise<LoadedRatings> {
   const parser = new RatingsParser({ ...options, source: options.source ?? '<stream>' });
-  const decoder = new TextDecoder(options.encoding ?? 'utf-8');
-  for await (const chunk of iterateByteChunks(source))
-    parser.push(decoder.decode(chunk, { stream: true }));
-  parser.push(decoder.decode());
+  for await (const chunk of iterateByteChunks(source)) parser.pushBytes(chunk);
   return parser.end();
 }

@@ -5,6 +5,16 @@ import type { IdOrder } from './id-map.js';
 import { parseRawId, type RawId } from './raw-id.js';
 import { RatingsTableBuilder, type RatingsTable } from './ratings-table.js';
 import {
+  FIELD_ITEM,
+  FIELD_OTHER,
+  FIELD_RATING,
+  FIELD_TIMESTAMP,
+  FIELD_USER,
+  scanPlainRows,
+  type PlainRowLayout,
+  type PlainRowSink,
+} from './plain-row-scanner.js';
+import {
   describeDelimiter,
   resolveRatingsFormat,
   type ColumnRef,
@@ -28,8 +38,14 @@ export interface LoadRatingsOptions {
   parser?: RecordParser;
   /** Keep the 1-based source line of every kept row in `report.lineOfRow`. Default false. */
   trackLines?: boolean;
-  /** Expected number of rows, to size the columns once. */
+  /** Expected number of rows, to size the first column chunk. */
   initialCapacity?: number;
+}
+
+/** Options of {@link RatingsParser}: the ratings options plus the encoding of bytes given to `pushBytes`. */
+export interface RatingsParserOptions extends LoadRatingsOptions {
+  /** Text encoding of the bytes given to {@link RatingsParser.pushBytes}. Default `'utf-8'` (invalid UTF-8 is an error). */
+  encoding?: 'utf-8' | 'latin1';
 }
 
 /** What a ratings loader did besides building the table. */
@@ -69,8 +85,16 @@ function isBlank(text: string): boolean {
 }
 
 /**
- * Parses ratings text pushed in pieces (any split, even inside a line) into a {@link RatingsTable}.
- * The engine under {@link parseRatingsText} and the stream loaders; no Node APIs.
+ * Parses ratings text (`push`) or bytes (`pushBytes`) given in pieces (any split, even inside a
+ * line or a UTF-8 sequence) into a {@link RatingsTable}. The engine under {@link parseRatingsText}
+ * and the stream loaders; no Node APIs.
+ *
+ * Bytes take a fast path: once the header is read, plain numeric rows (see `scanPlainRows`) are
+ * read straight from the bytes into the table; the first line that is not plain (quotes, string or
+ * zero-padded ids, signs, exponents, spaces, a rating outside `ratingScale`, a wrong field count,
+ * non-ASCII bytes) is decoded and given to the full text parser, which reads it (or reports it with
+ * its line) exactly as it would have without the fast path, and the fast path resumes at the next
+ * line end outside quotes. `parser: 'csv-parse'` turns the fast path off.
  */
 export class RatingsParser {
   readonly #format: RatingsFormat;
@@ -79,12 +103,22 @@ export class RatingsParser {
   readonly #builder: RatingsTableBuilder;
   readonly #reader: DelimitedTextReader;
   #columns: ResolvedColumns | undefined;
+  /** Fields of the header line (0 without a header). */
+  #headerFields = 0;
   #lastLine = 0;
   #lastUserText = '';
   #lastUserId: RawId = '';
   #lines: Int32Array | undefined;
+  readonly #decoder: TextDecoder;
+  /** The fast path's layout once the columns are known; null when it does not apply. */
+  #plainLayout: PlainRowLayout | null | undefined;
+  /** Bytes of an unfinished plain line, waiting for the next piece. */
+  #byteCarry: Uint8Array | undefined;
+  /** Whether everything given to the full parser so far ended with a line end. */
+  #atLineStart = true;
+  readonly #sink: PlainRowSink;
 
-  constructor(options: LoadRatingsOptions = {}) {
+  constructor(options: RatingsParserOptions = {}) {
     this.#format = resolveRatingsFormat(options.format);
     this.#options = options;
     this.#file = options.source ?? '<text>';
@@ -124,6 +158,16 @@ export class RatingsParser {
       rejectInvalidUtf8: true,
       onRecord: (fields, line) => this.#onRecord(fields, line),
     });
+    this.#decoder = new TextDecoder(options.encoding ?? 'utf-8');
+    const builder = this.#builder;
+    const hasTimestamp = this.#format.columns.timestamp !== undefined;
+    this.#sink = {
+      row: (userId, itemId, rating, timestamp, line) => {
+        const row = builder.length;
+        builder.addIntegerIds(userId, itemId, rating, hasTimestamp ? timestamp : undefined);
+        if (this.#lines) this.#recordLine(row, line);
+      },
+    };
   }
 
   /** Feeds the next piece of text. */
@@ -131,8 +175,60 @@ export class RatingsParser {
     this.#reader.push(text);
   }
 
+  /** Feeds the next piece of bytes (decoded with the parser's `encoding`). Do not mix with `push`. */
+  pushBytes(piece: Uint8Array): void {
+    let bytes = piece;
+    if (this.#byteCarry) {
+      bytes = new Uint8Array(this.#byteCarry.length + piece.length);
+      bytes.set(this.#byteCarry);
+      bytes.set(piece, this.#byteCarry.length);
+      this.#byteCarry = undefined;
+    }
+    const reader = this.#reader;
+    let position = 0;
+    while (position < bytes.length) {
+      const layout = this.#plainLayout === undefined ? this.#makePlainLayout() : this.#plainLayout;
+      if (!layout || !reader.idle || !this.#atLineStart) {
+        // The full parser's turn: up to the next line end (or all of it when the fast path is off).
+        const newline = layout === null ? -1 : bytes.indexOf(10, position);
+        position = this.#pushText(bytes, position, newline === -1 ? bytes.length : newline + 1);
+        continue;
+      }
+      const scan = scanPlainRows(bytes, position, reader.nextLine, layout, this.#sink);
+      if (scan.line > reader.nextLine) {
+        reader.skipLines(scan.line - reader.nextLine);
+        this.#lastLine = scan.line - 1;
+      }
+      position = scan.position;
+      if (scan.stop === 'partial') {
+        this.#byteCarry = bytes.slice(position);
+        return;
+      }
+      if (scan.stop === 'unusual') {
+        const newline = bytes.indexOf(10, position);
+        position = this.#pushText(bytes, position, newline === -1 ? bytes.length : newline + 1);
+      }
+    }
+  }
+
+  /**
+   * Decodes `bytes[from, to)` into the full parser; returns `to`. Remembers whether that ended at a
+   * line end: otherwise the decoder may hold part of a UTF-8 sequence, and the next bytes are not
+   * a line start for the fast path.
+   */
+  #pushText(bytes: Uint8Array, from: number, to: number): number {
+    this.#reader.push(this.#decoder.decode(bytes.subarray(from, to), { stream: true }));
+    this.#atLineStart = to > from && bytes[to - 1] === 10;
+    return to;
+  }
+
   /** Reads the rest, checks the file was not empty, applies the duplicate policy. The parser is spent. */
   end(): LoadedRatings {
+    if (this.#byteCarry) {
+      this.#reader.push(this.#decoder.decode(this.#byteCarry, { stream: true }));
+      this.#byteCarry = undefined;
+    }
+    this.#reader.push(this.#decoder.decode());
     this.#reader.end();
     const { header } = this.#format;
     if (this.#columns === undefined) {
@@ -187,6 +283,7 @@ export class RatingsParser {
     if (columns === undefined) {
       columns = this.#columns = this.#resolveColumns(fields, line);
       if (this.#format.header) {
+        this.#headerFields = fields.length;
         this.#lastLine = line;
         return;
       }
@@ -226,15 +323,50 @@ export class RatingsParser {
       this.#lastUserId = parseRawId(userText);
     }
     this.#builder.add(this.#lastUserId, parseRawId(itemText), rating, timestamp);
-    if (this.#lines) {
-      if (row === this.#lines.length) {
-        const grown = new Int32Array(row * 2);
-        grown.set(this.#lines);
-        this.#lines = grown;
-      }
-      this.#lines[row] = line;
-    }
+    if (this.#lines) this.#recordLine(row, line);
     this.#lastLine = line;
+  }
+
+  #recordLine(row: number, line: number): void {
+    let lines = this.#lines!;
+    if (row === lines.length) {
+      const grown = new Int32Array(row * 2);
+      grown.set(lines);
+      this.#lines = lines = grown;
+    }
+    lines[row] = line;
+  }
+
+  /**
+   * The fast path's layout, once the columns are resolved: null (for good) with `parser:
+   * 'csv-parse'`, for an implicit table or a delimiter the scanner cannot take.
+   */
+  #makePlainLayout(): PlainRowLayout | null | undefined {
+    const columns = this.#columns;
+    if (columns === undefined) return undefined;
+    const { delimiter } = this.#format;
+    const usable =
+      this.#options.parser !== 'csv-parse' &&
+      columns.rating >= 0 &&
+      delimiter.length >= 1 &&
+      delimiter.length <= 2 &&
+      /^[\x20-\x7e\t]+$/.test(delimiter) &&
+      !/[0-9."]/.test(delimiter) &&
+      (delimiter.length === 1 || this.#headerFields <= columns.minFields);
+    if (!usable) return (this.#plainLayout = null);
+    const nFields = Math.max(columns.minFields, this.#headerFields);
+    const roles = new Uint8Array(nFields).fill(FIELD_OTHER);
+    roles[columns.user] = FIELD_USER;
+    roles[columns.item] = FIELD_ITEM;
+    roles[columns.rating] = FIELD_RATING;
+    if (columns.timestamp >= 0) roles[columns.timestamp] = FIELD_TIMESTAMP;
+    const scale = this.#options.ratingScale;
+    return (this.#plainLayout = {
+      delimiter: Uint8Array.from(delimiter, (c) => c.charCodeAt(0)),
+      roles,
+      ratingMin: scale ? scale[0] : -Infinity,
+      ratingMax: scale ? scale[1] : Infinity,
+    });
   }
 
   #number(fields: string[], index: number, line: number, what: string): number {

@@ -54,33 +54,163 @@ export interface RatingsTableBuilderOptions {
   implicit?: boolean;
 }
 
-function grow<T extends Int32Array | Float32Array | Float64Array>(array: T, capacity: number): T {
-  const next = new (array.constructor as new (n: number) => T)(capacity);
-  next.set(array);
-  return next;
+/** Non-negative integer ids below this are looked up in a growing array instead of a Map. */
+const DENSE_ID_LIMIT = 1 << 22;
+
+/**
+ * Raw ids to first-appearance indices. Non-negative integer ids are looked up in a growing array
+ * while they stay below both 2^22 and 16 × (distinct ids + 4096), so a few huge ids do not cost
+ * megabytes; every other id, and an integer first met above that bound, lives in a Map (checked on
+ * every array miss, so an id is never indexed twice).
+ */
+class IdIndexer {
+  /** `dense[id]` is index + 1 (0: not in the array, maybe in the Map). */
+  #dense = new Int32Array(0);
+  readonly #other = new Map<RawId, number>();
+  readonly list: RawId[] = [];
+
+  /** The index of a non-negative safe integer id (the parser's fast path). */
+  indexOfInteger(id: number): number {
+    if (id < this.#dense.length) {
+      const found = this.#dense[id]!;
+      if (found !== 0) return found - 1;
+    }
+    return this.#miss(id);
+  }
+
+  indexOf(id: RawId): number {
+    if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)
+      return this.indexOfInteger(id + 0); // -0 is the id 0, as for a Map key
+    let index = this.#other.get(id);
+    if (index === undefined) {
+      index = this.list.length;
+      this.#other.set(id, index);
+      this.list.push(id);
+    }
+    return index;
+  }
+
+  #miss(id: number): number {
+    let index = this.#other.get(id);
+    const fresh = index === undefined;
+    if (index === undefined) {
+      index = this.list.length;
+      this.list.push(id);
+    }
+    if (id >= this.#dense.length && id < DENSE_ID_LIMIT && id < 16 * (this.list.length + 4096)) {
+      let size = Math.max(1024, this.#dense.length);
+      while (size <= id) size *= 2;
+      const grown = new Int32Array(Math.min(size, DENSE_ID_LIMIT));
+      grown.set(this.#dense);
+      this.#dense = grown;
+    }
+    if (id < this.#dense.length) this.#dense[id] = index + 1;
+    else if (fresh) this.#other.set(id, index);
+    return index;
+  }
+}
+
+type ColumnArray = Int32Array | Float32Array | Float64Array;
+type ColumnConstructor<T extends ColumnArray> = {
+  new (length: number): T;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+/** Whether this platform has resizable ArrayBuffers (Node 20, Chrome 111, Safari 16.4, Firefox 128). */
+const RESIZABLE = typeof (ArrayBuffer.prototype as { resize?: unknown }).resize === 'function';
+/** Address space reserved per resizable column (only pages written to take memory). */
+const MAX_COLUMN_BYTES = 2 ** 31;
+
+/**
+ * A typed-array column that grows without copying where the platform has resizable ArrayBuffers:
+ * it reserves address space, the memory is committed page by page as rows are written, and
+ * {@link GrowableColumn.finish} shrinks it to the rows written. So a table of n rows never holds
+ * more than its final bytes (plus one growth step of untouched pages). Without resizable buffers,
+ * or past 2 GiB, it doubles a plain typed array (a copy each time).
+ */
+class GrowableColumn<T extends ColumnArray> {
+  array: T;
+  #buffer: ArrayBuffer | undefined;
+  readonly #make: ColumnConstructor<T>;
+
+  constructor(make: ColumnConstructor<T>, capacity: number) {
+    this.#make = make;
+    if (RESIZABLE && capacity * make.BYTES_PER_ELEMENT <= MAX_COLUMN_BYTES) {
+      const Resizable = ArrayBuffer as unknown as new (
+        length: number,
+        options: { maxByteLength: number },
+      ) => ArrayBuffer;
+      this.#buffer = new Resizable(capacity * make.BYTES_PER_ELEMENT, {
+        maxByteLength: MAX_COLUMN_BYTES,
+      });
+      this.array = new make(this.#buffer, 0, capacity);
+    } else {
+      this.array = new make(capacity);
+    }
+  }
+
+  /** Doubles the capacity, keeping the values; returns the new array. */
+  grow(): T {
+    const capacity = this.array.length * 2;
+    const bytes = capacity * this.#make.BYTES_PER_ELEMENT;
+    const buffer = this.#buffer;
+    if (buffer && bytes <= MAX_COLUMN_BYTES) {
+      (buffer as ArrayBuffer & { resize(length: number): void }).resize(bytes);
+      this.array = new this.#make(buffer, 0, capacity);
+    } else {
+      const next = new this.#make(capacity);
+      next.set(this.array);
+      this.array = next;
+      this.#buffer = undefined;
+    }
+    return this.array;
+  }
+
+  /** The first `length` values as the column's final array (the column is spent). */
+  finish(length: number): T {
+    const buffer = this.#buffer;
+    if (buffer) {
+      (buffer as ArrayBuffer & { resize(length: number): void }).resize(
+        length * this.#make.BYTES_PER_ELEMENT,
+      );
+      return new this.#make(buffer, 0, length);
+    }
+    return this.array.length === length ? this.array : (this.array.slice(0, length) as T);
+  }
 }
 
 /**
- * Appends rows one at a time into growing typed arrays, assigning dense indices to raw ids as they
+ * Appends rows one at a time into typed-array columns, assigning dense indices to raw ids as they
  * first appear, then {@link RatingsTableBuilder.finish}es into a {@link RatingsTable}.
+ *
+ * The columns grow in place (resizable ArrayBuffers, see `GrowableColumn`), so building a table of
+ * n rows holds about 16 bytes a row, where doubling arrays and a final trim copied up to 48.
+ * Timestamps are kept as 32-bit integers until one does not fit. Small integer ids are indexed
+ * through an array instead of a Map.
  */
 export class RatingsTableBuilder {
-  #userIndex: Int32Array;
-  #itemIndex: Int32Array;
+  readonly #userColumn: GrowableColumn<Int32Array>;
+  readonly #itemColumn: GrowableColumn<Int32Array>;
+  readonly #ratingColumn: GrowableColumn<Float32Array>;
+  #timestampColumn: GrowableColumn<Int32Array> | GrowableColumn<Float64Array> | undefined;
+  #user: Int32Array;
+  #item: Int32Array;
   #rating: Float32Array;
-  #timestamp: Float64Array | undefined;
+  #timestamp: Int32Array | Float64Array | undefined;
   #length = 0;
-  readonly #users = new Map<RawId, number>();
-  readonly #items = new Map<RawId, number>();
-  readonly #userList: RawId[] = [];
-  readonly #itemList: RawId[] = [];
+  readonly #users = new IdIndexer();
+  readonly #items = new IdIndexer();
   readonly #options: RatingsTableBuilderOptions;
 
   constructor(options: RatingsTableBuilderOptions = {}) {
     const capacity = Math.max(16, options.initialCapacity ?? 1024);
-    this.#userIndex = new Int32Array(capacity);
-    this.#itemIndex = new Int32Array(capacity);
-    this.#rating = new Float32Array(capacity);
+    this.#userColumn = new GrowableColumn(Int32Array, capacity);
+    this.#itemColumn = new GrowableColumn(Int32Array, capacity);
+    this.#ratingColumn = new GrowableColumn(Float32Array, capacity);
+    this.#user = this.#userColumn.array;
+    this.#item = this.#itemColumn.array;
+    this.#rating = this.#ratingColumn.array;
     this.#options = options;
   }
 
@@ -102,59 +232,84 @@ export class RatingsTableBuilder {
       );
     }
     // Checked before any state changes, so a rejected row registers no user or item id.
-    if (row > 0 && (timestamp !== undefined) !== (this.#timestamp !== undefined)) {
+    if (row > 0 && (timestamp !== undefined) !== (this.#timestampColumn !== undefined)) {
       throw new InvalidArgumentError(
         'timestamp',
         `row ${row + 1} ${timestamp === undefined ? 'has no timestamp but earlier rows have one' : 'has a timestamp but earlier rows have none'}; give a timestamp for every row or for none`,
       );
     }
-    if (row === this.#rating.length) {
-      const capacity = row * 2;
-      this.#userIndex = grow(this.#userIndex, capacity);
-      this.#itemIndex = grow(this.#itemIndex, capacity);
-      this.#rating = grow(this.#rating, capacity);
-      if (this.#timestamp) this.#timestamp = grow(this.#timestamp, capacity);
-    }
-    let user = this.#users.get(userId);
-    if (user === undefined) {
-      user = this.#userList.length;
-      this.#users.set(userId, user);
-      this.#userList.push(userId);
-    }
-    let item = this.#items.get(itemId);
-    if (item === undefined) {
-      item = this.#itemList.length;
-      this.#items.set(itemId, item);
-      this.#itemList.push(itemId);
-    }
-    this.#userIndex[row] = user;
-    this.#itemIndex[row] = item;
+    this.#append(this.#users.indexOf(userId), this.#items.indexOf(itemId), rating, timestamp);
+  }
+
+  /**
+   * {@link RatingsTableBuilder.add} for ids that are non-negative safe integers (the parser's fast
+   * path), with the same checks left to the caller: a rating of 1 for an implicit table, and
+   * a timestamp for every row or none.
+   * @internal
+   */
+  addIntegerIds(
+    userId: number,
+    itemId: number,
+    rating: number,
+    timestamp: number | undefined,
+  ): void {
+    this.#append(
+      this.#users.indexOfInteger(userId),
+      this.#items.indexOfInteger(itemId),
+      rating,
+      timestamp,
+    );
+  }
+
+  #append(user: number, item: number, rating: number, timestamp: number | undefined): void {
+    const row = this.#length;
+    if (row === this.#user.length) this.#grow();
+    this.#user[row] = user;
+    this.#item[row] = item;
     this.#rating[row] = rating;
     if (timestamp !== undefined) {
-      this.#timestamp ??= new Float64Array(this.#rating.length);
-      this.#timestamp[row] = timestamp;
+      // Only the first row starts the column: add() refuses a first timestamp on a later row.
+      if (this.#timestampColumn === undefined) {
+        this.#timestampColumn = new GrowableColumn(Int32Array, this.#user.length);
+        this.#timestamp = this.#timestampColumn.array;
+      }
+      // A timestamp that is not a 32-bit integer turns the column into float64 (-0 fits as 0).
+      if (this.#timestamp instanceof Int32Array && (timestamp | 0) !== timestamp)
+        this.#timestampsToFloat(row);
+      this.#timestamp![row] = timestamp;
     }
     this.#length = row + 1;
   }
 
-  /** Trims the columns to length, applies the id order, computes the stats. The builder is spent. */
+  #grow(): void {
+    this.#user = this.#userColumn.grow();
+    this.#item = this.#itemColumn.grow();
+    this.#rating = this.#ratingColumn.grow();
+    if (this.#timestampColumn) this.#timestamp = this.#timestampColumn.grow();
+  }
+
+  #timestampsToFloat(rows: number): void {
+    const column = new GrowableColumn(Float64Array, this.#user.length);
+    column.array.set(this.#timestamp!.subarray(0, rows));
+    this.#timestampColumn = column;
+    this.#timestamp = column.array;
+  }
+
+  /** Concatenates the columns, applies the id order, computes the stats. The builder is spent. */
   finish(): RatingsTable {
     const n = this.#length;
-    const userIndex = this.#userIndex.slice(0, n);
-    const itemIndex = this.#itemIndex.slice(0, n);
-    const rating = this.#rating.slice(0, n);
-    let timestamp: Int32Array | Float64Array | undefined;
-    if (this.#timestamp) {
-      const ts = this.#timestamp.subarray(0, n);
-      const fitsInt32 = ts.every((t) => Number.isInteger(t) && t >= -2147483648 && t <= 2147483647);
-      timestamp = fitsInt32 ? Int32Array.from(ts) : ts.slice();
-    }
+    const userIndex = this.#userColumn.finish(n);
+    const itemIndex = this.#itemColumn.finish(n);
+    const rating = this.#ratingColumn.finish(n);
+    const timestamp = this.#timestampColumn?.finish(n);
     const order = this.#options.idOrder ?? 'first-appearance';
-    const userIds = IdMap.fromIds('user', this.#userList, { order });
-    const itemIds = IdMap.fromIds('item', this.#itemList, { order });
+    const userList = this.#users.list;
+    const itemList = this.#items.list;
+    const userIds = IdMap.fromIds('user', userList, { order });
+    const itemIds = IdMap.fromIds('item', itemList, { order });
     if (order === 'sorted') {
-      remap(userIndex, this.#userList, userIds);
-      remap(itemIndex, this.#itemList, itemIds);
+      remap(userIndex, userList, userIds);
+      remap(itemIndex, itemList, itemIds);
     }
     let min = Infinity;
     let max = -Infinity;
