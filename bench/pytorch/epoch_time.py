@@ -13,7 +13,14 @@ Models:
             eps 1e-5, weight_decay 0.1) with a one-cycle schedule (OneCycleLR, cos, max_lr 5e-3).
 
 Usage: epoch_time.py [--cases notebook:64,notebook:1024,fastai:64] [--epochs N]
+                     [--ratings FILE --max-steps S [--warmup-steps W] [--threads T]]
 Prints one JSON object: {"torch": version, "threads": 1, "results": [{model, batch, seconds: [...]}]}.
+
+At scale (`pnpm bench scale`): --ratings reads any ratings.csv with pandas instead of
+ml-latest-small, and --max-steps times only the first S steps of one epoch (after W warm-up steps)
+and extrapolates to the whole epoch: seconds = median step time * steps per epoch. Dense Adam
+touches every row of the tables each step, so an epoch at small batches is hours at 25M rows; the
+result then also holds "measured_steps", "step_seconds" and "steps_per_epoch".
 Run it with MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824
 MALLOC_TOP_PAD_=268435456 for the steady-state timing, without them for out-of-the-box.
 """
@@ -47,6 +54,15 @@ def load(data_dir):
     u, n_users = index(users)
     i, n_items = index(items)
     return u, i, np.array(ratings, dtype=np.float32), n_users, n_items
+
+
+def load_file(path):
+    import pandas as pd
+    frame = pd.read_csv(path, usecols=[0, 1, 2])
+    u, users = pd.factorize(frame.iloc[:, 0])  # first-appearance order, as pandas.unique
+    i, items = pd.factorize(frame.iloc[:, 1])
+    return (u.astype(np.int64), i.astype(np.int64), frame.iloc[:, 2].to_numpy(np.float32),
+            len(users), len(items))
 
 
 def get_cv_idxs(n, cv_idx=0, val_pct=0.2, seed=42):
@@ -96,7 +112,7 @@ class EmbeddingDotBias(nn.Module):
         return torch.sigmoid(res) * (hi - lo) + lo
 
 
-def run(model_name, batch, epochs, data):
+def run(model_name, batch, epochs, data, max_steps=None, warmup_steps=0):
     u, i, r, n_users, n_items = data
     torch.manual_seed(42)
     valid = get_cv_idxs(len(r))
@@ -119,6 +135,25 @@ def run(model_name, batch, epochs, data):
     model.train()
     seconds = []
     rng = np.random.RandomState(42)
+    if max_steps is not None:
+        order = torch.from_numpy(rng.permutation(n))
+        steps_per_epoch = (n + batch - 1) // batch
+        times = []
+        for k in range(min(steps_per_epoch, warmup_steps + max_steps)):
+            start = time.perf_counter()
+            idx = order[k * batch:(k + 1) * batch]
+            pred = model(tu[idx], ti[idx])
+            loss = F.mse_loss(pred, tr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if sched is not None:
+                sched.step()
+            if k >= warmup_steps:
+                times.append(time.perf_counter() - start)
+        step = float(np.median(times))
+        return {'seconds': [step * steps_per_epoch], 'measured_steps': len(times),
+                'step_seconds': step, 'steps_per_epoch': steps_per_epoch, 'train_rows': n}
     for _ in range(epochs):
         start = time.perf_counter()
         order = torch.from_numpy(rng.permutation(n))
@@ -139,18 +174,30 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--cases', default='notebook:64,notebook:1024,fastai:64')
     parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--ratings', help='a ratings.csv to read instead of ml-latest-small')
+    parser.add_argument('--max-steps', type=int, help='time this many steps and extrapolate to one epoch')
+    parser.add_argument('--warmup-steps', type=int, default=3)
+    parser.add_argument('--threads', type=int, default=1)
     args = parser.parse_args()
-    data_dir = os.environ.get('CF_DATA_DIR')
-    if not data_dir:
-        print('set CF_DATA_DIR to the folder that holds ml-latest-small/', file=sys.stderr)
-        sys.exit(2)
-    torch.set_num_threads(1)
-    data = load(data_dir)
+    torch.set_num_threads(args.threads)
+    if args.ratings:
+        data = load_file(args.ratings)
+    else:
+        data_dir = os.environ.get('CF_DATA_DIR')
+        if not data_dir:
+            print('set CF_DATA_DIR to the folder that holds ml-latest-small/', file=sys.stderr)
+            sys.exit(2)
+        data = load(data_dir)
     results = []
     for case in args.cases.split(','):
         name, batch = case.split(':')
-        secs = run(name, int(batch), args.epochs, data)
-        results.append({'model': name, 'batch': int(batch), 'seconds': secs})
+        if args.max_steps:
+            result = run(name, int(batch), 1, data, args.max_steps, args.warmup_steps)
+            secs = result['seconds']
+            results.append({'model': name, 'batch': int(batch), **result})
+        else:
+            secs = run(name, int(batch), args.epochs, data)
+            results.append({'model': name, 'batch': int(batch), 'seconds': secs})
         print(f'{name} bs {batch}: ' + ' '.join(f'{s:.3f}' for s in secs), file=sys.stderr)
     print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'results': results}))
 
