@@ -81,7 +81,11 @@ describeEachBackend('rankItems', () => {
     });
 
     it(`${name}: TrainedModel.recommend and recommendForAll give the brute-force top-k (excludeSeen on and off)`, () => {
-      const trained = createTrainedModel(model, table, { trainRows, fallback: 'none' });
+      const trained = createTrainedModel(model, table, {
+        trainRows,
+        seenRows: trainRows,
+        fallback: 'none',
+      });
       const all = trained.recommendForAll({ k: 7 });
       for (let u = 0; u < nUsers; u++) {
         const userId = table.userIds.idAt(u);

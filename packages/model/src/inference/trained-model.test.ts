@@ -117,6 +117,36 @@ describeEachBackend('TrainedModel', () => {
     trained.dispose();
   });
 
+  it('leaves out every item the user rated in the table, validation rows included (seenRows: only those)', () => {
+    const trained = trainedDotBias(); // trained on trainRows (4 rows in 5); seen: every row
+    const evaluation = createTrainedModel(trained.model, table, {
+      trainRows,
+      seenRows: trainRows,
+      fallback: 'none',
+    });
+    const nItems = table.itemIds.size;
+    let heldOutRecommended = 0;
+    for (let u = 0; u < table.userIds.size; u++) {
+      const userId = table.userIds.idAt(u);
+      const rated = new Set<RawId>();
+      const heldOut = new Set<RawId>();
+      for (let r = 0; r < table.rating.length; r++) {
+        if (table.userIndex[r] !== u) continue;
+        rated.add(table.itemIds.idAt(table.itemIndex[r]!));
+        if (r % 5 === 0) heldOut.add(table.itemIds.idAt(table.itemIndex[r]!));
+      }
+      const all = trained.recommend(userId, { k: nItems });
+      expect(all).toHaveLength(nItems - rated.size);
+      for (const rec of all) expect(rated.has(rec.itemId)).toBe(false);
+      expect(trained.recommendForAll({ k: nItems }).get(userId)).toEqual(all);
+      // evaluation-style bundles exclude the training rows only, so held-out items come back
+      const forEvaluation = evaluation.recommend(userId, { k: nItems });
+      heldOutRecommended += forEvaluation.filter((rec) => heldOut.has(rec.itemId)).length;
+    }
+    expect(heldOutRecommended).toBeGreaterThan(0);
+    trained.dispose();
+  });
+
   it("needs a fallback baseline for the 'fallback' policy", () => {
     const model = createEmbeddingDotBias({
       nUsers: table.userIds.size,

@@ -93,7 +93,7 @@ const USERS_PER_BLOCK = 1024;
 
 /**
  * A trained model ready for inference in raw ids: the model, both id maps, an optional fallback
- * baseline, the items each user saw in training and optional titles. This is what `saveModel` writes
+ * baseline, the items each user is known to have rated (excluded from recommendations) and optional titles. This is what `saveModel` writes
  * and `loadModel` returns. Methods return plain numbers and typed arrays (no tensors); the bundle
  * owns its model's cached tensors: call {@link TrainedModel.dispose} when done.
  */
@@ -370,8 +370,15 @@ export class TrainedModel {
 
 /** Options of {@link createTrainedModel}. */
 export interface CreateTrainedModelOptions {
-  /** Rows the model was trained on (its seen items). Default: every row of the table. */
+  /** Rows the model was trained on (the fallback baseline is fit on them). Default: every row of the table. */
   trainRows?: Int32Array;
+  /**
+   * Rows whose items count as seen by their users, so that `recommend` leaves them out. Default:
+   * **every row of the table** (what each user is known to have rated, the validation rows
+   * included: a deployed model must not recommend a film the user already rated). Pass the
+   * training rows only to evaluate recommendations against held-out rows, as `rankingMetrics` does.
+   */
+  seenRows?: Int32Array;
   /** How those rows were chosen. */
   split?: TrainingSplitInfo;
   /** A fallback baseline, `'fit'` (default: {@link fitBiasBaseline} on the training rows) or `'none'`. */
@@ -382,7 +389,10 @@ export interface CreateTrainedModelOptions {
   ratingRange?: [number, number];
 }
 
-/** Bundles a model trained on `table` with the table's id maps, seen items, summary and (by default) a fitted fallback baseline. */
+/**
+ * Bundles a model trained on `table` with the table's id maps, seen items (every row of the table
+ * unless `seenRows` says otherwise), summary and (by default) a fitted fallback baseline.
+ */
 export function createTrainedModel(
   model: RatingModel,
   table: RatingsTable,
@@ -416,7 +426,7 @@ export function createTrainedModel(
     itemIds: table.itemIds,
     ratingRange,
     fallback,
-    seen: buildSeenItems(table, trainRows),
+    seen: buildSeenItems(table, options.seenRows),
     itemTitles,
     training: {
       nRatings: stats.count,
