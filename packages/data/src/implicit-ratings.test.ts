@@ -60,7 +60,7 @@ describe('implicit tables (no rating column: each row one interaction)', () => {
     );
   });
 
-  it('refuses a rating scale for a file without ratings, and a column used twice', () => {
+  it('refuses a rating scale for a file without ratings, and a format without an item column', () => {
     expectError(
       () =>
         parseRatingsText('u,i\na,b\n', {
@@ -73,10 +73,10 @@ describe('implicit tables (no rating column: each row one interaction)', () => {
     expectError(
       () =>
         parseRatingsText('u,i\na,b\n', {
-          format: { delimiter: ',', header: true, columns: { user: 'u', item: 'u' } },
+          format: { delimiter: ',', header: true, columns: { user: 'u' } as never },
         }),
       InvalidArgumentError,
-      { argument: 'format.columns.item' },
+      { argument: 'format.columns' },
     );
   });
 

@@ -11,6 +11,7 @@ export { getCvIdxs } from './get-cv-idxs.js';
 export type { GetCvIdxsOptions } from './get-cv-idxs.js';
 export type { Split, RowSource } from './split.js';
 export { splitByCvIdxs } from './split-by-cv-idxs.js';
+export { allRowsSplit } from './all-rows-split.js';
 export type { SplitByCvIdxsOptions } from './split-by-cv-idxs.js';
 export { innerSplit } from './inner-split.js';
 export type { InnerSplitOptions } from './inner-split.js';

@@ -80,17 +80,8 @@ export function resolveRatingsFormat(
       `must name the ${user === undefined ? 'user' : 'item'} column (by header name or 0-based position); rating and timestamp are optional`,
     );
   }
-  const seen = new Map<ColumnRef, string>();
   for (const [key, ref] of Object.entries(format.columns)) {
     if (ref === undefined) continue;
-    const other = seen.get(ref);
-    if (other !== undefined) {
-      throw new InvalidArgumentError(
-        `format.columns.${key}`,
-        `column ${JSON.stringify(ref)} is already the ${other} column; give each value its own column`,
-      );
-    }
-    seen.set(ref, key);
     if (typeof ref === 'number' && !(Number.isInteger(ref) && ref >= 0)) {
       throw new InvalidArgumentError(
         `format.columns.${key}`,

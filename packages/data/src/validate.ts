@@ -37,7 +37,7 @@ export function assertValPct(valPct: number, argument = 'valPct'): void {
   if (!(valPct > 0 && valPct < 1)) {
     throw new InvalidArgumentError(
       argument,
-      `expected a fraction strictly between 0 and 1, got ${valPct}`,
+      `expected a fraction strictly between 0 and 1, got ${valPct}${valPct === 0 ? '; to train on every row with no validation rows use allRowsSplit(table) (cf train --all)' : ''}`,
     );
   }
 }
