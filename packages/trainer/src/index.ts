@@ -52,6 +52,8 @@ export {
 } from './cross-validate.js';
 export type { CrossValidateOptions, CrossValidationResult, FoldResult } from './cross-validate.js';
 export { runRecipe, RECIPE_DEFAULTS, RATING_RECIPES } from './recipes.js';
+export { trainOnAllRows } from './train-on-all-rows.js';
+export type { AllRowsRecipeResult, TrainingEpoch } from './train-on-all-rows.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';
 export { fitItemAutoRec } from './fit-item-autorec.js';
 export type { ItemAutoRecOptions, ItemAutoRecEpoch } from './fit-item-autorec.js';
