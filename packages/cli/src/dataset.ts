@@ -3,6 +3,11 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { ItemTitles, LoadedRatings } from '@cf/data';
 import { loadItemTitles, loadRatings, resolveDataset, MOVIELENS_DATASETS } from '@cf/data/node';
 import { UsageError, type CliIO } from './cli-io.js';
+import {
+  ratingsFormatOf,
+  withFormatHint,
+  type RatingsFormatOptions,
+} from './ratings-format-options.js';
 
 /** A loaded data set, its folder or file, and titles when the folder has them. */
 export interface LoadedDataset {
@@ -13,14 +18,16 @@ export interface LoadedDataset {
 }
 
 /** Options shared by commands that read ratings. */
-export interface DatasetOptions {
+export interface DatasetOptions extends RatingsFormatOptions {
   data?: string;
   dataset: string;
 }
 
 /**
  * `--data PATH` (a folder with any MovieLens layout, or a ratings file) or `--dataset NAME`
- * (from `$CF_DATA_DIR/NAME`, else the cache, else downloaded from GroupLens).
+ * (from `$CF_DATA_DIR/NAME`, else the cache, else downloaded from GroupLens). `--columns`,
+ * `--delimiter` and `--no-header` describe any other delimited file; without a rating column it
+ * loads as an implicit table.
  */
 export async function loadDataset(
   options: DatasetOptions,
@@ -52,7 +59,14 @@ export async function loadDataset(
       },
     });
   }
-  const loaded = await loadRatings(path);
+  const format = ratingsFormatOf(options);
+  let loaded: LoadedRatings;
+  try {
+    loaded = await loadRatings(path, format ? { format } : {});
+  } catch (error) {
+    // a MovieLens layout that does not fit: say how to describe the file
+    throw format ? error : withFormatHint(error);
+  }
   let titles: ItemTitles | undefined;
   const folder = (await stat(path)).isDirectory() ? path : undefined;
   if (folder) {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { addRatingsFormatOptions } from './ratings-format-options.js';
 
 /** Parses a whole number ≥ `min` for an option, or explains what was expected. */
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -50,18 +51,33 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
-/** The data options every data-reading command has. */
-export function addDataOptions(command: Command): Command {
-  return command
-    .option(
-      '--data <path>',
-      'a folder holding any MovieLens layout (ratings.csv, u.data, ratings.dat) or a ratings file',
-    )
-    .option(
-      '--dataset <name>',
-      'a MovieLens release, from $CF_DATA_DIR/<name>, else the cache, else downloaded',
-      'ml-latest-small',
+/**
+ * Parses a validation fraction in (0, 1); 0 is refused with a pointer to `cf train --all`, the
+ * way to train on every row.
+ */
+export function validationFraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() !== '' && n === 0)
+    throw new InvalidArgumentError(
+      'expected a number between 0 and 1; 0 would leave no validation rows: to train on every row use cf train --all',
     );
+  return numberIn(0, 1)(value);
+}
+
+/** The data options every data-reading command has: where the ratings are and how to read them. */
+export function addDataOptions(command: Command): Command {
+  return addRatingsFormatOptions(
+    command
+      .option(
+        '--data <path>',
+        'a folder holding any MovieLens layout (ratings.csv, u.data, ratings.dat) or a ratings file (any other delimited file with --columns)',
+      )
+      .option(
+        '--dataset <name>',
+        'a MovieLens release, from $CF_DATA_DIR/<name>, else the cache, else downloaded',
+        'ml-latest-small',
+      ),
+  );
 }
 
 /** The model and recipe options of train and cv. */
@@ -102,7 +118,7 @@ export function addTrainingOptions(command: Command): Command {
       wholeNumber(0, SEED_MAX),
       42,
     )
-    .option('--val-pct <x>', 'validation fraction of getCvIdxs', numberIn(0, 1), 0.2)
+    .option('--val-pct <x>', 'validation fraction of getCvIdxs', validationFraction, 0.2)
     .addOption(
       new Option(
         '--embedding-update <mode>',

@@ -8,9 +8,15 @@ export type Verbosity = 'quiet' | 'normal';
 
 /**
  * Prints training progress to `stream`: on a TTY a progress bar per epoch (batches, smoothed loss,
- * ETA) from cli-progress; elsewhere nothing per batch. After each epoch, the fastai-style table row.
+ * ETA) from cli-progress; elsewhere nothing per batch. After each epoch, the fastai-style table row;
+ * with `validation: false` (training on every row) the row has no validation columns.
  */
-export function epochProgress(stream: CliIO['stderr'], verbosity: Verbosity): FitCallback {
+export function epochProgress(
+  stream: CliIO['stderr'],
+  verbosity: Verbosity,
+  options: { validation?: boolean } = {},
+): FitCallback {
+  const validation = options.validation !== false;
   if (verbosity === 'quiet') return {};
   const tty = stream.isTTY === true;
   let bar: cliProgress.SingleBar | undefined;
@@ -41,10 +47,23 @@ export function epochProgress(stream: CliIO['stderr'], verbosity: Verbosity): Fi
       bar?.stop();
       bar = undefined;
       if (!headerPrinted) {
-        stream.write(formatEpochHeader(Object.keys(result.metrics)) + '\n');
+        stream.write(
+          (validation
+            ? formatEpochHeader(Object.keys(result.metrics))
+            : ['epoch'.padStart(5), 'trn_loss'.padStart(10), 'time (s)'.padStart(8)].join('  ')) +
+            '\n',
+        );
         headerPrinted = true;
       }
-      stream.write(formatEpochRow(result) + '\n');
+      stream.write(
+        (validation
+          ? formatEpochRow(result)
+          : [
+              String(result.epoch).padStart(5),
+              result.trainLoss.toFixed(6).padStart(10),
+              result.seconds.toFixed(2).padStart(8),
+            ].join('  ')) + '\n',
+      );
     },
     onTrainEnd() {
       bar?.stop();

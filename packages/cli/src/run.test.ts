@@ -8,25 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { getCvIdxs } from '@cf/data';
 import { makeSyntheticRatings } from '@cf/test-utils';
-import type { CliIO } from './cli-io.js';
+import { memoryIO } from './memory-io.test-helper.js';
 import { resolveRecipe } from './commands/train.js';
 import { run } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** An in-memory {@link CliIO} that records what the CLI writes. */
-function memoryIO(cwd: string): CliIO & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (t: string) => void (out += t) },
-    stderr: { write: (t: string) => void (err += t) },
-    env: {},
-    cwd,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 let dir: string;
 let dataDir: string;

@@ -1,7 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CfError, InvalidArgumentError } from '@cf/data';
 import { EXIT, UsageError, type CliIO } from './cli-io.js';
-import { addDataOptions, addTrainingOptions, numberIn, SEED_MAX, wholeNumber } from './options.js';
+import {
+  addDataOptions,
+  addTrainingOptions,
+  SEED_MAX,
+  validationFraction,
+  wholeNumber,
+} from './options.js';
+import { addRatingsFormatOptions } from './ratings-format-options.js';
 import { trainCommand, type TrainCommandOptions } from './commands/train.js';
 import { cvCommand, type CvCommandOptions } from './commands/cv.js';
 import { infoCommand, type InfoCommandOptions } from './commands/info.js';
@@ -46,6 +53,12 @@ export async function run(argv: readonly string[], cliIO: CliIO): Promise<number
     ),
   )
     .option('--cv-idx <n>', 'which getCvIdxs fold to validate on', wholeNumber(0), 0)
+    .addOption(
+      new Option(
+        '--all',
+        "train on every row with the recipe's schedule, for the model you deploy: no validation split, so no validation numbers",
+      ).conflicts(['cvIdx', 'valPct']),
+    )
     .option('--out <dir>', 'where to save the model folder', 'cf-model')
     .option(
       '--resume',
@@ -85,11 +98,13 @@ export async function run(argv: readonly string[], cliIO: CliIO): Promise<number
 
   program
     .command('recommend')
-    .description('top-k items for a user, excluding what they rated in training')
+    .description(
+      'top-k items for a user, excluding every item they rated in the data the model was trained from',
+    )
     .requiredOption('--model <dir>', 'a model folder saved by cf train')
     .requiredOption('--user <id>', 'raw user id')
     .option('-k, --k <n>', 'how many', wholeNumber(1), 10)
-    .option('--include-seen', 'keep items the user rated in training')
+    .option('--include-seen', 'keep items the user already rated')
     .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (options: Parameters<typeof recommendCommand>[0]) =>
@@ -108,11 +123,17 @@ export async function run(argv: readonly string[], cliIO: CliIO): Promise<number
       set(await similarCommand(options, io)),
     );
 
-  program
-    .command('fold-in')
-    .description('recommend for a new user from their ratings, without retraining')
-    .requiredOption('--model <dir>', 'a model folder saved by cf train')
-    .requiredOption('--ratings <file>', 'CSV with a header: itemId (or movieId),rating')
+  addRatingsFormatOptions(
+    program
+      .command('fold-in')
+      .description('recommend for a new user from their ratings, without retraining')
+      .requiredOption('--model <dir>', 'a model folder saved by cf train')
+      .requiredOption(
+        '--ratings <file>',
+        'CSV with a header: itemId (or movieId),rating; any other file with --columns',
+      ),
+    ['item', 'rating'],
+  )
     .option('-k, --k <n>', 'how many', wholeNumber(1), 10)
     .addOption(backendOption())
     .option('--json', 'print JSON')
@@ -137,7 +158,7 @@ export async function run(argv: readonly string[], cliIO: CliIO): Promise<number
   )
     .argument('[path]', 'a data folder or ratings file (same as --data)')
     .option('--seed <n>', 'seed of getCvIdxs', wholeNumber(0, SEED_MAX), 42)
-    .option('--val-pct <x>', 'validation fraction', numberIn(0, 1), 0.2)
+    .option('--val-pct <x>', 'validation fraction', validationFraction, 0.2)
     .option('--json', 'print JSON')
     .action(async (path: string | undefined, options: InfoCommandOptions) =>
       set(await infoCommand(path, options, io)),

@@ -20,6 +20,7 @@ import {
   type RankingSummary,
   type TrainCommandOptions,
 } from './train.js';
+import { hasRatingsFormatOptions } from '../ratings-format-options.js';
 
 /** Parsed options of `cf cv`. */
 export interface CvCommandOptions extends Omit<TrainCommandOptions, 'out' | 'cvIdx'> {
@@ -32,6 +33,10 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
   const log = (line: string): void => {
     if (!options.quiet) io.stderr.write(line + '\n');
   };
+  if (options.predefined && hasRatingsFormatOptions(options))
+    throw new UsageError(
+      "--predefined reads the data set's own fold files (ml-100k u1.base … u5.test) in their own layout; drop --columns, --delimiter and --no-header",
+    );
   const backend = await selectBackend(options.backend);
   const dataset = await loadDataset(options, io, log);
   let { table } = dataset.loaded;

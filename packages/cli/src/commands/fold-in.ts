@@ -1,19 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { CsvParseError, parseRatingsText } from '@cf/data';
-import { EXIT, type CliIO } from '../cli-io.js';
+import { CsvParseError, parseRatingsText, type RatingsFormat } from '@cf/data';
+import { EXIT, UsageError, type CliIO } from '../cli-io.js';
+import { ratingsFormatOf, type RatingsFormatOptions } from '../ratings-format-options.js';
 import type { BackendName } from '../backend.js';
 import { loadModelForCommand } from './load-model.js';
 import { printRanking } from './print-recommendations.js';
 
 /**
- * Reads a new user's ratings: a CSV with a header naming an item column (`itemId`, `movieId` or
- * `item`) and a `rating` column; any other columns are ignored.
+ * Reads a new user's ratings: by default a CSV with a header naming an item column (`itemId`,
+ * `movieId` or `item`) and a `rating` column, any other columns ignored; or any delimited file
+ * that `format` describes (`--columns item=…,rating=…`, `--delimiter`, `--no-header`).
  */
 export async function readFoldInRatings(
   path: string,
+  format?: RatingsFormat,
 ): Promise<{ itemId: string | number; rating: number }[]> {
   const text = await readFile(path, 'utf8');
+  if (format) {
+    if (format.columns.rating === undefined)
+      throw new UsageError(
+        `--columns: fold-in fits the new user's ratings, so it needs a rating column (--columns item=…,rating=…)`,
+      );
+    const { table } = parseRatingsText(text, { source: path, format });
+    return Array.from(table.rating, (rating, r) => ({
+      itemId: table.itemIds.idAt(table.itemIndex[r]!),
+      rating,
+    }));
+  }
   const header = (text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '')
     .split(',')
     .map((h) => h.trim());
@@ -38,10 +52,19 @@ export async function readFoldInRatings(
 
 /** `cf fold-in --model DIR --ratings FILE [-k 10]`: recommend for a user who is not in the model. */
 export async function foldInCommand(
-  options: { model: string; ratings: string; k: number; backend: BackendName; json?: boolean },
+  options: {
+    model: string;
+    ratings: string;
+    k: number;
+    backend: BackendName;
+    json?: boolean;
+  } & RatingsFormatOptions,
   io: CliIO,
 ): Promise<number> {
-  const ratings = await readFoldInRatings(resolve(io.cwd, options.ratings));
+  const ratings = await readFoldInRatings(
+    resolve(io.cwd, options.ratings),
+    ratingsFormatOf(options, ['item', 'rating']),
+  );
   const trained = await loadModelForCommand(options.model, options.backend, io);
   try {
     const user = trained.foldInUser(ratings);

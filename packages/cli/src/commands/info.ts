@@ -1,12 +1,10 @@
 import Table from 'cli-table3';
 import { describeSplit, splitByCvIdxs } from '@cf/data';
 import { EXIT, type CliIO } from '../cli-io.js';
-import { loadDataset } from '../dataset.js';
+import { loadDataset, type DatasetOptions } from '../dataset.js';
 
 /** Parsed options of `cf info`. */
-export interface InfoCommandOptions {
-  data?: string;
-  dataset: string;
+export interface InfoCommandOptions extends DatasetOptions {
   seed: number;
   valPct: number;
   json?: boolean;
@@ -51,9 +49,11 @@ export async function infoCommand(
         minRating: stats.minRating,
         maxRating: stats.maxRating,
         meanRating: stats.meanRating,
+        implicit: table.implicit,
         sparsity,
         duplicates: report.duplicateCount,
-        histogram: Object.fromEntries(bins.map(([v, c]) => [String(v), c])),
+        // an implicit file has no ratings to count
+        histogram: table.implicit ? null : Object.fromEntries(bins.map(([v, c]) => [String(v), c])),
         titles: dataset.titles?.size ?? 0,
         unseenPerSplit: unseen,
       }) + '\n',
@@ -62,17 +62,26 @@ export async function infoCommand(
   }
   const out = (line: string): void => void io.stdout.write(line + '\n');
   out(`${dataset.path}`);
-  out(
-    `${stats.count} ratings, ${stats.nUsers} users, ${stats.nItems} items, ${dataset.titles?.size ?? 0} titles`,
-  );
-  out(
-    `ratings ${stats.minRating}–${stats.maxRating}, mean ${stats.meanRating.toFixed(3)}; sparsity ${(100 * sparsity).toFixed(2)}%; duplicate (user, item) rows: ${report.duplicateCount}`,
-  );
-  const widest = Math.max(...bins.map(([, c]) => c));
-  const hist = new Table({ head: ['rating', 'count', ''], style: { head: [], border: [] } });
-  for (const [v, c] of bins)
-    hist.push([v.toFixed(1), c, '█'.repeat(Math.round((30 * c) / widest))]);
-  out(hist.toString());
+  if (table.implicit) {
+    out(
+      `${stats.count} interactions, ${stats.nUsers} users, ${stats.nItems} items, ${dataset.titles?.size ?? 0} titles`,
+    );
+    out(
+      `implicit: no rating column, each row is one interaction (train it with --recipe topn); sparsity ${(100 * sparsity).toFixed(2)}%; duplicate (user, item) rows: ${report.duplicateCount}`,
+    );
+  } else {
+    out(
+      `${stats.count} ratings, ${stats.nUsers} users, ${stats.nItems} items, ${dataset.titles?.size ?? 0} titles`,
+    );
+    out(
+      `ratings ${stats.minRating}–${stats.maxRating}, mean ${stats.meanRating.toFixed(3)}; sparsity ${(100 * sparsity).toFixed(2)}%; duplicate (user, item) rows: ${report.duplicateCount}`,
+    );
+    const widest = Math.max(...bins.map(([, c]) => c));
+    const hist = new Table({ head: ['rating', 'count', ''], style: { head: [], border: [] } });
+    for (const [v, c] of bins)
+      hist.push([v.toFixed(1), c, '█'.repeat(Math.round((30 * c) / widest))]);
+    out(hist.toString());
+  }
   const splits = new Table({
     head: ['cvIdx', 'train', 'valid', 'valid rows, user unseen', 'valid rows, item unseen'],
     style: { head: [], border: [] },

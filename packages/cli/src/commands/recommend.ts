@@ -3,7 +3,7 @@ import type { BackendName } from '../backend.js';
 import { cliId, loadModelForCommand } from './load-model.js';
 import { printRanking } from './print-recommendations.js';
 
-/** `cf recommend --model DIR --user ID [-k 10]`: top items the user has not rated in training. */
+/** `cf recommend --model DIR --user ID [-k 10]`: top items the user has not rated. */
 export async function recommendCommand(
   options: {
     model: string;
@@ -21,7 +21,7 @@ export async function recommendCommand(
     const rows = trained.recommend(userId, { k: options.k, excludeSeen: !options.includeSeen });
     printRanking(
       io,
-      `top ${options.k} for user ${String(userId)}${options.includeSeen ? '' : ' (items rated in training excluded)'}:`,
+      `top ${options.k} for user ${String(userId)}${options.includeSeen ? '' : ' (items the user rated excluded)'}:`,
       rows,
       options.json ? { userId, k: options.k } : undefined,
       'predicted',

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { describeSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
+import {
+  allRowsSplit,
+  describeSplit,
+  splitByCvIdxs,
+  type RatingsTable,
+  type Split,
+} from '@cf/data';
 import { createTrainedModel } from '@cf/model';
 import { fileSystemIO, saveModelToDirectory } from '@cf/model/node';
 import {
@@ -9,23 +15,23 @@ import {
   checkpointToArtifacts,
   rankingMetrics,
   runRecipe,
+  trainOnAllRows,
   type RecipeName,
   type RecipeOptions,
   type RankingMetricsResult,
   type RecipeResult,
+  type AllRowsRecipeResult,
   type TrainingCheckpoint,
 } from '@cf/trainer';
 import { selectBackend, type BackendName } from '../backend.js';
 import { EXIT, UsageError, type CliIO } from '../cli-io.js';
-import { loadDataset } from '../dataset.js';
+import { loadDataset, type DatasetOptions } from '../dataset.js';
 import { epochProgress } from '../progress.js';
 import { claimOutputFolder, outputFolderFailure } from '../output-folder.js';
 import { TrainingDataError } from '../training-data-error.js';
 
 /** Parsed options of `cf train` (and the training part of `cf cv`). */
-export interface TrainCommandOptions {
-  data?: string;
-  dataset: string;
+export interface TrainCommandOptions extends DatasetOptions {
   model?: 'embedding-net' | 'embedding-dot-bias' | 'bias';
   recipe?: RecipeName;
   epochs?: number;
@@ -35,6 +41,8 @@ export interface TrainCommandOptions {
   seed: number;
   valPct: number;
   cvIdx?: number;
+  /** Train on every row, with no validation split and no validation numbers. */
+  all?: boolean;
   embeddingUpdate?: 'dense' | 'lazy';
   backend: BackendName;
   out?: string;
@@ -188,16 +196,16 @@ export async function trainAndEvaluate(
     save?: (checkpoint: TrainingCheckpoint) => Promise<void>;
   } = {},
 ): Promise<{
-  result: RecipeResult;
-  /** `ranking` is undefined when the run was interrupted. */
+  result: RecipeResult | AllRowsRecipeResult;
+  /** `ranking` is undefined when the run was interrupted or trained on every row (`--all`). */
   summary: Record<string, unknown> & { ranking: RankingSummary | undefined };
   interrupted: boolean;
 }> {
   const { recipe, model } = resolveRecipe(options);
   const progressStream = options.quiet ? 'quiet' : 'normal';
-  const result = await runRecipe(recipe, table, split, {
+  const recipeOptions: RecipeOptions = {
     ...recipeOptionsOf(options, io),
-    callbacks: [epochProgress(io.stderr, progressStream)],
+    callbacks: [epochProgress(io.stderr, progressStream, { validation: !options.all })],
     ...(checkpoints.resume ? { resume: checkpoints.resume } : {}),
     ...(checkpoints.save ? { onCheckpoint: checkpoints.save } : {}),
     onFitBegin: (k, epochs) =>
@@ -218,7 +226,31 @@ export async function trainAndEvaluate(
           `AutoRec epoch ${info.epoch + 1}/${info.epochs}: train rmse ${info.trainRmse.toFixed(4)}, ${info.seconds.toFixed(1)} s`,
         );
     },
-  });
+  };
+  if (options.all) {
+    // every row trains; no validation rows, so no validation number is computed or reported
+    const result = await trainOnAllRows(recipe, table, recipeOptions);
+    let global = 0;
+    const summary = {
+      validation: null,
+      ranking: undefined,
+      epochs: result.fits.flatMap((rows, fitIndex) =>
+        rows.map((r) => ({
+          epoch: global++,
+          fit: fitIndex,
+          fitEpoch: r.epoch,
+          trainLoss: r.trainLoss,
+          seconds: r.seconds,
+        })),
+      ),
+      secondsPerEpoch: result.secondsPerEpoch,
+      model,
+      recipe,
+      hyperParameters: result.hyperParameters,
+    };
+    return { result, summary, interrupted: io.signal?.aborted === true };
+  }
+  const result = await runRecipe(recipe, table, split, recipeOptions);
   let global = 0;
   const epochs = result.fits.flatMap((rows, fitIndex) =>
     rows.map((r) => ({
@@ -303,18 +335,28 @@ async function trainInto(
   const dataset = await loadDataset(options, io, log);
   const { table } = dataset.loaded;
   const cvIdx = options.cvIdx ?? 0;
-  const split = splitByCvIdxs(table, { cvIdx, valPct: options.valPct, seed: options.seed });
-  const described = describeSplit(table, split);
+  const all = options.all === true;
+  const split = all
+    ? allRowsSplit(table)
+    : splitByCvIdxs(table, { cvIdx, valPct: options.valPct, seed: options.seed });
   const { stats } = table;
   log(
-    `data: ${dataset.path} — ${stats.count} ratings, ${stats.nUsers} users, ${stats.nItems} items, ratings ${stats.minRating}–${stats.maxRating}`,
+    `data: ${dataset.path} — ${stats.count} ${table.implicit ? 'interactions (implicit: no rating column)' : 'ratings'}, ${stats.nUsers} users, ${stats.nItems} items${table.implicit ? '' : `, ratings ${stats.minRating}–${stats.maxRating}`}`,
   );
-  log(
-    `split: getCvIdxs(cvIdx ${cvIdx}, valPct ${options.valPct}, seed ${options.seed}) — ${described.nTrain} train, ${described.nValid} valid (${described.validRowsWithUnseenUserOrItem} with a user or item unseen in training)`,
-  );
+  if (all) {
+    log(
+      `split: none (--all) — training on all ${split.train.length} rows; there are no validation rows, so no validation numbers are reported`,
+    );
+  } else {
+    const described = describeSplit(table, split);
+    log(
+      `split: getCvIdxs(cvIdx ${cvIdx}, valPct ${options.valPct}, seed ${options.seed}) — ${described.nTrain} train, ${described.nValid} valid (${described.validRowsWithUnseenUserOrItem} with a user or item unseen in training)`,
+    );
+  }
   const { recipe, model } = resolveRecipe(options);
   log(`recipe: ${recipe} (${model}), backend: ${backend}`);
-  if (!(stats.maxRating > stats.minRating))
+  // an implicit table is all 1s by design: the rating recipes refuse it (ImplicitDataError), topn trains on it
+  if (!table.implicit && !(stats.maxRating > stats.minRating))
     throw new TrainingDataError(
       dataset.path,
       'one-rating-value',
@@ -344,20 +386,26 @@ async function trainInto(
     result.model.dispose();
     return EXIT.interrupted;
   }
-  log(
-    `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
-  );
+  if ('rmse' in result)
+    log(
+      `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
+    );
+  else log(`no validation numbers: trained on every row (--all)`);
   if (summary.ranking) log(formatRankingSummary(summary.ranking, table));
+  const splitInfo = all
+    ? { kind: 'all', nTrain: split.train.length, nValid: 0 }
+    : {
+        kind: 'cv-idxs',
+        seed: options.seed,
+        valPct: options.valPct,
+        cvIdx,
+        nTrain: split.train.length,
+        nValid: split.valid.length,
+      };
+  // seen items (never recommended): every row of the file, the validation rows included
   const trained = createTrainedModel(result.model, table, {
     trainRows: split.train,
-    split: {
-      kind: 'cv-idxs',
-      seed: options.seed,
-      valPct: options.valPct,
-      cvIdx,
-      nTrain: split.train.length,
-      nValid: split.valid.length,
-    },
+    split: splitInfo,
     fallback: result.baseline,
     ...(dataset.titles ? { itemTitles: dataset.titles } : {}),
   });
@@ -374,14 +422,8 @@ async function trainInto(
         nItems: stats.nItems,
         modelDir,
         data: dataset.path,
-        split: {
-          kind: 'cv-idxs',
-          cvIdx,
-          valPct: options.valPct,
-          seed: options.seed,
-          nTrain: split.train.length,
-          nValid: split.valid.length,
-        },
+        implicit: table.implicit,
+        split: splitInfo,
       }) + '\n',
     );
   }
