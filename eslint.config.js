@@ -10,6 +10,8 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/.turbo/**',
       'examples/embed/.work/**',
+      // README blocks written out by examples/readme-blocks' test (removed after it)
+      'examples/readme-blocks/.blocks*/**',
       // A user's project outside the workspace: run.mjs copies it into a temp folder, installs the
       // packed packages and tfjs there and type-checks it with strict tsc. Here its imports
       // (@tensorflow/tfjs-core, …) do not resolve and main.cjs must use require().
