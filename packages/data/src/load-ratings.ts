@@ -1,6 +1,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { detectLayout } from './detect-layout.js';
+import { MOVIELENS_DATASETS } from './download-dataset.js';
 import { InvalidArgumentError } from './errors.js';
 import {
   parseItemTitles,
@@ -31,7 +32,15 @@ async function isFolder(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch (error) {
-    throw new InvalidArgumentError('path', `cannot read ${path}: ${(error as Error).message}`);
+    // a bare release name (`loadRatings('ml-latest-small')`) is not a path: say how to load it
+    const byName =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' && Object.hasOwn(MOVIELENS_DATASETS, path)
+        ? `; ${JSON.stringify(path)} names a MovieLens release, not a path: load it with loadRatings(await resolveDataset(${JSON.stringify(path)})), which reads $CF_DATA_DIR/${path}, else the cache, else downloads it`
+        : '';
+    throw new InvalidArgumentError(
+      'path',
+      `cannot read ${path}: ${(error as Error).message}${byName}`,
+    );
   }
 }
 
