@@ -14,3 +14,15 @@ export function memoryIO(cwd: string): CliIO & { out: () => string; err: () => s
     err: () => err,
   };
 }
+
+/** Runs the CLI in memory in `cwd`: `await cf(['train', …])` → `{code, out, err}`. */
+export function cliRunner(
+  cwd: () => string,
+): (argv: string[]) => Promise<{ code: number; out: string; err: string }> {
+  return async (argv) => {
+    const { run } = await import('./run.js');
+    const io = memoryIO(cwd());
+    const code = await run(argv, io);
+    return { code, out: io.out(), err: io.err() };
+  };
+}

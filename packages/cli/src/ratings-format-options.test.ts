@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSyntheticRatings } from '@cf/test-utils';
 import { UsageError } from './cli-io.js';
-import { memoryIO } from './memory-io.test-helper.js';
+import { cliRunner } from './memory-io.test-helper.js';
 import { parseColumnsOption, parseDelimiter, ratingsFormatOf } from './ratings-format-options.js';
-import { run } from './run.js';
 
 let dir: string;
 const { table } = makeSyntheticRatings({ nUsers: 20, nItems: 25, density: 0.4, seed: 11 });
@@ -48,11 +47,7 @@ beforeAll(async () => {
   );
 });
 
-async function cf(argv: string[]) {
-  const io = memoryIO(dir);
-  const code = await run(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cf = cliRunner(() => dir);
 
 describe('--columns, --delimiter, --no-header (parsing)', () => {
   it('reads names and 0-based positions', () => {

@@ -8,8 +8,7 @@ import { splitByCvIdxs, type RawId } from '@cf/data';
 import { loadRatings } from '@cf/data/node';
 import { loadModelFromDirectory } from '@cf/model/node';
 import { makeSyntheticRatings } from '@cf/test-utils';
-import { memoryIO } from './memory-io.test-helper.js';
-import { run } from './run.js';
+import { cliRunner } from './memory-io.test-helper.js';
 
 // What a model used in production is trained on and what it may recommend.
 let dir: string;
@@ -26,11 +25,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'ratings.csv'), lines.join('\n') + '\n');
 });
 
-async function cf(argv: string[]) {
-  const io = memoryIO(dir);
-  const code = await run(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const cf = cliRunner(() => dir);
 
 describe('a model saved by cf train never recommends an item the user rated in the file', () => {
   it('fastai model: no recommendation of any user is in that user’s rows, validation rows included', async () => {
