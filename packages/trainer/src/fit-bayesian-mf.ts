@@ -5,6 +5,7 @@ import {
   createModelFromConfig,
   type BiasedMatrixFactorizationConfig,
 } from '@cf/model';
+import { groupRows } from './group-rows.js';
 
 /** Options of {@link fitBayesianMf}; defaults are what the `best` recipe uses (see the trainer README). */
 export interface BayesianMfOptions {
@@ -138,21 +139,6 @@ function sampleWishart(w: Float64Array, nu: number, D: number, random: SeededRan
       out[i * D + j] = s;
     }
   return out;
-}
-
-/** Rows of `rows` grouped by `key[row]` (CSR). */
-function groupRows(
-  rows: Int32Array,
-  key: Int32Array,
-  n: number,
-): { offsets: Int32Array; rows: Int32Array } {
-  const offsets = new Int32Array(n + 1);
-  for (const r of rows) offsets[key[r]! + 1]!++;
-  for (let k = 0; k < n; k++) offsets[k + 1]! += offsets[k]!;
-  const next = offsets.slice(0, n);
-  const grouped = new Int32Array(rows.length);
-  for (const r of rows) grouped[next[key[r]!]!++] = r;
-  return { offsets, rows: grouped };
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   createModelFromConfig,
   type BiasedMatrixFactorizationConfig,
 } from '@cf/model';
+import { groupRows } from './group-rows.js';
 
 /** Options of {@link fitItemAutoRec}; defaults are what the `best` recipe uses (see the trainer README). */
 export interface ItemAutoRecOptions {
@@ -36,21 +37,6 @@ export interface ItemAutoRecEpoch {
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
-/** Rows of `rows` grouped by `key[row]` (CSR). */
-function groupRows(
-  rows: Int32Array,
-  key: Int32Array,
-  n: number,
-): { offsets: Int32Array; rows: Int32Array } {
-  const offsets = new Int32Array(n + 1);
-  for (const r of rows) offsets[key[r]! + 1]!++;
-  for (let k = 0; k < n; k++) offsets[k + 1]! += offsets[k]!;
-  const next = offsets.slice(0, n);
-  const grouped = new Int32Array(rows.length);
-  for (const r of rows) grouped[next[key[r]!]!++] = r;
-  return { offsets, rows: grouped };
-}
 
 /**
  * Item-based AutoRec (Sedhain et al., WWW 2015): each item's vector of training ratings over the
