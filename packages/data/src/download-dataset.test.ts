@@ -15,6 +15,8 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { defaultCacheDir, downloadDataset, resolveDataset } from './download-dataset.js';
+import { detectLayout } from './detect-layout.js';
+import { loadItemTitles, loadRatings } from './load-ratings.js';
 import { DownloadError, InvalidArgumentError, UnsafeArchiveError } from './errors.js';
 import { extractZip } from './safe-unzip.js';
 
@@ -26,6 +28,23 @@ const GOOD = zipSync({
   'ml-latest-small/movies.csv': text('movieId,title,genres\n1,A,B\n'),
 });
 const SYMLINK = 0o120777 << 16;
+/** A zip of ml-25m's / ml-32m's layout: ratings.csv with movies.csv (quoted titles), links.csv and tags.csv beside it. */
+function largeLayoutZip(name: string): Uint8Array {
+  return zipSync({
+    [`${name}/`]: {},
+    [`${name}/ratings.csv`]: text(
+      'userId,movieId,rating,timestamp\n1,296,5.0,1147880044\n1,306,3.5,1147868817\n2,296,4.0,1141415820\n',
+    ),
+    [`${name}/movies.csv`]: text(
+      'movieId,title,genres\n296,Pulp Fiction (1994),Comedy|Crime|Drama|Thriller\n306,"Three Colors: Red (Trois couleurs: Rouge) (1994)",Drama\n209171,"Women of Devil\'s Island, The (1962)",(no genres listed)\n',
+    ),
+    [`${name}/links.csv`]: text(
+      'movieId,imdbId,tmdbId\n296,0110912,680\n306,0111495,110\n209171,0055323,\n',
+    ),
+    [`${name}/tags.csv`]: text('userId,movieId,tag,timestamp\n3,260,classic,1439472355\n'),
+    [`${name}/README.txt`]: text('Summary\n'),
+  });
+}
 /** Zips keyed by route; a route's `<zip>.md5` answers only where listed in MD5. */
 const ZIPS: Record<string, Uint8Array> = {
   ok: GOOD,
@@ -42,6 +61,7 @@ const ZIPS: Record<string, Uint8Array> = {
   other: zipSync({ 'something/else.txt': text('x') }),
   badmd5: GOOD,
   goodmd5: GOOD,
+  ...Object.fromEntries(['ml-25m', 'ml-32m'].map((name) => [name, largeLayoutZip(name)])),
 };
 const MD5: Record<string, string> = {
   goodmd5: `MD5 (ml-latest-small.zip) = ${createHash('md5').update(GOOD).digest('hex')}\n`,
@@ -296,4 +316,35 @@ describe('extractZip', () => {
     expect(readFileSync(join(target, 'a/stored.txt'), 'utf8')).toBe('plain');
     expect(Buffer.compare(readFileSync(join(target, 'a/b/deflated.csv')), big)).toBe(0);
   });
+});
+
+describe('ml-25m and ml-32m through downloadDataset (the layout of ml-latest-small, larger)', () => {
+  it.each(['ml-25m', 'ml-32m'])(
+    '%s: downloads, detects the layout, loads ratings and titles',
+    async (name) => {
+      const folder = await downloadDataset(name, { cacheDir, baseUrl: `${base}/${name}` });
+      expect(folder).toBe(join(cacheDir, name));
+      const layout = await detectLayout(folder);
+      expect(layout).toMatchObject({
+        ratingsFile: join(folder, 'ratings.csv'),
+        ratingsLayout: 'ratings-csv',
+        titlesFile: join(folder, 'movies.csv'),
+        titlesLayout: 'movies-csv',
+        hasPredefinedFolds: false,
+      });
+      const { table } = await loadRatings(folder, { ratingScale: [0.5, 5], duplicates: 'error' });
+      expect(table.userIds.ids()).toEqual([1, 2]);
+      expect(table.itemIds.ids()).toEqual([296, 306]);
+      expect(Array.from(table.rating)).toEqual([5, 3.5, 4]);
+      const titles = await loadItemTitles(folder);
+      expect(titles.size).toBe(3);
+      expect(titles.get(306)?.title).toBe('Three Colors: Red (Trois couleurs: Rouge) (1994)');
+      expect(titles.get(209171)?.title).toBe("Women of Devil's Island, The (1962)");
+      expect(titles.get(296)?.genres).toEqual(['Comedy', 'Crime', 'Drama', 'Thriller']);
+      // resolveDataset finds it in the cache without a second request
+      requests = [];
+      expect(await resolveDataset(name, { dataDir: join(root, 'none'), cacheDir })).toBe(folder);
+      expect(requests).toEqual([]);
+    },
+  );
 });
