@@ -8,7 +8,8 @@
 //   CF_DATA_DIR=../shared/datasets pnpm bench topn                                 (writes results/topn.json)
 // Env: BENCH_TOPN_RECIPES (comma list, default every registered recipe), BENCH_TOPN_FOLDS (folds
 // per data set, default 5), BENCH_TOPN_DATASETS (default ml-latest-small,ml-100k), BENCH_TOPN_ANCHORS
-// (the anchors' JSON, default results/topn-anchors.json).
+// (the anchors' JSON, default results/topn-anchors.json), BENCH_TOPN_REUSE=1 (keep the rows of the
+// recipes not in BENCH_TOPN_RECIPES from the previous results/topn.json, e.g. to add a new recipe).
 // Checks that the two sides are comparable: cf's rankingMetrics of a popularity scorer must equal
 // the numpy script's popularity on every fold (same data, split, item order, tie-breaking and
 // metric), and innerSplit must give the inner splits the numpy script tuned on (their checksums).
@@ -167,6 +168,19 @@ const benchmark: Benchmark = {
       `cf on the tfjs cpu backend, one process; load at start ${loadavg()[0]!.toFixed(1)}`,
     ];
     let anchors: Anchors | undefined;
+    const previousFile = join(here, '..', 'results', 'topn.json');
+    let reuse:
+      Record<string, { models: Record<string, { folds: FoldRow[]; hyper?: unknown }> }> | undefined;
+    let reuseDate = '';
+    if (process.env['BENCH_TOPN_REUSE'] === '1' && existsSync(previousFile)) {
+      const old = JSON.parse(readFileSync(previousFile, 'utf8')) as {
+        date: string;
+        results: typeof reuse;
+      };
+      reuse = old.results;
+      reuseDate = `run of ${old.date}`;
+      notes.push(`BENCH_TOPN_REUSE: rows of recipes not run now are kept from the ${reuseDate}`);
+    }
     const rows: BenchRow[] = [];
     const results: Record<string, unknown> = {};
     const started = performance.now();
@@ -175,6 +189,13 @@ const benchmark: Benchmark = {
       const folds = allFolds.slice(0, nFolds);
       // 1. cf's recipes
       const perModel: Record<string, { source: string; folds: FoldRow[]; hyper?: unknown }> = {};
+      // BENCH_TOPN_REUSE=1: recipes not run now keep their rows from the previous results/topn.json
+      const previous = reuse?.[dataset]?.models ?? {};
+      for (const recipe of registered) {
+        const kept = previous[`cf ${recipe}`];
+        if (recipes.includes(recipe) || !kept) continue;
+        perModel[`cf ${recipe}`] = { ...kept, source: `cf (${reuseDate})` };
+      }
       for (const recipe of recipes) {
         const foldRows: FoldRow[] = [];
         let hyper: unknown;
@@ -258,7 +279,13 @@ const benchmark: Benchmark = {
           hyper: first.hyperParameters,
         };
       }
-      for (const [model, { folds: foldRows }] of Object.entries(perModel)) {
+      // cf's recipes in the registry's order, then the anchors
+      const order = [
+        ...registered.map((r) => `cf ${r}`).filter((name) => name in perModel),
+        ...Object.keys(perModel).filter((name) => !name.startsWith('cf ')),
+      ];
+      for (const model of order) {
+        const foldRows = perModel[model]!.folds;
         const m = summary(foldRows);
         const f0 = foldRows[0]!;
         const firstFold = dataset === 'ml-latest-small';
