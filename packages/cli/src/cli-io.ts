@@ -1,7 +1,19 @@
+/** A stream the CLI writes text to. */
+export interface OutputStream {
+  /** Writes `text` as it is (no newline added). */
+  write(text: string): unknown;
+  /** Whether it is a terminal (progress bars only then). */
+  isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  columns?: number;
+}
+
 /** Where the CLI reads its environment and writes its output; tests pass their own. */
 export interface CliIO {
-  stdout: { write(text: string): unknown; isTTY?: boolean; columns?: number };
-  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  /** Where results go (`process.stdout` in the binary). */
+  stdout: OutputStream;
+  /** Where progress, warnings and errors go (`process.stderr` in the binary). */
+  stderr: OutputStream;
   env: Record<string, string | undefined>;
   cwd: string;
   /** The command line's arguments (set by `run`), recorded in an output folder's lock. */

@@ -4,7 +4,7 @@ export {
   wasmKernelFailure,
   setWasmKernelsEnabled,
 } from './load-kernels.js';
-export { KernelInstance, type KernelBuffer } from './kernel-instance.js';
+export { KernelInstance, type KernelBuffer, type KernelExports } from './kernel-instance.js';
 export {
   AdamTableKernel,
   type AdamTableBuffers,

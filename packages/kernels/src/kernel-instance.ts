@@ -5,7 +5,8 @@ const PAGE = 65536;
 const FIRST_FREE = PAGE;
 
 /** The raw exports of the kernel module (pointers are byte offsets into the instance's memory). */
-interface KernelExports {
+export interface KernelExports {
+  /** Adam / AdamW over every row of a table (see `AdamTableKernel`). */
   adamTable(
     w: number,
     m: number,
@@ -24,6 +25,7 @@ interface KernelExports {
     decay: number,
     l2: number,
   ): void;
+  /** Adam / AdamW over the listed rows of a table only (lazy updates). */
   adamRows(
     w: number,
     m: number,
@@ -43,6 +45,7 @@ interface KernelExports {
     decay: number,
     l2: number,
   ): void;
+  /** EmbeddingNet's fused forward (and, when training, backward) pass; returns the loss. */
   mlpPass(
     n: number,
     f: number,

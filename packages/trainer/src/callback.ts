@@ -52,11 +52,16 @@ export interface FitContext {
  * loop awaits. Order: onTrainBegin, (onEpochBegin, (onBatchBegin, onBatchEnd)*, onEpochEnd)*, onTrainEnd.
  */
 export interface FitCallback {
+  /** Once, before the first epoch of a `fit` call. */
   onTrainBegin?(context: FitContext): void | Promise<void>;
+  /** Before each epoch's first batch. */
   onEpochBegin?(context: FitContext): void | Promise<void>;
   /** Before the batch's forward pass: schedules set the learning rate and momentum here. */
   onBatchBegin?(context: FitContext): void | Promise<void>;
+  /** After the batch's optimizer step (its loss is in the context). */
   onBatchEnd?(context: FitContext): void | Promise<void>;
+  /** After each epoch's validation pass, with the epoch's row of results. */
   onEpochEnd?(context: FitContext, result: EpochResult): void | Promise<void>;
+  /** Once, after the last epoch (or after training stopped early). */
   onTrainEnd?(context: FitContext): void | Promise<void>;
 }

@@ -1,6 +1,7 @@
 /** A metric over eval-mode predictions and targets (fastai's `metrics`). */
 export interface Metric {
   readonly name: string;
+  /** The metric over paired predictions and targets (same length). */
   compute(prediction: Float32Array, target: Float32Array): number;
 }
 

@@ -49,7 +49,7 @@ export interface SavedModelJson {
   weights: { byteLength: number };
   /**
    * SHA-256 (hex) of everything saved: the format fields, this JSON (with `digest` blank), the
-   * weight specs and the weight bytes; see {@link modelDigest}.
+   * weight specs and the weight bytes; computed by `modelDigest` in this file.
    */
   integrity: { algorithm: typeof MODEL_DIGEST_ALGORITHM; digest: string };
 }

@@ -63,6 +63,7 @@ export class BiasBaseline extends BaseRatingModel {
     ];
   }
 
+  /** {@inheritDoc RatingModel.withUsers} */
   withUsers(nUsers: number): BiasBaseline {
     const userBias = createParameter(
       'userBias',

@@ -110,6 +110,7 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
     ];
   }
 
+  /** {@inheritDoc RatingModel.withUsers} */
   withUsers(nUsers: number): BiasedMatrixFactorization {
     const config = { ...this.config, nUsers };
     const f = config.nFactors;

@@ -90,6 +90,7 @@ export class EmbeddingDotBias extends BaseRatingModel {
     ];
   }
 
+  /** {@inheritDoc RatingModel.withUsers} */
   withUsers(nUsers: number): EmbeddingDotBias {
     const config = { ...this.config, nUsers };
     const random = new SeededRandom(nUsers);

@@ -119,6 +119,7 @@ export class EmbeddingNet extends BaseRatingModel {
     return this.#sites;
   }
 
+  /** {@inheritDoc RatingModel.withUsers} */
   withUsers(nUsers: number): EmbeddingNet {
     const config = { ...this.config, nUsers };
     const user = createParameter(
