@@ -198,6 +198,22 @@ describe('RatingsParser.pushBytes', () => {
     expect(parseBytes(`${header}1,2,3,4\n`, 5).table.timestamp).toBeInstanceOf(Int32Array);
   });
 
+  it('reads a column that has two roles (user and item, as fold-in reads) as the text parser does', () => {
+    const format = {
+      delimiter: ',',
+      header: true,
+      columns: { user: 'item', item: 'item', rating: 'rating' },
+    };
+    const text = 'item,rating\n1,5\n2,4\n3,1\n';
+    const expected = parseRatingsText(text, { source: 'bytes.csv', format }).table;
+    expect(rows(text, 4096, { format })).toEqual([
+      [1, 1, 5, undefined],
+      [2, 2, 4, undefined],
+      [3, 3, 1, undefined],
+    ]);
+    expect(parseBytes(text, 4096, { format }).table.userIds.ids()).toEqual(expected.userIds.ids());
+  });
+
   it("reads ml-100k's tab-separated u.data and ml-1m's '::' ratings.dat", () => {
     expect(
       rows('196\t242\t3\t881250949\n186\t302\t3\t891717742\n', 9, { format: 'u-data' }),

@@ -345,6 +345,9 @@ export class RatingsParser {
     const columns = this.#columns;
     if (columns === undefined) return undefined;
     const { delimiter } = this.#format;
+    const used = [columns.user, columns.item, columns.rating, columns.timestamp].filter(
+      (column) => column >= 0,
+    );
     const usable =
       this.#options.parser !== 'csv-parse' &&
       columns.rating >= 0 &&
@@ -352,7 +355,10 @@ export class RatingsParser {
       delimiter.length <= 2 &&
       /^[\x20-\x7e\t]+$/.test(delimiter) &&
       !/[0-9."]/.test(delimiter) &&
-      (delimiter.length === 1 || this.#headerFields <= columns.minFields);
+      (delimiter.length === 1 || this.#headerFields <= columns.minFields) &&
+      // a column with two roles (fold-in reads its item column as the user) has one role per
+      // field in the scanner's layout, so the other role would be lost: the full parser reads it
+      new Set(used).size === used.length;
     if (!usable) return (this.#plainLayout = null);
     const nFields = Math.max(columns.minFields, this.#headerFields);
     const roles = new Uint8Array(nFields).fill(FIELD_OTHER);
