@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePlantedMovieLens, type PlantedMovieLensSummary } from '@cf/test-utils/planted';
-import type { CliIO } from './cli-io.js';
+import { memoryIO } from './memory-io.test-helper.js';
 import { run } from './run.js';
 
 let dir: string;
@@ -25,16 +25,9 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function cf(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    stdout: { write: (t: string) => void (out += t) },
-    stderr: { write: (t: string) => void (err += t) },
-    env: { CF_DATA_DIR: dir },
-    cwd: dir,
-  };
+  const io = { ...memoryIO(dir), env: { CF_DATA_DIR: dir } };
   const code = await run(argv, io);
-  return { code, out, err };
+  return { code, out: io.out(), err: io.err() };
 }
 
 describe('--dataset ml-25m / ml-32m (a generated folder of their layout in CF_DATA_DIR)', () => {
