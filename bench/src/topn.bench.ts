@@ -9,7 +9,8 @@
 // Env: BENCH_TOPN_RECIPES (comma list, default every registered recipe), BENCH_TOPN_FOLDS (folds
 // per data set, default 5), BENCH_TOPN_DATASETS (default ml-latest-small,ml-100k), BENCH_TOPN_ANCHORS
 // (the anchors' JSON, default results/topn-anchors.json), BENCH_TOPN_REUSE=1 (keep the rows of the
-// recipes not in BENCH_TOPN_RECIPES from the previous results/topn.json, e.g. to add a new recipe).
+// recipes not in BENCH_TOPN_RECIPES from the previous results/topn.json, e.g. to add a new recipe),
+// BENCH_TOPN_RECIPE_FOLDS (e.g. best=1: run a slow recipe on its first folds only; its row says so).
 // Checks that the two sides are comparable: cf's rankingMetrics of a popularity scorer must equal
 // the numpy script's popularity on every fold (same data, split, item order, tie-breaking and
 // metric), and innerSplit must give the inner splits the numpy script tuned on (their checksums).
@@ -162,6 +163,16 @@ const benchmark: Benchmark = {
       if (!registered.includes(r))
         throw new Error(`unknown recipe ${r}; the trainer has ${registered.join(', ')}`);
     const nFolds = Number(process.env['BENCH_TOPN_FOLDS'] ?? 5);
+    // e.g. BENCH_TOPN_RECIPE_FOLDS=best=1: a slow recipe on its first fold(s) only (said in its row)
+    const recipeFolds = new Map(
+      (process.env['BENCH_TOPN_RECIPE_FOLDS'] ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((entry) => {
+          const [recipe, count] = entry.split('=');
+          return [recipe as RecipeName, Number(count)] as const;
+        }),
+    );
     const datasets = (process.env['BENCH_TOPN_DATASETS'] ?? 'ml-latest-small,ml-100k').split(',');
     const notes: string[] = [
       `recipes from the trainer's registry: ${registered.join(', ')}${registered.includes('topn' as RecipeName) ? '' : ' (no topn recipe registered yet)'}; run: ${recipes.join(', ')}`,
@@ -199,7 +210,8 @@ const benchmark: Benchmark = {
       for (const recipe of recipes) {
         const foldRows: FoldRow[] = [];
         let hyper: unknown;
-        for (const { name, split } of folds) {
+        const limit = recipeFolds.get(recipe) ?? folds.length;
+        for (const { name, split } of folds.slice(0, limit)) {
           const result = await runRecipe(recipe, table, split, { seed: 42 });
           const m = rankingMetrics(result.model, table, split);
           hyper = result.hyperParameters;
@@ -218,7 +230,11 @@ const benchmark: Benchmark = {
           if (result.model !== result.baseline) result.model.dispose();
           result.baseline.dispose();
         }
-        perModel[`cf ${recipe}`] = { source: 'cf', folds: foldRows, hyper };
+        const label =
+          limit < folds.length
+            ? `cf ${recipe} (${limit} of ${folds.length} folds)`
+            : `cf ${recipe}`;
+        perModel[label] = { source: 'cf', folds: foldRows, hyper };
       }
       if (!anchors) {
         anchors = await readAnchors(root);
@@ -281,7 +297,11 @@ const benchmark: Benchmark = {
       }
       // cf's recipes in the registry's order, then the anchors
       const order = [
-        ...registered.map((r) => `cf ${r}`).filter((name) => name in perModel),
+        ...registered.flatMap((r) =>
+          Object.keys(perModel).filter(
+            (name) => name === `cf ${r}` || name.startsWith(`cf ${r} (`),
+          ),
+        ),
         ...Object.keys(perModel).filter((name) => !name.startsWith('cf ')),
       ];
       for (const model of order) {
