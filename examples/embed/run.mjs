@@ -22,7 +22,16 @@ const PACKAGES = ['data', 'kernels', 'model', 'trainer', 'cli'];
 /** The tfjs-core peer range of @cf/model and @cf/trainer, and the versions tested at its ends. */
 const TFJS_LOWEST = '4.0.0';
 const TFJS_HIGHEST = '4.22.0';
-const TOOLS = ['typescript@5.9.3', '@types/node@^20.19.0'];
+/** What each project installs: the cf libraries the program imports, tfjs at `tfjs`, the compiler. */
+const dependencies = (tfjs) => [
+  '@cf/model',
+  '@cf/trainer',
+  '@cf/data',
+  `@tensorflow/tfjs-core@${tfjs}`,
+  `@tensorflow/tfjs-backend-cpu@${tfjs}`,
+  'typescript@5.9.3',
+  '@types/node@^20.19.0',
+];
 
 const work = mkdtempSync(join(tmpdir(), 'cf-embed-'));
 const started = performance.now();
@@ -211,21 +220,10 @@ try {
   const type = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8')).type ?? 'commonjs';
   step(`npm init -y wrote "type": "${type}"; npm install from the local registry`);
   if (type !== 'commonjs') throw new Error(`npm init -y wrote "type": "${type}"`);
-  run(
-    'npm',
-    [
-      'install',
-      '--loglevel=error',
-      '@cf/model',
-      '@cf/trainer',
-      '@cf/data',
-      '@cf/cli',
-      `@tensorflow/tfjs-core@${TFJS_HIGHEST}`,
-      `@tensorflow/tfjs-backend-cpu@${TFJS_HIGHEST}`,
-      ...TOOLS,
-    ],
-    { cwd: npmDir, env },
-  );
+  run('npm', ['install', '--loglevel=error', '@cf/cli', ...dependencies(TFJS_HIGHEST)], {
+    cwd: npmDir,
+    env,
+  });
   const cliVersion = run(join(npmDir, 'node_modules', '.bin', 'cf'), ['--version'], {
     cwd: npmDir,
   }).trim();
@@ -243,20 +241,7 @@ try {
     JSON.stringify({ name: 'cf-embed-esm', version: '1.0.0', private: true, type: 'module' }),
   );
   step('pnpm add from the local registry into an ES module project');
-  run(
-    'pnpm',
-    [
-      'add',
-      '--reporter=silent',
-      '@cf/model',
-      '@cf/trainer',
-      '@cf/data',
-      `@tensorflow/tfjs-core@${TFJS_LOWEST}`,
-      `@tensorflow/tfjs-backend-cpu@${TFJS_LOWEST}`,
-      ...TOOLS,
-    ],
-    { cwd: pnpmDir, env },
-  );
+  run('pnpm', ['add', '--reporter=silent', ...dependencies(TFJS_LOWEST)], { cwd: pnpmDir, env });
   // tfjs-core < 4.10's own declarations (its @types/webgl-ext) fail under skipLibCheck: false
   // with TypeScript 5.9, whatever the program: checking them is tfjs's concern, not cf's.
   reports.push(
