@@ -1,5 +1,6 @@
 export {
   wasmKernelModule,
+  sharedWasmKernelModule,
   prepareWasmKernels,
   wasmKernelFailure,
   setWasmKernelsEnabled,

@@ -1,4 +1,4 @@
-import { wasmKernelModule } from './load-kernels.js';
+import { sharedWasmKernelModule, wasmKernelModule } from './load-kernels.js';
 
 const PAGE = 65536;
 /** The first page is left to the module (it has no data, but keep its low memory clear). */
@@ -81,21 +81,44 @@ export class KernelInstance {
   #next = FIRST_FREE;
   readonly #end: number;
 
-  private constructor(module: WebAssembly.Module, bytes: number) {
-    const pages = Math.ceil((FIRST_FREE + bytes) / PAGE);
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    this.#end = pages * PAGE;
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+  private constructor(module: WebAssembly.Module, memory: WebAssembly.Memory) {
+    this.memory = memory;
+    this.#end = memory.buffer.byteLength;
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.exports = instance.exports as unknown as KernelExports;
   }
 
   /**
    * An instance with room for buffers of `bytes` in all (count each buffer rounded up to 16
-   * bytes), or undefined when the kernels are unavailable here (see `wasmKernelModule`).
+   * bytes), or undefined when the kernels are unavailable here (see `wasmKernelModule`). With
+   * `shared`, the memory is a shared `WebAssembly.Memory` (its `buffer` a `SharedArrayBuffer`)
+   * that can be posted to workers, which run the same kernels on it with
+   * {@link KernelInstance.attach}; undefined where shared memory is unavailable
+   * (`sharedWasmKernelModule`).
    */
-  static create(bytes: number): KernelInstance | undefined {
-    const module = wasmKernelModule();
-    return module ? new KernelInstance(module, bytes) : undefined;
+  static create(bytes: number, options: { shared?: boolean } = {}): KernelInstance | undefined {
+    const module = options.shared ? sharedWasmKernelModule() : wasmKernelModule();
+    if (!module) return undefined;
+    const pages = Math.ceil((FIRST_FREE + bytes) / PAGE);
+    const memory = new WebAssembly.Memory(
+      options.shared
+        ? { initial: pages, maximum: pages, shared: true }
+        : { initial: pages, maximum: pages },
+    );
+    return new KernelInstance(module, memory);
+  }
+
+  /**
+   * The kernels on a shared memory another thread created (`create(bytes, { shared: true })`)
+   * and posted here, to call the kernels on buffers whose offsets the creator laid out (this
+   * instance carves nothing). Undefined where shared kernels are unavailable.
+   */
+  static attach(memory: WebAssembly.Memory): KernelInstance | undefined {
+    const module = sharedWasmKernelModule();
+    if (!module) return undefined;
+    const instance = new KernelInstance(module, memory);
+    instance.#next = instance.#end;
+    return instance;
   }
 
   /** Bytes a buffer of `count` 4-byte elements takes (16-byte aligned). */

@@ -1,11 +1,13 @@
-import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
 
 let compiled: WebAssembly.Module | undefined;
 let failure: string | undefined;
+let compiledShared: WebAssembly.Module | undefined;
+let sharedFailure: string | undefined;
 let enabled = true;
 
-function bytes(): Uint8Array<ArrayBuffer> {
-  const text = atob(KERNELS_WASM_BASE64);
+function bytes(base64: string = KERNELS_WASM_BASE64): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
   const out = new Uint8Array(text.length);
   for (let k = 0; k < text.length; k++) out[k] = text.charCodeAt(k);
   return out;
@@ -31,6 +33,30 @@ export function wasmKernelModule(): WebAssembly.Module | undefined {
     failure = error instanceof Error ? error.message : String(error);
   }
   return compiled;
+}
+
+/**
+ * The build of the same kernels that imports a *shared* memory, for several threads updating one
+ * set of tables (`KernelInstance.create(bytes, { shared: true })`, `KernelInstance.attach`).
+ * Undefined where {@link wasmKernelModule} is, or where shared memory is missing (browsers give
+ * it only to cross-origin isolated pages). Compiled synchronously on first use (about 4 KB).
+ */
+export function sharedWasmKernelModule(): WebAssembly.Module | undefined {
+  if (!enabled || !wasmKernelModule()) return undefined;
+  if (compiledShared || sharedFailure) return compiledShared;
+  try {
+    if (typeof SharedArrayBuffer !== 'function')
+      throw new Error(
+        'SharedArrayBuffer is unavailable (a browser page must be cross-origin isolated)',
+      );
+    const code = bytes(KERNELS_SHARED_WASM_BASE64);
+    if (!WebAssembly.validate(code))
+      throw new Error('this WebAssembly engine has no shared memory (threads)');
+    compiledShared = new WebAssembly.Module(code);
+  } catch (error) {
+    sharedFailure = error instanceof Error ? error.message : String(error);
+  }
+  return compiledShared;
 }
 
 /**
