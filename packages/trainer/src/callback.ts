@@ -39,6 +39,10 @@ export interface FitContext {
   batchLoss: number;
   /** The debiased EWMA of the batch losses so far. */
   smoothedLoss: number;
+  /** Threads this `fit` call trains on (see `FitOptions.threads`). */
+  threads: number;
+  /** Why training runs on fewer threads than `FitOptions.threads` asked, if it does. */
+  threadsNote?: string;
   /** Results of the finished epochs of this call. */
   readonly history: EpochResult[];
   /** Asks training to stop after the current batch (not an error). */

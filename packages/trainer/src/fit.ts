@@ -5,6 +5,9 @@ import { TrainingDivergedError } from './errors.js';
 import type { Metric } from './metrics.js';
 import type { ModelData } from './model-data.js';
 import type { Optimizer } from './optimizer.js';
+import { HogwildEngine, hogwildUnsupportedReason } from './hogwild-engine.js';
+import { resolveThreads, type ThreadEnvironment } from './threads.js';
+import type { Adam } from './adam.js';
 
 /** The loss `fit` minimises. Only mean squared error (`F.mse_loss`) is implemented. */
 export type LossName = 'mse';
@@ -26,6 +29,21 @@ export interface FitOptions {
    * average, as every `fit` call starts.
    */
   lossSmoothing?: { smoothedLoss: number; batches: number };
+  /**
+   * Threads to train on: a whole number ≥ 1, or `'auto'` for every core of the environment.
+   * Default 1: the one-thread loop, bit-identical run to run for a seed. With more, that many
+   * workers (Node `worker_threads`, browser Web Workers) take the epoch's batches from a shared
+   * counter and update the shared weights and Adam moments without locks (Hogwild), so results
+   * vary slightly run to run. Needs Adam/AdamW with lazy embedding updates, every parameter
+   * trained, a host (`fused`) engine, and `SharedArrayBuffer` (in a browser: a cross-origin
+   * isolated page); otherwise training runs on one thread and {@link FitContext.threadsNote} says
+   * why. With threads, `onBatchBegin` hooks run for all of an epoch's batches before the workers
+   * start (a schedule is recorded per batch), and `onBatchEnd` hooks run in batch order as the
+   * workers finish batches.
+   */
+  threads?: number | 'auto';
+  /** Where {@link FitOptions.threads} `'auto'` counts cores (the CLI passes Node's). Default: detected. */
+  threadEnvironment?: ThreadEnvironment;
 }
 
 /** EWMA factor of fastai 0.7's smoothed training loss. */
@@ -105,6 +123,7 @@ export async function fit(
     iteration: 0,
     batchLoss: NaN,
     smoothedLoss: NaN,
+    threads: 1,
     history,
     stop(reason = 'stopped') {
       stopReason ??= reason;
@@ -118,6 +137,12 @@ export async function fit(
   signal?.addEventListener('abort', onAbort);
   if (signal?.aborted) onAbort();
   const engine = options.engine ?? 'auto';
+  const choice = resolveThreads(options.threads, options.threadEnvironment);
+  let threadsNote = choice.reason;
+  if (choice.threads > 1 && epochs > 0)
+    threadsNote = hogwildUnsupportedReason(model, optimizer, engine);
+  if (threadsNote !== undefined) context.threadsNote = threadsNote;
+  let pool: HogwildEngine | undefined;
   const run = async (hook: keyof FitCallback, result?: EpochResult): Promise<void> => {
     for (const cb of callbacks) {
       // Callbacks are plain objects: call each hook as a method of its object.
@@ -137,13 +162,39 @@ export async function fit(
   let avg =
     smoothedBatches > 0 ? smoothing!.smoothedLoss * (1 - Math.pow(AVG_MOM, smoothedBatches)) : 0;
   try {
+    if (choice.threads > 1 && epochs > 0 && threadsNote === undefined) {
+      pool = await HogwildEngine.start(model, optimizer as Adam, data, choice.threads);
+      context.threads = pool.threads;
+    }
     await run('onTrainBegin');
     for (let epoch = 0; epoch < epochs && stopReason === undefined; epoch++) {
       context.epoch = epoch;
       await run('onEpochBegin');
       const start = now();
       let batchIndex = 0;
-      for (const batch of data.trainBatches.epoch(data.epochsSeen)) {
+      if (pool) {
+        const first = context.iteration;
+        batchIndex = await pool.runEpoch({
+          beforeBatch: async (b) => {
+            context.batch = b;
+            context.iteration = first + b;
+            if (callbacks.length) await run('onBatchBegin');
+          },
+          afterBatch: async (b, batchLoss) => {
+            if (!Number.isFinite(batchLoss)) throw new TrainingDivergedError(epoch, b, batchLoss);
+            context.batch = b;
+            context.iteration = first + b + 1;
+            avg = avg * AVG_MOM + batchLoss * (1 - AVG_MOM);
+            smoothedBatches++;
+            context.batchLoss = batchLoss;
+            context.smoothedLoss = avg / (1 - Math.pow(AVG_MOM, smoothedBatches));
+            if (callbacks.length) await run('onBatchEnd');
+          },
+          shouldStop: () => stopReason !== undefined,
+        });
+        context.iteration = first + batchIndex;
+      }
+      for (const batch of pool ? [] : data.trainBatches.epoch(data.epochsSeen)) {
         context.batch = batchIndex;
         if (callbacks.length) await run('onBatchBegin');
         const { loss: batchLoss, gradients } = model.lossAndGradients(batch, {
@@ -184,6 +235,7 @@ export async function fit(
     await run('onTrainEnd');
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    await pool?.close();
   }
   const last = history[history.length - 1];
   if (last) return [last.valLoss, ...metrics.map((m) => last.metrics[m.name]!)];

@@ -67,3 +67,5 @@ export {
 } from './training-checkpoint.js';
 export type { TrainingCheckpoint } from './training-checkpoint.js';
 export type { OneCycleResume } from './one-cycle.js';
+export { resolveThreads, currentThreadEnvironment } from './threads.js';
+export type { ThreadEnvironment, ThreadChoice } from './threads.js';

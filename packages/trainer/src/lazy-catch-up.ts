@@ -42,10 +42,20 @@ export class LazyCatchUp {
   /** Scratch factors for {@link LazyCatchUp.catchUpRow} and {@link LazyCatchUp.flush}. */
   readonly #scratch = new Float64Array(4);
 
-  constructor(rows: number, beta2: number) {
+  /**
+   * `rowStep` (one entry per row, all 0 = every row current) may be given to share it: the threaded
+   * engine's workers keep one per table in a `SharedArrayBuffer`, so a row caught up by one
+   * worker is not caught up again by another.
+   */
+  constructor(rows: number, beta2: number, rowStep: Int32Array = new Int32Array(rows)) {
     this.#beta2 = beta2;
     this.#invSqrtBeta2 = 1 / Math.sqrt(beta2);
-    this.#rowStep = new Int32Array(rows);
+    this.#rowStep = rowStep;
+  }
+
+  /** The per-row steps (shared when one was given to the constructor). */
+  get sharedRowStep(): Int32Array {
+    return this.#rowStep;
   }
 
   /** Rows of the table. */
@@ -175,7 +185,8 @@ export class LazyCatchUp {
   catchUpFactors(row: number, out: Float32Array | Float64Array, at: number): boolean {
     const last = this.#rowStep[row]!;
     const target = this.#step - 1;
-    this.#rowStep[row] = this.#step;
+    // never move a row back: another worker may have updated it at a later step already
+    if (last < this.#step) this.#rowStep[row] = this.#step;
     if (last >= target) {
       out[at] = 1;
       out[at + 1] = 1;

@@ -19,6 +19,7 @@ import { setLrs, type EmbeddingUpdateMode, type Optimizer } from './optimizer.js
 import { ImplicitDataError } from './errors.js';
 import { CheckpointError, type TrainingCheckpoint } from './training-checkpoint.js';
 import type { ModelData } from './model-data.js';
+import type { ThreadEnvironment } from './threads.js';
 
 /** The named training recipes. */
 export type RecipeName = 'notebook' | 'fastai' | 'bias' | 'best';
@@ -43,6 +44,10 @@ export interface RecipeOptions {
   callbacks?: FitCallback[];
   signal?: AbortSignal;
   engine?: 'auto' | 'tfjs' | 'fused';
+  /** Training threads of the notebook and fastai recipes and of `best`'s EmbeddingDotBias (see `FitOptions.threads`). Default 1. */
+  threads?: number | 'auto';
+  /** Where `threads: 'auto'` counts cores (see `FitOptions.threadEnvironment`). */
+  threadEnvironment?: ThreadEnvironment;
   /** `best` only: Gibbs sweeps (default 150) and burn-in sweeps (default 20). */
   sweeps?: number;
   burnIn?: number;
@@ -276,6 +281,8 @@ export async function runRecipe(
     metrics: [rmse],
     callbacks: options.callbacks ?? [],
     engine: options.engine ?? 'auto',
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
+    ...(options.threadEnvironment ? { threadEnvironment: options.threadEnvironment } : {}),
   } as const;
   const fitOptions = options.signal ? { ...base, signal: options.signal } : base;
   const baseline = fitBiasBaseline(table, split.train);

@@ -1,0 +1,257 @@
+/**
+ * The worker side of the threaded (Hogwild) training engine: a separate bundle
+ * (`dist/hogwild-worker.js`) that Node's `worker_threads` and browsers' `Worker` both run. Each
+ * worker builds its own model over the shared weights, takes batches from a shared counter, and
+ * applies Adam to the rows of its batch in shared memory without locks.
+ */
+import { createModelFromConfig, SeededRandom, type Parameter, type RatingModel } from '@cf/model';
+import { KernelInstance } from '@cf/kernels';
+import { LazyCatchUp } from './lazy-catch-up.js';
+import {
+  CONTROL,
+  emptyStepScalars,
+  stepScalars,
+  type HogwildEpoch,
+  type HogwildInit,
+  type HogwildReply,
+  type SharedParameter,
+} from './hogwild-protocol.js';
+
+interface Port {
+  post(message: HogwildReply): void;
+  listen(handler: (message: HogwildInit | HogwildEpoch) => void): void;
+}
+
+interface WorkerParameter {
+  shared: SharedParameter;
+  /** The model's parameter over the shared weights. */
+  parameter: Parameter;
+  catchUp: LazyCatchUp | undefined;
+  rowStep: Int32Array | undefined;
+}
+
+class HogwildWorker {
+  readonly #init: HogwildInit;
+  readonly #kernel: KernelInstance;
+  readonly #model: RatingModel;
+  readonly #parameters: Map<string, WorkerParameter>;
+  readonly #control: Int32Array;
+  readonly #batchDone: Int32Array;
+  readonly #losses: Float64Array;
+  readonly #schedule: Float64Array;
+  readonly #order: Int32Array;
+  readonly #userIndex: Int32Array;
+  readonly #itemIndex: Int32Array;
+  readonly #rating: Float32Array;
+  readonly #batchUser: Int32Array;
+  readonly #batchItem: Int32Array;
+  readonly #batchRating: Float32Array;
+  readonly #gradient: Float32Array;
+  readonly #list: Int32Array;
+  readonly #factors: Float32Array;
+  readonly #scalars = emptyStepScalars();
+
+  constructor(init: HogwildInit) {
+    this.#init = init;
+    const kernel = KernelInstance.attach(init.memory);
+    if (!kernel) throw new Error('the shared WebAssembly kernels are unavailable in this worker');
+    this.#kernel = kernel;
+    const buffer = init.memory.buffer;
+    const values: Record<string, Float32Array> = {};
+    for (const p of init.parameters)
+      values[p.name] = new Float32Array(buffer, p.weights, p.rows * p.dim);
+    this.#model = createModelFromConfig(init.config, values);
+    const byName = new Map(this.#model.parameters.map((p) => [p.name, p]));
+    this.#parameters = new Map(
+      init.parameters.map((p) => [
+        p.name,
+        {
+          shared: p,
+          parameter: byName.get(p.name)!,
+          catchUp: undefined,
+          rowStep: p.rowStep === undefined ? undefined : new Int32Array(buffer, p.rowStep, p.rows),
+        },
+      ]),
+    );
+    const scratch = init.scratch;
+    this.#gradient = new Float32Array(buffer, scratch.gradient, scratch.gradientFloats);
+    this.#list = new Int32Array(buffer, scratch.list, scratch.rows);
+    this.#factors = new Float32Array(buffer, scratch.factors, 4 * scratch.rows);
+    this.#control = new Int32Array(init.control);
+    this.#batchDone = new Int32Array(init.batchDone);
+    this.#losses = new Float64Array(init.losses);
+    this.#schedule = new Float64Array(init.schedule);
+    this.#order = new Int32Array(init.order);
+    this.#userIndex = new Int32Array(init.userIndex);
+    this.#itemIndex = new Int32Array(init.itemIndex);
+    this.#rating = new Float32Array(init.rating);
+    this.#batchUser = new Int32Array(init.batchSize);
+    this.#batchItem = new Int32Array(init.batchSize);
+    this.#batchRating = new Float32Array(init.batchSize);
+  }
+
+  /** Takes batches until the epoch's are all taken or a stop is requested. */
+  runEpoch(epoch: HogwildEpoch): void {
+    const init = this.#init;
+    const control = this.#control;
+    const random = new SeededRandom(epoch.seed);
+    // every worker records every step's scalars: a row's catch-up spans other workers' steps
+    const catchUps: WorkerParameter[] = [];
+    for (const p of this.#parameters.values()) {
+      if (p.rowStep) {
+        p.catchUp = new LazyCatchUp(p.shared.rows, init.beta2, p.rowStep);
+        catchUps.push(p);
+      }
+    }
+    const bs = init.batchSize;
+    for (;;) {
+      if (Atomics.load(control, CONTROL.stop) !== 0) break;
+      const b = Atomics.add(control, CONTROL.next, 1);
+      if (b >= epoch.batchCount) break;
+      const k = b + 1;
+      const start = b * bs;
+      const size = Math.min(bs, epoch.rowsPerEpoch - start);
+      for (let r = 0; r < size; r++) {
+        const row = this.#order[start + r]!;
+        this.#batchUser[r] = this.#userIndex[row]!;
+        this.#batchItem[r] = this.#itemIndex[row]!;
+        this.#batchRating[r] = this.#rating[row]!;
+      }
+      for (const p of catchUps) this.#advance(p, k, epoch.stepBase);
+      // other workers changed the shared weights: the model must not reuse anything cached from them
+      for (const p of this.#model.parameters) p.markChanged();
+      const { loss, gradients } = this.#model.lossAndGradients(
+        { userIndex: this.#batchUser, itemIndex: this.#batchItem, rating: this.#batchRating, size },
+        { random, engine: 'fused' },
+      );
+      this.#losses[b] = loss;
+      for (const gradient of gradients) {
+        const p = this.#parameters.get(gradient.parameter.name);
+        if (p) this.#step(p, gradient.rows, gradient.values, k, epoch.stepBase);
+      }
+      Atomics.store(this.#batchDone, b, 1);
+      Atomics.add(control, CONTROL.done, 1);
+    }
+  }
+
+  /** Lazy Adam(W) on the gradient's rows (all of a dense parameter as one row), in the kernel. */
+  #step(
+    p: WorkerParameter,
+    rows: Int32Array | undefined,
+    values: Float32Array,
+    k: number,
+    stepBase: number,
+  ): void {
+    const init = this.#init;
+    const shared = p.shared;
+    const s = stepScalars(
+      this.#schedule,
+      init.groups,
+      shared.group,
+      k,
+      stepBase,
+      init.beta2,
+      shared.weightDecay,
+      init.decoupled,
+      this.#scalars,
+    );
+    const count = rows ? rows.length : 1;
+    const dim = rows ? shared.dim : shared.rows * shared.dim;
+    this.#gradient.set(values.subarray(0, count * dim));
+    if (rows) this.#list.set(rows);
+    else this.#list[0] = 0;
+    const catchUp = p.catchUp;
+    if (catchUp && rows)
+      for (let q = 0; q < count; q++) catchUp.catchUpFactors(rows[q]!, this.#factors, 4 * q);
+    const scratch = init.scratch;
+    this.#kernel.exports.adamRows(
+      shared.weights,
+      shared.m,
+      shared.v,
+      scratch.gradient,
+      scratch.list,
+      catchUp && rows ? scratch.factors : 0,
+      count,
+      dim,
+      s.beta1,
+      init.beta2,
+      1 - s.beta1,
+      1 - init.beta2,
+      s.stepSize,
+      Math.sqrt(s.bc2),
+      init.eps,
+      s.decay,
+      s.l2,
+    );
+    p.parameter.markChanged();
+  }
+
+  /** Records the scalars of every step up to `k` in `p`'s catch-up history (its current step). */
+  #advance(p: WorkerParameter, k: number, stepBase: number): void {
+    const init = this.#init;
+    const catchUp = p.catchUp!;
+    const shared = p.shared;
+    while (catchUp.step < k) {
+      const s = stepScalars(
+        this.#schedule,
+        init.groups,
+        shared.group,
+        catchUp.step + 1,
+        stepBase,
+        init.beta2,
+        shared.weightDecay,
+        init.decoupled,
+        this.#scalars,
+      );
+      catchUp.beginStep(s.lr, shared.weightDecay, s.beta1, s.bc1, s.bc2);
+    }
+  }
+}
+
+/** Connects to the parent: Node's `parentPort`, or the browser worker's global scope. */
+async function connect(): Promise<Port> {
+  const scope = globalThis as {
+    postMessage?: (message: unknown) => void;
+    addEventListener?: (type: 'message', listener: (event: { data: unknown }) => void) => void;
+    process?: { versions?: { node?: string } };
+  };
+  if (typeof scope.process?.versions?.node !== 'string' && scope.addEventListener) {
+    const post = scope.postMessage!.bind(scope);
+    const add = scope.addEventListener.bind(scope);
+    return {
+      post: (message) => post(message),
+      listen: (handler) =>
+        add('message', (event) => handler(event.data as HogwildInit | HogwildEpoch)),
+    };
+  }
+  const specifier = 'node:worker_threads';
+  const { parentPort } = (await import(/* @vite-ignore */ specifier)) as {
+    parentPort: {
+      postMessage(message: unknown): void;
+      on(type: 'message', listener: (message: unknown) => void): void;
+    } | null;
+  };
+  if (!parentPort) throw new Error('hogwild-worker.js must run in a worker');
+  return {
+    post: (message) => parentPort.postMessage(message),
+    listen: (handler) =>
+      parentPort.on('message', (message) => handler(message as HogwildInit | HogwildEpoch)),
+  };
+}
+
+const port = await connect();
+let worker: HogwildWorker | undefined;
+port.listen((message) => {
+  try {
+    if (message.type === 'init') {
+      worker = new HogwildWorker(message);
+      port.post({ type: 'ready' });
+    } else {
+      worker!.runEpoch(message);
+      port.post({ type: 'epochDone' });
+    }
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    port.post({ type: 'error', message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
+  }
+});
