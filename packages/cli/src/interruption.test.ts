@@ -56,6 +56,10 @@ const train = (out: string, seed: number, extra: string[] = [], epochs = 8): str
   '--out',
   out,
   '--quiet',
+  // a resumed run matches an uninterrupted one bit for bit only on one thread (Hogwild's
+  // interleaving of the workers' updates differs run to run)
+  '--threads',
+  '1',
   ...extra,
 ];
 

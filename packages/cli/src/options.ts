@@ -125,6 +125,11 @@ export function addTrainingOptions(command: Command): Command {
         "dense (PyTorch-exact) or lazy (row-sparse) embedding updates (default: the recipe's)",
       ).choices(['dense', 'lazy']),
     )
+    .option(
+      '--threads <n>',
+      'training threads: workers that update shared weights without locks (Hogwild); 1 is the deterministic one-thread loop (default: every core)',
+      wholeNumber(1),
+    )
     .addOption(
       new Option('--backend <name>', 'tfjs backend')
         .choices(['auto', 'cpu', 'wasm', 'webgl', 'tensorflow'])

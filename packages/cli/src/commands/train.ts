@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -17,6 +18,7 @@ import {
   runRecipe,
   trainOnAllRows,
   type RecipeName,
+  type FitCallback,
   type RecipeOptions,
   type RankingMetricsResult,
   type RecipeResult,
@@ -44,6 +46,8 @@ export interface TrainCommandOptions extends DatasetOptions {
   /** Train on every row, with no validation split and no validation numbers. */
   all?: boolean;
   embeddingUpdate?: 'dense' | 'lazy';
+  /** Training threads (default: every core, `os.availableParallelism()`). */
+  threads?: number;
   backend: BackendName;
   out?: string;
   resume?: boolean;
@@ -137,11 +141,15 @@ function resolveRecipeAndModel(options: Pick<TrainCommandOptions, 'model' | 'rec
 
 /** The recipe hyper-parameters the command-line options set (unset ones keep the recipe's defaults). */
 export function recipeOptionsOf(
-  options: Pick<TrainCommandOptions, 'seed' | 'bs' | 'epochs' | 'lr' | 'wd' | 'embeddingUpdate'>,
+  options: Pick<
+    TrainCommandOptions,
+    'seed' | 'bs' | 'epochs' | 'lr' | 'wd' | 'embeddingUpdate' | 'threads'
+  >,
   io: CliIO,
 ): RecipeOptions {
   return {
     seed: options.seed,
+    threads: options.threads ?? availableParallelism(),
     batchSize: options.bs,
     ...(options.epochs !== undefined ? { epochs: [options.epochs] } : {}),
     ...(options.lr !== undefined ? { lr: options.lr } : {}),
@@ -203,9 +211,23 @@ export async function trainAndEvaluate(
 }> {
   const { recipe, model } = resolveRecipe(options);
   const progressStream = options.quiet ? 'quiet' : 'normal';
+  let threads = 1;
+  let threadsNoted: string | undefined;
+  // say once how many threads train (and why fewer than asked, when so)
+  const threadReport: FitCallback = {
+    onTrainBegin(context) {
+      if (context.threadsNote && context.threadsNote !== threadsNoted) log(context.threadsNote);
+      else if (context.threads !== threads) log(`training on ${context.threads} threads`);
+      threadsNoted = context.threadsNote;
+      threads = context.threads;
+    },
+  };
   const recipeOptions: RecipeOptions = {
     ...recipeOptionsOf(options, io),
-    callbacks: [epochProgress(io.stderr, progressStream, { validation: !options.all })],
+    callbacks: [
+      threadReport,
+      epochProgress(io.stderr, progressStream, { validation: !options.all }),
+    ],
     ...(checkpoints.resume ? { resume: checkpoints.resume } : {}),
     ...(checkpoints.save ? { onCheckpoint: checkpoints.save } : {}),
     onFitBegin: (k, epochs) =>
@@ -279,6 +301,7 @@ export async function trainAndEvaluate(
     secondsPerEpoch: result.secondsPerEpoch,
     model,
     recipe,
+    threads,
     hyperParameters: result.hyperParameters,
   };
   return { result, summary, interrupted };
