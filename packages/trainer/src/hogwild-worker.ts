@@ -239,19 +239,21 @@ async function connect(): Promise<Port> {
   };
 }
 
-const port = await connect();
-let worker: HogwildWorker | undefined;
-port.listen((message) => {
-  try {
-    if (message.type === 'init') {
-      worker = new HogwildWorker(message);
-      port.post({ type: 'ready' });
-    } else {
-      worker!.runEpoch(message);
-      port.post({ type: 'epochDone' });
+// no top-level await: the bundle is also built as CommonJS (unused there, but it must compile)
+void connect().then((port) => {
+  let worker: HogwildWorker | undefined;
+  port.listen((message) => {
+    try {
+      if (message.type === 'init') {
+        worker = new HogwildWorker(message);
+        port.post({ type: 'ready' });
+      } else {
+        worker!.runEpoch(message);
+        port.post({ type: 'epochDone' });
+      }
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      port.post({ type: 'error', message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
     }
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    port.post({ type: 'error', message: e.message, ...(e.stack ? { stack: e.stack } : {}) });
-  }
+  });
 });
