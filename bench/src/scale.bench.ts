@@ -6,6 +6,9 @@
 //   pnpm bench scale --rows 1000000           # smaller sizes, comma-separated
 //   pnpm bench scale --rows 5000000 --runs 5 --torch-batches 1024,65536 --torch-steps 20
 //
+// Training rows (scale/train-step.ts): --train-threads (default 1,2), --train-runs (default 1),
+// --train-recipe-epochs (default 5, 0 skips the whole-recipe row).
+//
 // Options (or BENCH_SCALE_ROWS, BENCH_RUNS, BENCH_SCALE_DIR): --rows, --runs (default 3),
 // --dir (default <tmp>/cf-scale; one planted-<rows>-s1 folder per size, kept for the next run:
 // delete it to free the space), --torch-batches (default 1024,8192,65536; "none" skips PyTorch),
@@ -29,6 +32,7 @@ import {
   type PlantedMovieLensSummary,
 } from '@cf/test-utils/planted';
 import { summarize, type Benchmark, type BenchRow } from './benchmark.js';
+import { trainStep } from './scale/train-step.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -72,6 +76,10 @@ function options(): ScaleOptions {
       dir: { type: 'string' },
       'torch-batches': { type: 'string' },
       'torch-steps': { type: 'string' },
+      // read by scale/train-step.ts
+      'train-threads': { type: 'string' },
+      'train-runs': { type: 'string' },
+      'train-recipe-epochs': { type: 'string' },
     },
     strict: true,
   });
@@ -247,7 +255,7 @@ const torchStep: ScaleStep = {
 };
 
 /** The steps of the table, in order. Append training or recommendation steps here. */
-export const STEPS: ScaleStep[] = [parseStep, torchStep];
+export const STEPS: ScaleStep[] = [parseStep, torchStep, trainStep];
 
 const benchmark: Benchmark = {
   name: 'scale',

@@ -1,0 +1,43 @@
+// One timed training run of a recipe in a fresh process, for the scale bench's training rows:
+// loads FOLDER's ratings, splits them as `cf train` does (getCvIdxs, valPct 0.2, seed 42), trains
+// RECIPE for EPOCHS epochs at batch BS on THREADS threads, and prints
+// {"epochSeconds": [...], "rmse", "loadSeconds", "trainSeconds", "threads", "baselineRssMB", "maxRssMB"}.
+// Usage: train-once.ts FOLDER THREADS [EPOCHS=1] [BS=1024] [RECIPE=fastai]
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { splitByCvIdxs } from '@cf/data';
+import { loadRatings } from '@cf/data/node';
+import { runRecipe, type FitContext } from '@cf/trainer';
+
+const [folder, threadsText, epochsText = '1', bsText = '1024', recipe = 'fastai'] =
+  process.argv.slice(2);
+if (!folder || !threadsText || (recipe !== 'fastai' && recipe !== 'notebook')) {
+  console.error('usage: train-once.ts FOLDER THREADS [EPOCHS] [BS] [fastai|notebook]');
+  process.exit(2);
+}
+await tf.setBackend('cpu');
+const baseline = process.resourceUsage().maxRSS / 1024;
+const loadStart = performance.now();
+const { table } = await loadRatings(folder);
+const loadSeconds = (performance.now() - loadStart) / 1000;
+const split = splitByCvIdxs(table, { cvIdx: 0, valPct: 0.2, seed: 42 });
+const epochs = Number(epochsText);
+let threads = 0;
+const result = await runRecipe(recipe, table, split, {
+  // the notebook recipe's two fits: all epochs in the first
+  epochs: recipe === 'notebook' ? [epochs, 0] : [epochs],
+  batchSize: Number(bsText),
+  threads: Number(threadsText),
+  callbacks: [{ onTrainBegin: (c: FitContext) => void (threads = c.threads) }],
+});
+console.log(
+  JSON.stringify({
+    epochSeconds: result.fits.flat().map((r) => r.seconds),
+    rmse: result.rmse,
+    loadSeconds,
+    trainSeconds: result.trainSeconds,
+    threads,
+    baselineRssMB: baseline,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+  }),
+);

@@ -1,0 +1,120 @@
+// The scale bench's training rows (issue #16): one epoch of the fastai recipe (EmbeddingDotBias,
+// one-cycle lazy AdamW) at batch 1024 on 1 and 2 threads, alternating in fresh processes, per
+// size; then, at the largest size, the whole recipe (5 epochs) on 2 threads with its RMSE against
+// the planted data's best achievable RMSE.
+//
+// Options: --train-threads (default 1,2; the first is the ratio's reference), --train-runs
+// (default 1: a 25M-row epoch takes minutes on one core), --train-recipe-epochs (default 5; 0
+// skips the whole-recipe row). BENCH_TRAIN_THREADS, BENCH_TRAIN_RUNS likewise.
+import { join } from 'node:path';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { summarize, type BenchRow } from '../benchmark.js';
+import { runJson, scaleRow, type ChildRun, type ScaleStep } from '../scale.bench.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+interface TrainRun {
+  epochSeconds: number[];
+  rmse: number;
+  loadSeconds: number;
+  trainSeconds: number;
+  threads: number;
+  baselineRssMB: number;
+  maxRssMB: number;
+}
+
+function trainOptions(): { threads: number[]; runs: number; recipeEpochs: number } {
+  const { values } = parseArgs({
+    args: process.argv.slice(3),
+    options: {
+      'train-threads': { type: 'string' },
+      'train-runs': { type: 'string' },
+      'train-recipe-epochs': { type: 'string' },
+    },
+    strict: false,
+  });
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    threads: (text(values['train-threads']) ?? process.env.BENCH_TRAIN_THREADS ?? '1,2')
+      .split(',')
+      .map(Number)
+      .filter((t) => Number.isInteger(t) && t >= 1),
+    runs: Math.max(1, Number(text(values['train-runs']) ?? process.env.BENCH_TRAIN_RUNS ?? 1)),
+    recipeEpochs: Math.max(0, Number(text(values['train-recipe-epochs']) ?? 5)),
+  };
+}
+
+function trainOnce(folder: string, threads: number, epochs: number): TrainRun {
+  return runJson<TrainRun>(process.execPath, [
+    '--import',
+    'tsx',
+    join(here, 'train-once.ts'),
+    folder,
+    String(threads),
+    String(epochs),
+    '1024',
+    'fastai',
+  ]);
+}
+
+/** The training pass only: its seconds, and the process's peak RSS (data, model, optimizer, workers). */
+const epochRun = (r: TrainRun): ChildRun => ({
+  seconds: r.epochSeconds[0]!,
+  maxRssMB: r.maxRssMB,
+  baselineRssMB: r.baselineRssMB,
+});
+
+export const trainStep: ScaleStep = {
+  name: 'train',
+  run(data, _opts, notes) {
+    const { threads, runs, recipeEpochs } = trainOptions();
+    const rows: BenchRow[] = [];
+    for (const size of data) {
+      const byThreads = new Map<number, TrainRun[]>(threads.map((t) => [t, []]));
+      for (let k = 0; k < runs; k++)
+        for (const t of threads) byThreads.get(t)!.push(trainOnce(size.folder, t, 1));
+      const reference = summarize(byThreads.get(threads[0]!)!.map((r) => r.epochSeconds[0]!));
+      for (const t of threads) {
+        const got = byThreads.get(t)!;
+        rows.push(
+          scaleRow(
+            'epoch, fastai EmbeddingDotBias, bs 1024',
+            size.rows,
+            `cf, ${got[0]!.threads} thread${got[0]!.threads === 1 ? '' : 's'}`,
+            got.map(epochRun),
+            t === threads[0] ? undefined : reference.median,
+          ),
+        );
+        notes.push(
+          `train ${size.rows.toLocaleString('en-US')} rows, ${t} thread(s): epoch ${got.map((r) => r.epochSeconds[0]!.toFixed(1)).join(', ')} s, RMSE after 1 epoch ${got.map((r) => r.rmse.toFixed(4)).join(', ')}, load ${got.map((r) => r.loadSeconds.toFixed(1)).join(', ')} s`,
+        );
+      }
+    }
+    const largest = data[data.length - 1];
+    const most = Math.max(...threads);
+    if (largest && recipeEpochs > 0) {
+      const run = trainOnce(largest.folder, most, recipeEpochs);
+      rows.push(
+        scaleRow(
+          `fastai recipe, ${recipeEpochs} epochs + evaluation`,
+          largest.rows,
+          `cf, ${run.threads} threads`,
+          [
+            {
+              seconds: run.loadSeconds + run.trainSeconds,
+              maxRssMB: run.maxRssMB,
+              baselineRssMB: run.baselineRssMB,
+            },
+          ],
+        ),
+      );
+      const floor = largest.planted.bestRmse;
+      notes.push(
+        `fastai recipe ${recipeEpochs} epochs, ${run.threads} threads, ${largest.rows.toLocaleString('en-US')} rows: RMSE ${run.rmse.toFixed(4)} against the planted best ${floor} (${(((run.rmse - floor) / floor) * 100).toFixed(2)} % above; goal ≤ 3 %), epochs ${run.epochSeconds.map((s) => s.toFixed(1)).join(', ')} s, load ${run.loadSeconds.toFixed(1)} s`,
+      );
+    }
+    return rows;
+  },
+};
