@@ -163,8 +163,13 @@ export async function fit(
     smoothedBatches > 0 ? smoothing!.smoothedLoss * (1 - Math.pow(AVG_MOM, smoothedBatches)) : 0;
   try {
     if (choice.threads > 1 && epochs > 0 && threadsNote === undefined) {
-      pool = await HogwildEngine.start(model, optimizer as Adam, data, choice.threads);
-      context.threads = pool.threads;
+      try {
+        pool = await HogwildEngine.start(model, optimizer as Adam, data, choice.threads);
+        context.threads = pool.threads;
+      } catch (error) {
+        // e.g. a bundler that did not ship the worker module: train, on one thread, and say why
+        context.threadsNote = `the training workers did not start (${error instanceof Error ? error.message : String(error)}): training on one thread`;
+      }
     }
     await run('onTrainBegin');
     for (let epoch = 0; epoch < epochs && stopReason === undefined; epoch++) {

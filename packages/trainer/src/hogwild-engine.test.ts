@@ -35,6 +35,9 @@ beforeAll(async () => {
 });
 afterAll(() => setHogwildWorkerUrl(undefined));
 
+const smallDotBias = () =>
+  createEmbeddingDotBias({ nUsers: table.userIds.size, nItems: table.itemIds.size, nFactors: 8 });
+
 function threadsSeen(): { seen: number[]; callback: { onTrainBegin(c: FitContext): void } } {
   const seen: number[] = [];
   return { seen, callback: { onTrainBegin: (c) => void seen.push(c.threads) } };
@@ -81,11 +84,7 @@ describe('threaded (Hogwild) training', { timeout: 60_000 }, () => {
   });
 
   it('an optimizer the workers cannot run falls back to one thread and says why', async () => {
-    const model = createEmbeddingDotBias({
-      nUsers: table.userIds.size,
-      nItems: table.itemIds.size,
-      nFactors: 8,
-    });
+    const model = smallDotBias();
     const data = createModelData(table, split, { batchSize: 64 });
     const notes: (string | undefined)[] = [];
     const { seen, callback } = threadsSeen();
@@ -98,12 +97,30 @@ describe('threaded (Hogwild) training', { timeout: 60_000 }, () => {
     expect(notes[0]).toMatch(/Adam/);
   });
 
+  it('trains on one thread, saying why, when the workers cannot start', async () => {
+    setHogwildWorkerUrl(new URL('../dist/no-such-worker.js', import.meta.url));
+    try {
+      const model = smallDotBias();
+      const data = createModelData(table, split, { batchSize: 64 });
+      const { createAdamW } = await import('./adam.js');
+      const opt = createAdamW(model.parameters, { lr: 1e-2 });
+      const notes: (string | undefined)[] = [];
+      const { seen, callback } = threadsSeen();
+      await fit(model, data, 1, opt, 'mse', {
+        threads: 2,
+        threadEnvironment,
+        callbacks: [callback, { onTrainEnd: (c) => void notes.push(c.threadsNote) }],
+      });
+      expect(seen).toEqual([1]);
+      expect(notes[0]).toMatch(/workers did not start/);
+      expect(opt.stepCount).toBe(data.trainBatches.batchCount);
+    } finally {
+      setHogwildWorkerUrl(workerUrl);
+    }
+  });
+
   it('stops after the batches already taken when asked to stop mid-epoch', async () => {
-    const model = createEmbeddingDotBias({
-      nUsers: table.userIds.size,
-      nItems: table.itemIds.size,
-      nFactors: 8,
-    });
+    const model = smallDotBias();
     const data = createModelData(table, split, { batchSize: 16 });
     const { createAdamW } = await import('./adam.js');
     const opt = createAdamW(model.parameters, { lr: 1e-2 });
