@@ -263,6 +263,20 @@ describe('implicit files (no rating column)', () => {
     },
   );
 
+  it('fold-in of a file the default layout does not fit points at --columns, naming file:line', async () => {
+    const { code, err } = await cf([
+      'fold-in',
+      '--model',
+      'shop-model',
+      '--ratings',
+      'new-user.csv',
+    ]);
+    expect(code).toBe(1);
+    expect(err).toMatch(
+      /new-user\.csv:1: .*describe your own file with --columns item=NAME,rating=NAME/,
+    );
+  });
+
   it('fold-in needs a rating column', async () => {
     const { code, err } = await cf([
       'fold-in',

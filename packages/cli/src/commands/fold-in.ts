@@ -35,7 +35,7 @@ export async function readFoldInRatings(
   if (!item || !header.includes('rating')) {
     throw new CsvParseError(
       { file: path, line: 1 },
-      'a header with an item column (itemId, movieId or item) and a rating column',
+      'a header with an item column (itemId, movieId or item) and a rating column; describe your own file with --columns item=NAME,rating=NAME (names or 0-based positions), --delimiter and --no-header',
       header.join(','),
     );
   }
