@@ -20,6 +20,8 @@ export type {
   BiasBaselineConfig,
   BiasedMatrixFactorizationConfig,
   EnsembleConfig,
+  ImplicitMatrixFactorizationConfig,
+  RatingConfidence,
 } from './models/model-config.js';
 export { mseLoss } from './core/mse-loss.js';
 export { EmbeddingNet, createEmbeddingNet } from './models/embedding-net.js';
@@ -33,6 +35,18 @@ export {
   createBiasedMatrixFactorization,
 } from './models/biased-matrix-factorization.js';
 export type { BiasedMatrixFactorizationOptions } from './models/biased-matrix-factorization.js';
+export {
+  ImplicitMatrixFactorization,
+  createImplicitMatrixFactorization,
+  implicitRowRegularization,
+  isImplicitMatrixFactorization,
+} from './models/implicit-matrix-factorization.js';
+export type { ImplicitMatrixFactorizationOptions } from './models/implicit-matrix-factorization.js';
+export {
+  ImplicitRowSolver,
+  choleskySolveInPlace,
+  scaledGramian,
+} from './core/implicit-row-solver.js';
 export { EnsembleModel, createEnsemble, ensembleParameterName } from './models/ensemble-model.js';
 export type { EnsembleOptions } from './models/ensemble-model.js';
 export {

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type IdMap, type RawId } from '@cf/data';
 import type { Parameter } from '../core/parameter.js';
 import type { RatingModel } from '../models/rating-model.js';
 import { SeededRandom } from '../core/random.js';
+import { isImplicitMatrixFactorization } from '../models/implicit-matrix-factorization.js';
 import { rankItems } from './rank-items.js';
 import { toRecommendations, type Recommendation } from './recommendation.js';
 
@@ -35,7 +36,10 @@ export class FoldedInUser {
   readonly skipped: RawId[];
   /** Ratings used. */
   readonly used: number;
-  /** RMSE on the used ratings after fitting. */
+  /**
+   * RMSE on the used ratings after fitting (for an implicit model: of the scores against the
+   * target 1 every interaction has in training).
+   */
   readonly trainingRmse: number;
   readonly #itemIds: IdMap;
   readonly #titles: ReadonlyMap<RawId, string> | undefined;
@@ -98,6 +102,10 @@ export function checkK(k: number): number {
  * full-batch Adam in eval mode (no dropout) and an L2 penalty. The trained model is not changed.
  * Ratings of items the model does not know are skipped and listed in `skipped`; if none is left,
  * throws {@link InvalidArgumentError}.
+ *
+ * An `ImplicitMatrixFactorization` (the `topn` recipe's iALS) is folded in exactly instead:
+ * its closed-form row solve with each rating turned into a confidence by the model's own
+ * `confidence` map (the options are not used). For implicit data pass any rating (e.g. 1).
  */
 export function foldInUser(
   model: RatingModel,
@@ -133,6 +141,21 @@ export function foldInUser(
   const itemIndex = Int32Array.from(byItem.keys());
   const rating = Float32Array.from(byItem.values());
   const batch = { userIndex: new Int32Array(itemIndex.length), itemIndex, rating };
+  if (isImplicitMatrixFactorization(model)) {
+    const confidence = rating.map((r) => model.confidenceOf(r));
+    const solved = model.foldInItems(itemIndex, confidence);
+    const scores = solved.predict(batch.userIndex, itemIndex);
+    let sumSquares = 0;
+    for (const score of scores) sumSquares += (score - 1) ** 2;
+    return new FoldedInUser({
+      model: solved,
+      itemIds,
+      titles,
+      rated: itemIndex.slice().sort(),
+      skipped,
+      trainingRmse: Math.sqrt(sumSquares / scores.length),
+    });
+  }
   const folded = model.withUsers(1);
   const userNames = new Set(folded.userParameterNames);
   const userParams = folded.parameters.filter((p) => userNames.has(p.name));

@@ -184,6 +184,21 @@ function configProblem(c: unknown): string | undefined {
         return 'dropout must be one probability in [0, 1) per linear layer';
       return undefined;
     }
+    case 'implicit-mf': {
+      for (const key of ['unobservedWeight', 'regularization', 'frequencyExponent']) {
+        const v = c[key];
+        if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+          return `${key} must be a finite number ≥ 0`;
+      }
+      const confidence = c['confidence'];
+      if (confidence === null) return undefined;
+      return isObject(confidence) &&
+        ['threshold', 'atOrAbove', 'below'].every(
+          (key) => typeof confidence[key] === 'number' && Number.isFinite(confidence[key]),
+        )
+        ? undefined
+        : 'confidence must be null or {threshold, atOrAbove, below}';
+    }
     case 'ensemble': {
       const members = c['members'];
       const weights = c['weights'];

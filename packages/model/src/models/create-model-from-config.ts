@@ -6,6 +6,7 @@ import { EmbeddingNet } from './embedding-net.js';
 import { EmbeddingDotBias } from './embedding-dot-bias.js';
 import { BiasBaseline } from './bias-baseline.js';
 import { BiasedMatrixFactorization } from './biased-matrix-factorization.js';
+import { ImplicitMatrixFactorization } from './implicit-matrix-factorization.js';
 import { EnsembleModel, ensembleParameterName } from './ensemble-model.js';
 
 /** Values of one parameter: a flat `Float32Array` (only its length is checked) or values with a shape (checked). */
@@ -63,6 +64,15 @@ const MODEL_TYPES = {
       ),
     build: (c: RatingModelConfig, p: Parameter[]) =>
       new BiasedMatrixFactorization(c as Extract<RatingModelConfig, { type: 'biased-mf' }>, p),
+  },
+  'implicit-mf': {
+    initial: (c: RatingModelConfig, seed: number) =>
+      ImplicitMatrixFactorization.initialParameters(
+        c as Extract<RatingModelConfig, { type: 'implicit-mf' }>,
+        seed,
+      ),
+    build: (c: RatingModelConfig, p: Parameter[]) =>
+      new ImplicitMatrixFactorization(c as Extract<RatingModelConfig, { type: 'implicit-mf' }>, p),
   },
   ensemble: {
     // member k's parameters under `members.<k>.<name>`, sharing the members' values

@@ -57,10 +57,40 @@ export interface EnsembleConfig {
   weights: number[];
 }
 
+/**
+ * How a top-N model turns ratings into confidences: `atOrAbove` for a rating ≥ `threshold`, else
+ * `below` (e.g. `{threshold: 4, atOrAbove: 1, below: 0.3}`).
+ */
+export interface RatingConfidence {
+  threshold: number;
+  atOrAbove: number;
+  below: number;
+}
+
+/**
+ * Implicit matrix factorisation for top-N (iALS): score `p_u · q_i`, a ranking score, not a rating.
+ * Keeps the training's hyper-parameters so a new user can be solved in closed form.
+ */
+export interface ImplicitMatrixFactorizationConfig {
+  type: 'implicit-mf';
+  nUsers: number;
+  nItems: number;
+  nFactors: number;
+  /** α₀: weight of every unobserved (user, item) pair, pushed towards 0. */
+  unobservedWeight: number;
+  /** λ: regularisation, scaled per row by `(n_observed + α₀ · n_other)^ν`. */
+  regularization: number;
+  /** ν: the frequency exponent of the regularisation (0: plain λ). */
+  frequencyExponent: number;
+  /** How ratings became confidences; `null`: every interaction counts 1 (implicit data). */
+  confidence: RatingConfidence | null;
+}
+
 /** The serialisable config of any cf model. */
 export type RatingModelConfig =
   | EmbeddingNetConfig
   | EmbeddingDotBiasConfig
   | BiasBaselineConfig
   | BiasedMatrixFactorizationConfig
-  | EnsembleConfig;
+  | EnsembleConfig
+  | ImplicitMatrixFactorizationConfig;

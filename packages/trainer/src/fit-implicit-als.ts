@@ -1,0 +1,153 @@
+import { InvalidArgumentError, type RatingsTable } from '@cf/data';
+import {
+  ImplicitRowSolver,
+  createImplicitMatrixFactorization,
+  implicitRowRegularization,
+  scaledGramian,
+  type ImplicitMatrixFactorization,
+  type RatingConfidence,
+} from '@cf/model';
+
+/** Options of {@link fitImplicitAls}; defaults are what the `topn` recipe uses (see the trainer README). */
+export interface ImplicitAlsOptions {
+  /** Latent factors. Default 64. */
+  nFactors?: number;
+  /** Sweeps (one user half-sweep and one item half-sweep each). Default 8. */
+  sweeps?: number;
+  /** α₀, the weight of the unobserved pairs. Default 0.1. */
+  unobservedWeight?: number;
+  /** λ, scaled per row by `(n + α₀·N)^ν`. Default 0.01. */
+  regularization?: number;
+  /** ν. Default 1. */
+  frequencyExponent?: number;
+  /**
+   * How ratings become confidences (ignored for an implicit table, where every row counts 1).
+   * Default `{threshold: 4, atOrAbove: 1, below: 0.3}`; `null` counts every row 1.
+   */
+  confidence?: RatingConfidence | null;
+  /** Seed of the initial factors. Default 42. */
+  seed?: number;
+  /** Called after every sweep. */
+  onSweep?: (info: ImplicitAlsSweep) => void;
+  /** Stops after the current sweep (the model holds the sweeps done). */
+  signal?: AbortSignal;
+}
+
+/** Progress of one iALS sweep. */
+export interface ImplicitAlsSweep {
+  sweep: number;
+  sweeps: number;
+  seconds: number;
+}
+
+/** The default rating → confidence map of the `topn` recipe. */
+export const DEFAULT_RATING_CONFIDENCE: RatingConfidence = {
+  threshold: 4,
+  atOrAbove: 1,
+  below: 0.3,
+};
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Compressed rows of (row, column, confidence) triples, each row's entries in input order. */
+interface CompressedRows {
+  offsets: Int32Array;
+  columns: Int32Array;
+  confidence: Float32Array;
+}
+
+function compress(
+  nRows: number,
+  rowOf: Int32Array,
+  columnOf: Int32Array,
+  confidenceOf: Float32Array,
+  rows: Int32Array,
+): CompressedRows {
+  const offsets = new Int32Array(nRows + 1);
+  for (const r of rows) offsets[rowOf[r]! + 1]!++;
+  for (let x = 0; x < nRows; x++) offsets[x + 1]! += offsets[x]!;
+  const fill = offsets.slice(0, nRows);
+  const columns = new Int32Array(rows.length);
+  const confidence = new Float32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    const at = fill[rowOf[r]!]!++;
+    columns[at] = columnOf[r]!;
+    confidence[at] = confidenceOf[k]!;
+  }
+  return { offsets, columns, confidence };
+}
+
+/** One half-sweep: every row of `out` solved against the fixed `other` table. */
+function halfSweep(
+  solver: ImplicitRowSolver,
+  data: CompressedRows,
+  other: Float32Array,
+  nOther: number,
+  out: Float32Array,
+  config: Parameters<typeof implicitRowRegularization>[0],
+): void {
+  const d = solver.dim;
+  const gramian = scaledGramian(other, nOther, d, config.unobservedWeight);
+  const nRows = data.offsets.length - 1;
+  for (let x = 0; x < nRows; x++) {
+    const start = data.offsets[x]!;
+    const end = data.offsets[x + 1]!;
+    const reg = implicitRowRegularization(config, end - start, nOther);
+    solver.solve(gramian, other, data.columns, data.confidence, start, end, reg, out, x * d);
+  }
+}
+
+/**
+ * Fits an {@link ImplicitMatrixFactorization} by implicit alternating least squares (Rendle et
+ * al. 2021's iALS: exact per-row solves by Cholesky, frequency-scaled regularisation) on the given
+ * rows of the table. Each row is an observed (user, item) pair with target 1 and confidence from
+ * its rating (`confidence`), or 1 in an implicit table; every other pair has target 0 and weight α₀.
+ * Memory: both factor tables, two compressed copies of the rows (8 bytes per row each) and one
+ * `nFactors²` system; time per sweep `O(rows · nFactors² + (users + items) · nFactors³)`.
+ */
+export function fitImplicitAls(
+  table: RatingsTable,
+  rows: Int32Array,
+  options: ImplicitAlsOptions = {},
+): ImplicitMatrixFactorization {
+  const sweeps = options.sweeps ?? 8;
+  if (!(Number.isInteger(sweeps) && sweeps >= 0))
+    throw new InvalidArgumentError('sweeps', `must be a non-negative integer, got ${sweeps}`);
+  if (rows.length === 0)
+    throw new InvalidArgumentError('rows', 'iALS needs at least one training row');
+  const nUsers = table.userIds.size;
+  const nItems = table.itemIds.size;
+  const confidenceMap = table.implicit
+    ? null
+    : options.confidence === undefined
+      ? DEFAULT_RATING_CONFIDENCE
+      : options.confidence;
+  const model = createImplicitMatrixFactorization({
+    nUsers,
+    nItems,
+    nFactors: options.nFactors ?? 64,
+    unobservedWeight: options.unobservedWeight ?? 0.1,
+    regularization: options.regularization ?? 0.01,
+    frequencyExponent: options.frequencyExponent ?? 1,
+    confidence: confidenceMap,
+    seed: options.seed ?? 42,
+  });
+  const confidence = new Float32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) confidence[k] = model.confidenceOf(table.rating[rows[k]!]!);
+  const byUser = compress(nUsers, table.userIndex, table.itemIndex, confidence, rows);
+  const byItem = compress(nItems, table.itemIndex, table.userIndex, confidence, rows);
+  const user = model.parameter('userEmbedding');
+  const item = model.parameter('itemEmbedding');
+  const solver = new ImplicitRowSolver(model.config.nFactors);
+  for (let sweep = 1; sweep <= sweeps; sweep++) {
+    const started = now();
+    halfSweep(solver, byUser, item.values, nItems, user.values, model.config);
+    halfSweep(solver, byItem, user.values, nUsers, item.values, model.config);
+    user.markChanged();
+    item.markChanged();
+    options.onSweep?.({ sweep, sweeps, seconds: (now() - started) / 1000 });
+    if (options.signal?.aborted) break;
+  }
+  return model;
+}
