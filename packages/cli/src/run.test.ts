@@ -129,6 +129,57 @@ describe('cf train', () => {
     expect(json.epochs).toEqual([]);
   }, 60_000);
 
+  it('trains the topn recipe (iALS), reports top-10 metrics, and recommends and finds similar items from it', async () => {
+    const topn = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--recipe',
+      'topn',
+      '--out',
+      'm-topn',
+      '--json',
+    ]);
+    expect(topn.code).toBe(0);
+    expect(topn.err).toMatch(/iALS sweep 8\/8/);
+    expect(topn.err).toMatch(/top-10 ranking of all .*NDCG \d\.\d{4}, recall \d\.\d{4}/);
+    expect(topn.err).not.toMatch(/validation RMSE/);
+    expect(JSON.parse(topn.out)).toMatchObject({ model: 'implicit-mf', recipe: 'topn' });
+    const recommend = await cf([
+      'recommend',
+      '--model',
+      'm-topn',
+      '--user',
+      '1000',
+      '-k',
+      '3',
+      '--json',
+    ]);
+    expect(recommend.code).toBe(0);
+    const items = (JSON.parse(recommend.out) as { items: { score: number }[] }).items;
+    expect(items).toHaveLength(3);
+    expect(items[0]!.score).toBeGreaterThanOrEqual(items[2]!.score);
+    const similar = await cf([
+      'similar',
+      '--model',
+      'm-topn',
+      '--item',
+      '5001',
+      '-k',
+      '3',
+      '--json',
+    ]);
+    expect(similar.code).toBe(0);
+    const near = (JSON.parse(similar.out) as { items: { itemId: number }[] }).items;
+    expect(near).toHaveLength(3);
+    expect(near.map((i) => i.itemId)).not.toContain(5001);
+    const lr = await cf(['train', '--data', dataDir, '--recipe', 'topn', '--lr', '0.1']);
+    expect(lr.code).toBe(2);
+    expect(lr.err).toMatch(/--lr does not apply to the topn recipe/);
+    const model = await cf(['train', '--data', dataDir, '--recipe', 'topn', '--model', 'bias']);
+    expect(model.code).toBe(2);
+  }, 60_000);
+
   it('refuses a recipe that does not train the chosen model (exit 2)', async () => {
     const { code, err } = await cf([
       'train',

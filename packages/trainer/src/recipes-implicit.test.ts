@@ -27,6 +27,19 @@ describeEachBackend('rating recipes on implicit data', () => {
     },
   );
 
+  it('the topn recipe trains on it, every row an interaction of confidence 1', async () => {
+    const result = await runRecipe('topn', table, split);
+    expect(result.model.config).toMatchObject({ type: 'implicit-mf', confidence: null });
+    expect(result.hyperParameters['confidence']).toBeNull();
+    expect(Number.isNaN(result.rmse)).toBe(true); // ranking scores are not ratings
+    // c1's two training interactions are pulled towards 1; c2 has no training row: all zero
+    const scores = result.model.predict(Int32Array.of(0, 0, 1), Int32Array.of(0, 1, 0));
+    expect(scores[0]!).toBeGreaterThan(0.3);
+    expect(scores[1]!).toBeGreaterThan(0.3);
+    expect(scores[2]).toBe(0);
+    result.model.dispose();
+  });
+
   it('the same rows with ratings train', async () => {
     const rated = createRatingsTable([
       { userId: 'c1', itemId: 'p1', rating: 4 },

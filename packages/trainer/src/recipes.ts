@@ -10,6 +10,7 @@ import {
 import { createAdam, createAdamW } from './adam.js';
 import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
 import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
+import { fitImplicitAls, type ImplicitAlsSweep } from './fit-implicit-als.js';
 import type { EpochResult, FitCallback } from './callback.js';
 import { evaluate, fit } from './fit.js';
 import { mae, mse, rmse } from './metrics.js';
@@ -22,7 +23,7 @@ import type { ModelData } from './model-data.js';
 import type { ThreadEnvironment } from './threads.js';
 
 /** The named training recipes. */
-export type RecipeName = 'notebook' | 'fastai' | 'bias' | 'best';
+export type RecipeName = 'notebook' | 'fastai' | 'bias' | 'best' | 'topn';
 
 /** The recipes that predict ratings, and so refuse implicit tables ({@link ImplicitDataError}). */
 export const RATING_RECIPES: readonly RecipeName[] = ['notebook', 'fastai', 'bias', 'best'];
@@ -55,6 +56,8 @@ export interface RecipeOptions {
   onSweep?: (info: BayesianMfSweep) => void;
   /** `best` only: called after every epoch of its AutoRec member. */
   onAutoRecEpoch?: (info: ItemAutoRecEpoch) => void;
+  /** `topn` only: called after every iALS sweep (the `topn` recipe has no epochs). */
+  onImplicitSweep?: (info: ImplicitAlsSweep) => void;
   /** Called when a new `fit` call starts (for printing a table header per fit). */
   onFitBegin?: (fitIndex: number, epochs: number) => void;
   /** Called after every completed epoch with the state to resume from (notebook and fastai recipes). */
@@ -215,6 +218,24 @@ export const RECIPE_DEFAULTS = {
     /** Blend weights of the members [Bayesian MF, gradient-trained MF, AutoRec], fitted on inner splits. */
     weights: [0.4, 0.25, 0.35],
   },
+  topn: {
+    model: 'implicit-mf',
+    lr: 0,
+    wd: 0,
+    batchSize: 64,
+    epochs: [],
+    embeddingUpdate: 'lazy',
+    nFactors: 64,
+    /** iALS sweeps. */
+    sweeps: 8,
+    /** α₀: weight of the unobserved pairs. */
+    unobservedWeight: 0.1,
+    /** λ, scaled per row by `(n + α₀·N)^ν`. */
+    regularization: 0.01,
+    frequencyExponent: 1,
+    /** Confidence of a rating ≥ 4 and of a lower one (implicit tables: every row 1). */
+    confidence: { threshold: 4, atOrAbove: 1, below: 0.3 },
+  },
 } as const;
 
 function median(xs: number[]): number {
@@ -364,6 +385,22 @@ export async function runRecipe(
         ratingRange: [table.stats.minRating, table.stats.maxRating],
       });
     }
+  } else if (recipe === 'topn') {
+    const topn = RECIPE_DEFAULTS.topn;
+    model = fitImplicitAls(table, split.train, {
+      nFactors,
+      sweeps: options.sweeps ?? topn.sweeps,
+      unobservedWeight: topn.unobservedWeight,
+      regularization: topn.regularization,
+      frequencyExponent: topn.frequencyExponent,
+      confidence: { ...topn.confidence },
+      seed,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onSweep: (info) => {
+        sweepSeconds.push(info.seconds);
+        options.onImplicitSweep?.(info);
+      },
+    });
   } else if (recipe === 'notebook') {
     model = createEmbeddingNet({
       nUsers,
@@ -442,7 +479,11 @@ export async function runRecipe(
     }
   }
   const trainSeconds = (performance.now() - trainStart) / 1000;
-  const final = evaluate(model, data, [mse, rmse, mae]);
+  // a top-N model scores for ranking, not ratings: its rating errors would mean nothing
+  const final =
+    recipe === 'topn'
+      ? { metrics: { mse: NaN, rmse: NaN, mae: NaN } as Record<string, number> }
+      : evaluate(model, data, [mse, rmse, mae]);
   const baselineRmse = evaluate(baseline, data, [rmse]).metrics['rmse']!;
   return {
     recipe,
@@ -474,6 +515,17 @@ export async function runRecipe(
             embeddingUpdate,
             seed,
           }
-        : hyperParameters,
+        : recipe === 'topn'
+          ? {
+              model: defaults.model,
+              nFactors,
+              sweeps: options.sweeps ?? RECIPE_DEFAULTS.topn.sweeps,
+              unobservedWeight: RECIPE_DEFAULTS.topn.unobservedWeight,
+              regularization: RECIPE_DEFAULTS.topn.regularization,
+              frequencyExponent: RECIPE_DEFAULTS.topn.frequencyExponent,
+              confidence: table.implicit ? null : RECIPE_DEFAULTS.topn.confidence,
+              seed,
+            }
+          : hyperParameters,
   };
 }

@@ -84,21 +84,21 @@ export function resolveRecipe(
 } {
   const resolved = resolveRecipeAndModel(options);
   // the bias and best recipes have fixed training schedules: an option they would ignore is an error
-  if (resolved.recipe === 'bias' || resolved.recipe === 'best') {
+  if (resolved.recipe === 'bias' || resolved.recipe === 'best' || resolved.recipe === 'topn') {
     const ignored = (
       [
         ['--epochs', options.epochs],
         ['--lr', options.lr],
         ['--wd', options.wd],
         // best's gradient-trained member takes --embedding-update; bias has no optimizer at all
-        ['--embedding-update', resolved.recipe === 'bias' ? options.embeddingUpdate : undefined],
+        ['--embedding-update', resolved.recipe !== 'best' ? options.embeddingUpdate : undefined],
       ] as const
     )
       .filter(([, value]) => value !== undefined)
       .map(([flag]) => flag);
     if (ignored.length > 0)
       throw new UsageError(
-        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${resolved.recipe === 'bias' ? 'a closed-form fit with no epochs' : 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy'}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
+        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${resolved.recipe === 'bias' ? 'a closed-form fit with no epochs' : resolved.recipe === 'topn' ? 'iALS sweeps chosen on an inner split; see the trainer README, Top-N' : 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy'}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
       );
   }
   return resolved;
@@ -124,6 +124,13 @@ function resolveRecipeAndModel(options: Pick<TrainCommandOptions, 'model' | 'rec
         `--recipe best trains its own model (Bayesian biased MF, a 128-factor EmbeddingDotBias and an item-based AutoRec, saved as an ensemble); drop --model ${model}`,
       );
     return { recipe: 'best', model: 'ensemble' };
+  }
+  if (recipe === 'topn') {
+    if (model)
+      throw new UsageError(
+        `--recipe topn trains its own model (implicit matrix factorisation by iALS, for ranking); drop --model ${model}`,
+      );
+    return { recipe: 'topn', model: 'implicit-mf' };
   }
   const byModel: Record<string, RecipeName> = {
     'embedding-net': 'notebook',
@@ -248,6 +255,8 @@ export async function trainAndEvaluate(
           `AutoRec epoch ${info.epoch + 1}/${info.epochs}: train rmse ${info.trainRmse.toFixed(4)}, ${info.seconds.toFixed(1)} s`,
         );
     },
+    onImplicitSweep: (info) =>
+      log(`iALS sweep ${info.sweep}/${info.sweeps}: ${info.seconds.toFixed(2)} s`),
   };
   if (options.all) {
     // every row trains; no validation rows, so no validation number is computed or reported
@@ -320,7 +329,7 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
   // usage mistakes are refused before the folder is touched
   const { recipe } = resolveRecipe(options);
-  if (options.resume && (recipe === 'best' || recipe === 'bias')) {
+  if (options.resume && (recipe === 'best' || recipe === 'bias' || recipe === 'topn')) {
     throw new UsageError(
       `--resume: the ${recipe} recipe has no epochs and writes no checkpoints; run it again without --resume`,
     );
@@ -378,8 +387,8 @@ async function trainInto(
   }
   const { recipe, model } = resolveRecipe(options);
   log(`recipe: ${recipe} (${model}), backend: ${backend}`);
-  // an implicit table is all 1s by design: the rating recipes refuse it (ImplicitDataError), topn trains on it
-  if (!table.implicit && !(stats.maxRating > stats.minRating))
+  // an implicit table is all 1s by design, and a ranking recipe learns from which items were rated
+  if (recipe !== 'topn' && !table.implicit && !(stats.maxRating > stats.minRating))
     throw new TrainingDataError(
       dataset.path,
       'one-rating-value',
@@ -390,7 +399,7 @@ async function trainInto(
   if (resume)
     log(`resuming from ${checkpointDir}: fit ${resume.fitIndex}, ${resume.epochInFit} epochs done`);
   const save =
-    recipe === 'bias'
+    recipe === 'bias' || recipe === 'topn'
       ? undefined
       : async (checkpoint: TrainingCheckpoint): Promise<void> =>
           void (await writingTo(modelDir, () =>
@@ -409,11 +418,11 @@ async function trainInto(
     result.model.dispose();
     return EXIT.interrupted;
   }
-  if ('rmse' in result)
+  if ('rmse' in result && recipe !== 'topn')
     log(
       `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
     );
-  else log(`no validation numbers: trained on every row (--all)`);
+  else if (!('rmse' in result)) log(`no validation numbers: trained on every row (--all)`);
   if (summary.ranking) log(formatRankingSummary(summary.ranking, table));
   const splitInfo = all
     ? { kind: 'all', nTrain: split.train.length, nValid: 0 }
