@@ -47,6 +47,8 @@ export interface ImplicitMatrixFactorizationOptions {
 export class ImplicitMatrixFactorization extends BaseRatingModel {
   readonly config: ImplicitMatrixFactorizationConfig;
   readonly userParameterNames = ['userEmbedding'] as const;
+  /** A dot-product model: its item rows (fitted to item co-occurrence) are meant for similarity. */
+  readonly itemSimilarityParameter = 'itemEmbedding';
   readonly #user: Parameter;
   readonly #item: Parameter;
   readonly #acc: [RowGradientAccumulator, RowGradientAccumulator];
