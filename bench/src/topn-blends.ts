@@ -1,21 +1,20 @@
 // Blends for the topn recipe, on the same inner split as topn-selection.ts (cvIdx 0's training
-// rows, SeededRandom(2024) shuffle, 15 % inner validation): iALS scores plus a rating signal.
+// rows, @cf/data's innerSplit): iALS scores plus a rating signal.
 // Usage: CF_DATA_DIR=../shared/datasets node --import tsx src/topn-blends.ts '<iALS options JSON>'
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { join } from 'node:path';
-import { splitByCvIdxs } from '@cf/data';
+import { innerSplit, splitByCvIdxs } from '@cf/data';
 import { loadRatings } from '@cf/data/node';
 import { fitBiasBaseline, type RatingModel } from '@cf/model';
 import { fitImplicitAls, rankingMetrics, runRecipe } from '@cf/trainer';
-import { innerSplit } from './topn-inner-split.js';
 
 const root = process.env['CF_DATA_DIR'];
 if (!root) throw new Error('set CF_DATA_DIR to the folder that contains ml-latest-small/');
 await tf.setBackend('cpu');
 const { table } = await loadRatings(join(root, 'ml-latest-small'));
 const outer = splitByCvIdxs(table, { cvIdx: 0, valPct: 0.2, seed: 42 });
-const inner = innerSplit(outer.train);
+const inner = innerSplit(outer);
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Record<string, unknown>;
 let started = performance.now();

@@ -1,13 +1,12 @@
 // How the `topn` recipe's choices were made: candidates trained on an inner split of cvIdx 0's
-// training rows (a SeededRandom(2024) shuffle, 15 % held out as inner validation), scored with the
+// training rows (@cf/data's innerSplit: a seeded 20 %, the rows the numpy anchors tune on), scored with the
 // trainer's rankingMetrics on the inner validation rows. The reported validation rows are never read.
 // Usage: CF_DATA_DIR=../shared/datasets node --import tsx src/topn-selection.ts [grid-name]
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { join } from 'node:path';
-import { splitByCvIdxs } from '@cf/data';
+import { innerSplit, splitByCvIdxs } from '@cf/data';
 import { loadRatings } from '@cf/data/node';
-import { innerSplit } from './topn-inner-split.js';
 import { fitImplicitAls, rankingMetrics, type ImplicitAlsOptions } from '@cf/trainer';
 
 const root = process.env['CF_DATA_DIR'];
@@ -16,7 +15,7 @@ await tf.setBackend('cpu');
 const { table } = await loadRatings(join(root, 'ml-latest-small'));
 const outer = splitByCvIdxs(table, { cvIdx: 0, valPct: 0.2, seed: 42 });
 
-const inner = innerSplit(outer.train);
+const inner = innerSplit(outer);
 
 const grids: Record<string, ImplicitAlsOptions[]> = {
   ials: [
