@@ -31,7 +31,8 @@ const grids: Record<string, ImplicitAlsOptions[]> = {
     { confidence: { threshold: 4, atOrAbove: 1, below: 0.5 } },
   ],
 };
-const grid = grids[process.argv[2] ?? 'ials'] ?? JSON.parse(process.argv[2]!);
+const grid: ImplicitAlsOptions[] =
+  grids[process.argv[2] ?? 'ials'] ?? (JSON.parse(process.argv[2]!) as ImplicitAlsOptions[]);
 for (const options of grid) {
   const started = performance.now();
   const model = fitImplicitAls(table, inner.train, options);

@@ -71,3 +71,5 @@ export { resolveThreads, currentThreadEnvironment } from './threads.js';
 export type { ThreadEnvironment, ThreadChoice } from './threads.js';
 export { fitImplicitAls, DEFAULT_RATING_CONFIDENCE } from './fit-implicit-als.js';
 export type { ImplicitAlsOptions, ImplicitAlsSweep } from './fit-implicit-als.js';
+export { fitBpr } from './fit-bpr.js';
+export type { BprOptions } from './fit-bpr.js';
