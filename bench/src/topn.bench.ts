@@ -175,7 +175,7 @@ const benchmark: Benchmark = {
     );
     const datasets = (process.env['BENCH_TOPN_DATASETS'] ?? 'ml-latest-small,ml-100k').split(',');
     const notes: string[] = [
-      `recipes from the trainer's registry: ${registered.join(', ')}${registered.includes('topn' as RecipeName) ? '' : ' (no topn recipe registered yet)'}; run: ${recipes.join(', ')}`,
+      `recipes from the trainer's registry: ${registered.join(', ')}${registered.includes('topn') ? '' : ' (no topn recipe registered yet)'}; run: ${recipes.join(', ')}`,
       `cf on the tfjs cpu backend, one process; load at start ${loadavg()[0]!.toFixed(1)}`,
     ];
     let anchors: Anchors | undefined;
