@@ -199,8 +199,13 @@ try {
     `registry=${registry.url}\n//127.0.0.1:${registry.port}/:_authToken=${registry.token}\n` +
       'fund=false\naudit=false\nupdate-notifier=false\n',
   );
-  // Every npm and pnpm below reads only this config: the local registry, its token.
-  const env = { ...process.env, NPM_CONFIG_USERCONFIG: npmrc, npm_config_userconfig: npmrc };
+  // Every npm and pnpm below reads only this config: the local registry, its token. Settings that
+  // a parent pnpm or npm passes down as npm_config_* variables (`pnpm test` sets
+  // npm_config_registry) would outrank the file, so they are dropped.
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^npm_config_/i.test(key)),
+  );
+  const env = { ...inherited, NPM_CONFIG_USERCONFIG: npmrc, npm_config_userconfig: npmrc };
 
   for (const name of PACKAGES) {
     step(`pnpm publish @cf/${name} to ${registry.url}`);
