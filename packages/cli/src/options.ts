@@ -93,7 +93,7 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(
       new Option(
         '--recipe <recipe>',
-        "notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate rating predictor, a weighted blend of Bayesian MF by Gibbs sampling, a 128-factor EmbeddingDotBias and an item-based AutoRec; topn: for recommendations, iALS (ratings ≥ 4 weigh 1, lower 0.3; implicit files: every row 1) (default: notebook, or the --model's)",
+        "notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate rating predictor, a weighted blend of Bayesian MF by Gibbs sampling, a 128-factor EmbeddingDotBias and an item-based AutoRec; topn: for recommendations, iALS (ratings ≥ 4 weigh 1, lower 0.1; implicit files: every row 1) (default: notebook, or the --model's)",
       ).choices(['notebook', 'fastai', 'bias', 'best', 'topn']),
     )
     .option(

@@ -86,7 +86,7 @@ describe('fitImplicitAls', () => {
 
   it('weights ratings by the confidence map', () => {
     const rated = fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2 });
-    expect(rated.config.confidence).toEqual({ threshold: 4, atOrAbove: 1, below: 0.3 });
+    expect(rated.config.confidence).toEqual({ threshold: 4, atOrAbove: 1, below: 0.1 });
     const flat = fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2, confidence: null });
     expect(flat.config.confidence).toBeNull();
     expect(flat.parameter('itemEmbedding').values).not.toEqual(

@@ -22,7 +22,7 @@ export interface ImplicitAlsOptions {
   frequencyExponent?: number;
   /**
    * How ratings become confidences (ignored for an implicit table, where every row counts 1).
-   * Default `{threshold: 4, atOrAbove: 1, below: 0.3}`; `null` counts every row 1.
+   * Default `{threshold: 4, atOrAbove: 1, below: 0.1}` (chosen on an inner split); `null` counts every row 1.
    */
   confidence?: RatingConfidence | null;
   /** Seed of the initial factors. Default 42. */
@@ -44,7 +44,7 @@ export interface ImplicitAlsSweep {
 export const DEFAULT_RATING_CONFIDENCE: RatingConfidence = {
   threshold: 4,
   atOrAbove: 1,
-  below: 0.3,
+  below: 0.1,
 };
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());

@@ -234,7 +234,7 @@ export const RECIPE_DEFAULTS = {
     regularization: 0.01,
     frequencyExponent: 1,
     /** Confidence of a rating ≥ 4 and of a lower one (implicit tables: every row 1). */
-    confidence: { threshold: 4, atOrAbove: 1, below: 0.3 },
+    confidence: { threshold: 4, atOrAbove: 1, below: 0.1 },
   },
 } as const;
 
