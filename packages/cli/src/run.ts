@@ -135,6 +135,14 @@ export async function run(argv: readonly string[], cliIO: CliIO): Promise<number
     ['item', 'rating'],
   )
     .option('-k, --k <n>', 'how many', wholeNumber(1), 10)
+    .addOption(
+      new Option(
+        '--duplicates <policy>',
+        'an item rated more than once: its last rating, the mean of its ratings, or an error',
+      )
+        .choices(['keep-last', 'average', 'error'])
+        .default('keep-last'),
+    )
     .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (options: Parameters<typeof foldInCommand>[0]) =>

@@ -77,7 +77,7 @@ export type {
 } from './inference/trained-model.js';
 export type { Recommendation } from './inference/recommendation.js';
 export { FoldedInUser, foldInUser } from './inference/fold-in.js';
-export type { FoldInOptions, FoldInRating } from './inference/fold-in.js';
+export type { FoldInDuplicatePolicy, FoldInOptions, FoldInRating } from './inference/fold-in.js';
 export { buildSeenItems } from './inference/seen-items.js';
 export type { SeenItems } from './inference/seen-items.js';
 export { principalComponents } from './inference/principal-components.js';

@@ -116,4 +116,58 @@ describeEachBackend('foldInUser', () => {
     expect(() => user.predict('x')).toThrow(UnknownIdError);
     user.dispose();
   });
+
+  it("refuses ratings outside the model's scale, naming the rating, the item and the scale", () => {
+    const t = trained();
+    const [lo, hi] = t.ratingRange;
+    const item = given[0]!.itemId;
+    for (const bad of [hi + 1, lo - 1.5, 0, hi + 0.5, 1e308, -Infinity, NaN]) {
+      if (bad >= lo && bad <= hi) continue;
+      let error: unknown;
+      try {
+        t.foldInUser([given[1]!, { itemId: item, rating: bad }], { steps: 5 });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(InvalidArgumentError);
+      expect((error as Error).message).toContain(
+        Number.isFinite(bad)
+          ? `rating 2 (item ${JSON.stringify(item)}) is ${bad}, outside the model's rating scale [${lo}, ${hi}]`
+          : 'not a finite number',
+      );
+    }
+    // the scale's own ends are fine
+    t.foldInUser(
+      [
+        { itemId: item, rating: lo },
+        { itemId: given[1]!.itemId, rating: hi },
+      ],
+      { steps: 5 },
+    ).dispose();
+    t.dispose();
+  });
+
+  it('an item rated twice: keep-last (default) or average use it once; error refuses it', () => {
+    const t = trained();
+    const [a, b] = [given[0]!.itemId, given[1]!.itemId];
+    const twice = [
+      { itemId: a, rating: 1 },
+      { itemId: b, rating: 4 },
+      { itemId: a, rating: 5 },
+    ];
+    const last = t.foldInUser(twice, { steps: 50, seed: 0 });
+    const lastOnly = t.foldInUser([twice[1]!, twice[2]!], { steps: 50, seed: 0 });
+    expect(last.used).toBe(2);
+    expect(last.duplicateItems).toBe(1);
+    expect(last.predict(a)).toBeCloseTo(lastOnly.predict(a), 5);
+    const averaged = t.foldInUser(twice, { steps: 50, seed: 0, duplicates: 'average' });
+    const mean = t.foldInUser([{ itemId: a, rating: 3 }, twice[1]!], { steps: 50, seed: 0 });
+    expect(averaged.predict(a)).toBeCloseTo(mean.predict(a), 5);
+    expect(averaged.predict(a)).not.toBeCloseTo(last.predict(a), 2);
+    expect(() => t.foldInUser(twice, { duplicates: 'error' })).toThrow(
+      new RegExp(`item ${JSON.stringify(a)} is rated more than once \\(rating 3 again\\)`),
+    );
+    for (const u of [last, lastOnly, averaged, mean]) u.dispose();
+    t.dispose();
+  });
 });

@@ -16,7 +16,21 @@ export interface FoldInOptions {
   l2?: number;
   /** Seed of the small jitter added to the starting point. Default 0. */
   seed?: number;
+  /**
+   * The model's rating scale `[min, max]`: a rating outside it throws {@link InvalidArgumentError}
+   * (`TrainedModel.foldInUser` passes the model's `ratingRange`). Default: no check.
+   */
+  ratingRange?: readonly [number, number];
+  /**
+   * An item rated more than once: `'keep-last'` (default: the last rating counts, once),
+   * `'average'` (their mean counts, once) or `'error'` (throws {@link InvalidArgumentError} naming
+   * the item). The count of such items is {@link FoldedInUser.duplicateItems}.
+   */
+  duplicates?: FoldInDuplicatePolicy;
 }
+
+/** What {@link foldInUser} does with an item rated more than once. */
+export type FoldInDuplicatePolicy = 'keep-last' | 'average' | 'error';
 
 /** One rating of the user being folded in, by raw item id. */
 export interface FoldInRating {
@@ -41,6 +55,8 @@ export class FoldedInUser {
    * target 1 every interaction has in training).
    */
   readonly trainingRmse: number;
+  /** Known items rated more than once in the input (resolved per {@link FoldInOptions.duplicates}). */
+  readonly duplicateItems: number;
   readonly #itemIds: IdMap;
   readonly #titles: ReadonlyMap<RawId, string> | undefined;
   readonly #rated: Int32Array;
@@ -53,6 +69,7 @@ export class FoldedInUser {
     rated: Int32Array;
     skipped: RawId[];
     trainingRmse: number;
+    duplicateItems: number;
   }) {
     this.model = parts.model;
     this.#itemIds = parts.itemIds;
@@ -61,6 +78,7 @@ export class FoldedInUser {
     this.skipped = parts.skipped;
     this.used = parts.rated.length;
     this.trainingRmse = parts.trainingRmse;
+    this.duplicateItems = parts.duplicateItems;
   }
 
   /** Predicted rating of a known item; throws `UnknownIdError` for an unknown one. */
@@ -101,7 +119,8 @@ export function checkK(k: number): number {
  * tenth of their spread, from `seed`), and fits only those parameters to the given ratings with
  * full-batch Adam in eval mode (no dropout) and an L2 penalty. The trained model is not changed.
  * Ratings of items the model does not know are skipped and listed in `skipped`; if none is left,
- * throws {@link InvalidArgumentError}.
+ * throws {@link InvalidArgumentError}. A rating that is not finite, or (for an explicit model) outside
+ * `options.ratingRange`, throws too; an item rated twice follows `options.duplicates`.
  *
  * An `ImplicitMatrixFactorization` (the `topn` recipe's iALS) is folded in exactly instead:
  * its closed-form row solve with each rating turned into a confidence by the model's own
@@ -117,18 +136,42 @@ export function foldInUser(
   const steps = options.steps ?? 300;
   const lr = options.lr ?? 0.05;
   const l2 = options.l2 ?? 0.01;
+  const duplicates = options.duplicates ?? 'keep-last';
+  // an implicit model takes any rating (each becomes a confidence), so no scale applies
+  const range = isImplicitMatrixFactorization(model) ? undefined : options.ratingRange;
+  // per known item: the kept rating (last, or the running sum for 'average') and how many
   const byItem = new Map<number, number>();
+  const counts = new Map<number, number>();
   const skipped: RawId[] = [];
-  for (const { itemId, rating } of ratings) {
+  for (const [k, { itemId, rating }] of ratings.entries()) {
     if (!Number.isFinite(rating))
       throw new InvalidArgumentError(
         'ratings',
-        `rating of item ${JSON.stringify(itemId)} is ${rating}, not a finite number`,
+        `rating ${k + 1} (item ${JSON.stringify(itemId)}) is ${rating}, not a finite number`,
+      );
+    if (range && !(rating >= range[0] && rating <= range[1]))
+      throw new InvalidArgumentError(
+        'ratings',
+        `rating ${k + 1} (item ${JSON.stringify(itemId)}) is ${rating}, outside the model's rating scale [${range[0]}, ${range[1]}]`,
       );
     const index = itemIds.indexOf(itemId, 'missing');
-    if (index < 0) skipped.push(itemId);
-    else byItem.set(index, rating); // a repeated item keeps its last rating
+    if (index < 0) {
+      skipped.push(itemId);
+      continue;
+    }
+    const count = (counts.get(index) ?? 0) + 1;
+    counts.set(index, count);
+    if (count > 1 && duplicates === 'error')
+      throw new InvalidArgumentError(
+        'ratings',
+        `item ${JSON.stringify(itemId)} is rated more than once (rating ${k + 1} again); give one rating per item, or fold in with duplicates 'keep-last' or 'average'`,
+      );
+    byItem.set(index, duplicates === 'average' ? (byItem.get(index) ?? 0) + rating : rating);
   }
+  if (duplicates === 'average')
+    for (const [index, sum] of byItem) byItem.set(index, sum / counts.get(index)!);
+  let duplicateItems = 0;
+  for (const count of counts.values()) if (count > 1) duplicateItems++;
   if (byItem.size === 0) {
     throw new InvalidArgumentError(
       'ratings',
@@ -154,6 +197,7 @@ export function foldInUser(
       rated: itemIndex.slice().sort(),
       skipped,
       trainingRmse: Math.sqrt(sumSquares / scores.length),
+      duplicateItems,
     });
   }
   const folded = model.withUsers(1);
@@ -204,6 +248,7 @@ export function foldInUser(
     rated: itemIndex.slice().sort(),
     skipped,
     trainingRmse: Math.sqrt(sum / rating.length),
+    duplicateItems,
   });
 }
 

@@ -354,11 +354,19 @@ export class TrainedModel {
 
   /**
    * Fits a new user from their ratings without retraining (see {@link foldInUser}): only the user
-   * parameters of a one-user copy of the model are fitted; item parameters are shared. Dispose the
-   * result when done.
+   * parameters of a one-user copy of the model are fitted; item parameters are shared. Ratings
+   * outside the model's `ratingRange` throw `InvalidArgumentError` (unless `options.ratingRange`
+   * says otherwise); an item rated twice follows `options.duplicates` (default `'keep-last'`).
+   * Dispose the result when done.
    */
   foldInUser(ratings: readonly FoldInRating[], options: FoldInOptions = {}): FoldedInUser {
-    return foldInUser(this.model, this.itemIds, ratings, options, this.itemTitles);
+    return foldInUser(
+      this.model,
+      this.itemIds,
+      ratings,
+      { ratingRange: this.ratingRange, ...options },
+      this.itemTitles,
+    );
   }
 
   /** Frees the tensors the model and the fallback cache. */
