@@ -50,6 +50,7 @@ export async function loadDataset(
     let lastReport = 0;
     path = await resolveDataset(options.dataset, {
       ...(dataDir ? { dataDir } : {}),
+      onWarning: (message) => void io.stderr.write(`${message}\n`),
       onProgress: (received, total) => {
         if (received - lastReport < 5e6 && received !== total) return;
         lastReport = received;

@@ -19,9 +19,12 @@ import { detectLayout } from './detect-layout.js';
 import { loadItemTitles, loadRatings } from './load-ratings.js';
 import { DownloadError, InvalidArgumentError, UnsafeArchiveError } from './errors.js';
 import { extractZip } from './safe-unzip.js';
+import { MOVIELENS_PINS } from './movielens-pins.js';
 
 const RATINGS = 'userId,movieId,rating,timestamp\n1,1,4.0,964982703\n';
 const text = (s: string) => new TextEncoder().encode(s);
+/** The existing tests' zips are not GroupLens's files: they download without pins (and warnings). */
+const UNPINNED = { pins: {}, onWarning: () => undefined };
 const GOOD = zipSync({
   'ml-latest-small/': {},
   'ml-latest-small/ratings.csv': text(RATINGS),
@@ -62,7 +65,15 @@ const ZIPS: Record<string, Uint8Array> = {
   badmd5: GOOD,
   goodmd5: GOOD,
   ...Object.fromEntries(['ml-25m', 'ml-32m'].map((name) => [name, largeLayoutZip(name)])),
+  flipped: Uint8Array.from(GOOD, (b, k) => (k === 40 ? b ^ 0x04 : b)),
+  different: zipSync({
+    'ml-latest-small/': {},
+    'ml-latest-small/ratings.csv': text('userId,movieId,rating,timestamp\n1,1,5.0,964982703\n'),
+    'ml-latest-small/movies.csv': text('movieId,title,genres\n1,A,B\n'),
+  }),
 };
+const TRUNCATED = GOOD.subarray(0, GOOD.length - 30);
+const FLIPPED = ZIPS['flipped']!;
 const MD5: Record<string, string> = {
   goodmd5: `MD5 (ml-latest-small.zip) = ${createHash('md5').update(GOOD).digest('hex')}\n`,
   badmd5: 'MD5 (ml-latest-small.zip) = 00000000000000000000000000000000\n',
@@ -98,6 +109,16 @@ beforeAll(async () => {
         'content-length': String(GOOD.length),
       });
       response.write(GOOD.subarray(0, 100), () => request.socket.destroy());
+    } else if (route === 'truncated') {
+      response
+        .writeHead(200, {
+          'content-type': 'application/zip',
+          'content-length': String(TRUNCATED.length),
+        })
+        .end(TRUNCATED);
+    } else if (route === 'truncated-chunked') {
+      response.writeHead(200, { 'content-type': 'application/zip' });
+      response.end(TRUNCATED);
     } else if (ZIPS[route]) {
       response
         .writeHead(200, {
@@ -133,6 +154,7 @@ async function expectDownloadError(
   const error: unknown = await downloadDataset('ml-latest-small', {
     cacheDir,
     baseUrl: `${base}/${route}`,
+    ...UNPINNED,
   }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(DownloadError);
   expect((error as DownloadError).url).toBe(`${base}/${route}/ml-latest-small.zip`);
@@ -145,6 +167,7 @@ async function expectUnsafe(route: string, entry: string, reason: RegExp): Promi
   const error: unknown = await downloadDataset('ml-latest-small', {
     cacheDir,
     baseUrl: `${base}/${route}`,
+    ...UNPINNED,
   }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(UnsafeArchiveError);
   expect((error as UnsafeArchiveError).entry).toBe(entry);
@@ -158,6 +181,7 @@ describe('downloadDataset (local HTTP server)', () => {
     const folder = await downloadDataset('ml-latest-small', {
       cacheDir,
       baseUrl: `${base}/goodmd5/`,
+      ...UNPINNED,
     });
     expect(folder).toBe(join(cacheDir, 'ml-latest-small'));
     expect(readFileSync(join(folder, 'ratings.csv'), 'utf8')).toBe(RATINGS);
@@ -175,6 +199,7 @@ describe('downloadDataset (local HTTP server)', () => {
     await downloadDataset('ml-latest-small', {
       cacheDir,
       baseUrl: `${base}/ok`,
+      ...UNPINNED,
       onProgress: (r, t) => seen.push([r, t]),
     });
     expect(seen.at(-1)).toEqual([GOOD.length, GOOD.length]);
@@ -263,6 +288,7 @@ describe('resolveDataset', () => {
         dataDir: cacheDir,
         cacheDir,
         baseUrl: `${base}/ok`,
+        ...UNPINNED,
       }),
     ).toBe(join(cacheDir, 'ml-latest-small'));
     expect(requests).toEqual(['/ok/ml-latest-small.zip', '/ok/ml-latest-small.zip.md5']);
@@ -322,7 +348,11 @@ describe('ml-25m and ml-32m through downloadDataset (the layout of ml-latest-sma
   it.each(['ml-25m', 'ml-32m'])(
     '%s: downloads, detects the layout, loads ratings and titles',
     async (name) => {
-      const folder = await downloadDataset(name, { cacheDir, baseUrl: `${base}/${name}` });
+      const folder = await downloadDataset(name, {
+        cacheDir,
+        baseUrl: `${base}/${name}`,
+        ...UNPINNED,
+      });
       expect(folder).toBe(join(cacheDir, name));
       const layout = await detectLayout(folder);
       expect(layout).toMatchObject({
@@ -347,4 +377,86 @@ describe('ml-25m and ml-32m through downloadDataset (the layout of ml-latest-sma
       expect(requests).toEqual([]);
     },
   );
+});
+
+describe('downloads checked against pinned sizes and SHA-256 digests', () => {
+  const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+  /** This test's own pin table: GOOD is the release. */
+  const pins = {
+    'ml-latest-small': { bytes: GOOD.length, sha256: sha256(GOOD), source: 'this test' },
+  };
+  async function pinnedError(route: string, message: RegExp): Promise<void> {
+    const error: unknown = await downloadDataset('ml-latest-small', {
+      cacheDir,
+      baseUrl: `${base}/${route}`,
+      pins,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadError);
+    expect((error as DownloadError).message).toMatch(message);
+    expect((error as DownloadError).message).toContain(
+      `cf pins ${GOOD.length} bytes with SHA-256 ${sha256(GOOD)}`,
+    );
+    expect(readdirSync(cacheDir)).toEqual([]); // the partial download is deleted
+  }
+
+  it('accepts the pinned release without asking the server for a checksum, and warns of nothing', async () => {
+    const warnings: string[] = [];
+    const folder = await downloadDataset('ml-latest-small', {
+      cacheDir,
+      baseUrl: `${base}/ok`,
+      pins,
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(readFileSync(join(folder, 'ratings.csv'), 'utf8')).toBe(RATINGS);
+    expect(requests).toEqual(['/ok/ml-latest-small.zip']);
+    expect(warnings).toEqual([]);
+  });
+
+  it('refuses a truncated zip (announced, or cut short without a length)', async () => {
+    await pinnedError('truncated', new RegExp(`announces ${TRUNCATED.length} bytes`));
+    await pinnedError(
+      'truncated-chunked',
+      new RegExp(`has ${TRUNCATED.length} bytes with SHA-256 ${sha256(TRUNCATED)}`),
+    );
+  });
+
+  it('refuses a zip with one flipped byte, and a valid zip of another body', async () => {
+    await pinnedError(
+      'flipped',
+      new RegExp(`has ${GOOD.length} bytes with SHA-256 ${sha256(FLIPPED)}`),
+    );
+    await pinnedError('different', /the server sent another file/);
+  });
+
+  it('a release without a pin keeps the MD5 check and says it could not be verified against a pin', async () => {
+    const warnings: string[] = [];
+    await downloadDataset('ml-latest-small', {
+      cacheDir,
+      baseUrl: `${base}/goodmd5`,
+      pins: {},
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /ml-latest-small could not be verified against a pin: .*against the MD5 the same server publishes/,
+      ),
+    ]);
+    expect(requests).toContain('/goodmd5/ml-latest-small.zip.md5');
+  });
+
+  it('the built-in pins are on by default: a zip that is not the GroupLens release is refused', async () => {
+    expect(Object.keys(MOVIELENS_PINS).sort()).toEqual([
+      'ml-100k',
+      'ml-1m',
+      'ml-25m',
+      'ml-latest-small',
+    ]);
+    const error: unknown = await downloadDataset('ml-latest-small', {
+      cacheDir,
+      baseUrl: `${base}/ok`,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownloadError);
+    expect((error as Error).message).toMatch(/cf pins 978202 bytes with SHA-256 696d65a3/);
+    expect(readdirSync(cacheDir)).toEqual([]);
+  });
 });

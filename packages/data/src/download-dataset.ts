@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { iterateByteChunks } from './byte-source.js';
 import { DownloadError, InvalidArgumentError } from './errors.js';
 import { extractZip } from './safe-unzip.js';
+import { MOVIELENS_PINS, type DownloadPin } from './movielens-pins.js';
 
 /** The MovieLens datasets that {@link downloadDataset} knows. */
 export type MovieLensName = 'ml-latest-small' | 'ml-100k' | 'ml-1m' | 'ml-25m' | 'ml-32m';
@@ -27,8 +28,19 @@ export interface DownloadDatasetOptions {
   cacheDir?: string;
   /** Base URL of the zips (a mirror, or a local server in tests). Default {@link GROUPLENS_BASE_URL}. */
   baseUrl?: string;
-  /** Fetch `<url>.md5` and compare when the server has it. Default true. */
+  /**
+   * Byte length and SHA-256 each dataset's zip must have (default {@link MOVIELENS_PINS}); a
+   * download that differs is refused. Pass your own table for a mirror of other bytes, or `{}` to
+   * pin nothing.
+   */
+  pins?: Readonly<Partial<Record<string, DownloadPin>>>;
+  /**
+   * For a dataset without a pin: fetch `<url>.md5` and compare when the server has it (it comes
+   * from the same server, so it guards against damage, not substitution). Default true.
+   */
   verifyChecksum?: boolean;
+  /** Told when a download could not be verified against a pin. Default `console.warn`. */
+  onWarning?: (message: string) => void;
   /** Called as bytes arrive; `totalBytes` is undefined when the server did not say. */
   onProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
 }
@@ -77,13 +89,14 @@ function reason(error: unknown): string {
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
-/** Streams `url` into `file` (created exclusively), checking status, type, magic and length; returns the body's MD5. */
+/** Streams `url` into `file` (created exclusively), checking status, type, magic, length and the pinned size; returns the body's MD5 and SHA-256. */
 async function fetchZip(
   url: string,
   file: string,
   hint: string,
   options: DownloadDatasetOptions,
-): Promise<string> {
+  pin: DownloadPin | undefined,
+): Promise<{ md5: string; sha256: string; bytes: number }> {
   let response: Response;
   try {
     response = await fetch(url);
@@ -115,7 +128,18 @@ async function fetchZip(
   const identity = (response.headers.get('content-encoding') ?? 'identity') === 'identity';
   const declared = identity ? Number(response.headers.get('content-length') ?? NaN) : NaN;
   const total = Number.isFinite(declared) ? declared : undefined;
+  const pinned = (what: string): DownloadError =>
+    new DownloadError(
+      url,
+      `${url} ${what}, but cf pins ${pin!.bytes} bytes with SHA-256 ${pin!.sha256} for this release: the server sent another file (changed, damaged or substituted), so nothing was kept; ${hint}`,
+      { status: response.status },
+    );
+  if (pin && total !== undefined && total !== pin.bytes) {
+    await response.body.cancel();
+    throw pinned(`announces ${total} bytes`);
+  }
   const hash = createHash('md5');
+  const sha256 = createHash('sha256');
   const out = await open(file, 'wx');
   let received = 0;
   const head: number[] = [];
@@ -125,8 +149,10 @@ async function fetchZip(
       if (head.length === 4 && head.some((byte, k) => byte !== ZIP_MAGIC[k]))
         throw notZip(head[0] === 0x3c ? 'an HTML page' : 'data that is not a zip');
       hash.update(chunk);
+      sha256.update(chunk);
       await out.write(chunk);
       received += chunk.length;
+      if (pin && received > pin.bytes) throw pinned(`sent more than ${pin.bytes} bytes`);
       options.onProgress?.(received, total);
     }
   } catch (error) {
@@ -147,7 +173,7 @@ async function fetchZip(
     );
   }
   if (head.length < 4) throw notZip(`${received} bytes`);
-  return hash.digest('hex');
+  return { md5: hash.digest('hex'), sha256: sha256.digest('hex'), bytes: received };
 }
 
 /** The MD5 that GroupLens publishes at `<url>.md5`, or undefined when it cannot be fetched. */
@@ -183,7 +209,9 @@ async function findUnpacked(extractDir: string, name: MovieLensName, url: string
  * Downloads a MovieLens zip from GroupLens (or `options.baseUrl`) and unpacks it to
  * `<cacheDir>/<name>`, returning that folder. If the folder is already complete, returns at once
  * without network. The zip goes to a temporary file in the cache folder, is checked (HTTP status,
- * not HTML, zip magic, length, the published MD5 when available), unpacked safely (see
+ * not HTML, zip magic, length; then its size and SHA-256 against the release's pin in
+ * `options.pins`, default {@link MOVIELENS_PINS}; a release without a pin is checked against the
+ * MD5 the server publishes, when it does, and `onWarning` is told), unpacked safely (see
  * `extractZip`) into a temporary folder and renamed into place: on any failure nothing
  * half-written is left behind. Throws {@link DownloadError} or `UnsafeArchiveError`.
  */
@@ -201,16 +229,29 @@ export async function downloadDataset(
   const temp = join(cacheDir, `.${name}.${process.pid}.${randomUUID().slice(0, 8)}`);
   const zipFile = `${temp}.zip.part`;
   const extractDir = `${temp}.unzip`;
+  const pin = (options.pins ?? MOVIELENS_PINS)[name];
   try {
-    const md5 = await fetchZip(url, zipFile, hint, options);
-    if (options.verifyChecksum ?? true) {
-      const published = await fetchPublishedMd5(url);
-      if (published !== undefined && published !== md5) {
+    const got = await fetchZip(url, zipFile, hint, options, pin);
+    if (pin) {
+      if (got.bytes !== pin.bytes || got.sha256 !== pin.sha256)
         throw new DownloadError(
           url,
-          `the download of ${url} has MD5 ${md5}, but ${url}.md5 says ${published}; run again to retry, or ${hint}`,
+          `the download of ${url} has ${got.bytes} bytes with SHA-256 ${got.sha256}, but cf pins ${pin.bytes} bytes with SHA-256 ${pin.sha256} for this release: the server sent another file (changed, damaged, truncated or substituted), so nothing was kept; run again to retry, or ${hint}`,
         );
+    } else {
+      let published: string | undefined;
+      if (options.verifyChecksum ?? true) {
+        published = await fetchPublishedMd5(url);
+        if (published !== undefined && published !== got.md5) {
+          throw new DownloadError(
+            url,
+            `the download of ${url} has MD5 ${got.md5}, but ${url}.md5 says ${published}; run again to retry, or ${hint}`,
+          );
+        }
       }
+      (options.onWarning ?? ((message: string) => console.warn(message)))(
+        `warning: ${name} could not be verified against a pin: cf pins no size and SHA-256 for it, so the download (${got.bytes} bytes, SHA-256 ${got.sha256}) was checked only ${published === undefined ? 'for being a complete zip (the server published no MD5)' : 'against the MD5 the same server publishes'}`,
+      );
     }
     await extractZip(zipFile, extractDir);
     const unpacked = await findUnpacked(extractDir, name, url);

@@ -25,5 +25,7 @@ export type {
   DownloadDatasetOptions,
   ResolveDatasetOptions,
 } from './download-dataset.js';
+export { MOVIELENS_PINS } from './movielens-pins.js';
+export type { DownloadPin } from './movielens-pins.js';
 export { extractZip, readZipEntries, checkZipEntry } from './safe-unzip.js';
 export type { ZipEntry } from './safe-unzip.js';

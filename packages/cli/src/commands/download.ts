@@ -19,6 +19,7 @@ export async function downloadCommand(
       : io.env['CF_DATA_DIR']
         ? { cacheDir: io.env['CF_DATA_DIR'] }
         : {}),
+    onWarning: (message) => void io.stderr.write(`${message}\n`),
     onProgress: (received, total) => {
       if (received - last < 5e6 && received !== total) return;
       last = received;
