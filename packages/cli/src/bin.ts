@@ -1,17 +1,12 @@
 #!/usr/bin/env node
 import { processIO } from './cli-io.js';
 import { run } from './run.js';
+import { handleStopSignals, STOP_SIGNALS } from './stop-signals.js';
 
-// Ctrl-C once: stop training after the current batch (nothing half-written). Twice: exit now.
+// Ctrl-C or SIGTERM once: stop at the next safe point (nothing half-written). Again: exit now.
 const controller = new AbortController();
-let interrupts = 0;
-process.on('SIGINT', () => {
-  interrupts++;
-  if (interrupts > 1) process.exit(130);
-  process.stderr.write(
-    '\ninterrupt: stopping after the current batch (Ctrl-C again to quit now)\n',
-  );
-  controller.abort();
-});
+const received = handleStopSignals(process, controller, (text) => void process.stderr.write(text));
 
-process.exitCode = await run(process.argv.slice(2), processIO(controller.signal));
+const code = await run(process.argv.slice(2), processIO(controller.signal));
+const signal = received();
+process.exitCode = code === STOP_SIGNALS.SIGINT && signal ? STOP_SIGNALS[signal] : code;

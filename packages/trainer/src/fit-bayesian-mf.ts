@@ -31,7 +31,7 @@ export interface BayesianMfOptions {
   monitorRows?: Int32Array;
   /** Called after every sweep. */
   onSweep?: (info: BayesianMfSweep) => void;
-  /** Stops sampling after the current sweep (the model is built from the sweeps done). */
+  /** Stops sampling after the current sweep (the model is built from the sweeps done; during burn-in, from the last sample). */
   signal?: AbortSignal;
 }
 
@@ -154,12 +154,16 @@ function sampleWishart(w: Float64Array, nu: number, D: number, random: SeededRan
  * `rank ≥ nUsers`), so the result predicts, saves, loads and folds in like any other model.
  * Uses only `rows` of `table`. Host arithmetic only, no tensors. The caller owns the returned
  * model (dispose it).
+ *
+ * Asynchronous so that it can be stopped: between sweeps it lets timers and signal handlers run (at
+ * most every 50 ms), and an aborted `signal` ends sampling after the current sweep (one sweep of
+ * ml-latest-small takes about 0.1 s).
  */
-export function fitBayesianMf(
+export async function fitBayesianMf(
   table: RatingsTable,
   rows: Int32Array,
   options: BayesianMfOptions = {},
-): BiasedMatrixFactorization {
+): Promise<BiasedMatrixFactorization> {
   const f = options.nFactors ?? 20;
   const sweeps = options.sweeps ?? 150;
   const burnIn = options.burnIn ?? 20;
@@ -286,6 +290,7 @@ export function fitBayesianMf(
   const kept: { user: Float32Array; item: Float32Array }[] = [];
   let averaged = 0;
   const start = now();
+  let lastYield = start;
   for (let sweep = 0; sweep < sweeps; sweep++) {
     sampleSide(U, V, nU, byUser, itemIndex);
     sampleSide(V, U, nI, byItem, userIndex);
@@ -326,7 +331,13 @@ export function fitBayesianMf(
       monitorRmse,
       seconds: (now() - start) / 1000,
     });
-    if (options.signal?.aborted && averaged > 0) break;
+    if (options.signal?.aborted) break;
+    // let a Ctrl-C (or any timer) be handled between sweeps
+    if (now() - lastYield > 50) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = now();
+      if (options.signal?.aborted) break;
+    }
   }
   if (averaged === 0) {
     // stopped during burn-in: use the last sample

@@ -332,7 +332,7 @@ export async function runRecipe(
   if (recipe === 'best') {
     const best = RECIPE_DEFAULTS.best;
     let last = 0;
-    model = fitBayesianMf(table, split.train, {
+    model = await fitBayesianMf(table, split.train, {
       nFactors,
       sweeps: options.sweeps ?? best.sweeps,
       burnIn: options.burnIn ?? best.burnIn,

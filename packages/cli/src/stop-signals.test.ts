@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeSyntheticRatings } from '@cf/test-utils';
+import { handleStopSignals } from './stop-signals.js';
+
+// Issue 15, item 2: Ctrl-C stops every phase, a second one quits at once, SIGTERM is the first Ctrl-C.
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+
+describe('handleStopSignals', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)(
+    '%s aborts with its name and hands both signals back to their default action',
+    (signal) => {
+      const target = new EventEmitter();
+      const controller = new AbortController();
+      const written: string[] = [];
+      const received = handleStopSignals(target, controller, (t) => written.push(t));
+      expect(target.listenerCount('SIGINT') + target.listenerCount('SIGTERM')).toBe(2);
+      target.emit(signal);
+      expect(controller.signal.aborted).toBe(true);
+      expect(controller.signal.reason).toBe(signal);
+      expect(received()).toBe(signal);
+      expect(written.join('')).toMatch(
+        /stopping at the next safe point \(Ctrl-C again to quit now\)/,
+      );
+      // no listener left: the next SIGINT or SIGTERM gets the OS default and ends the process
+      expect(target.listenerCount('SIGINT') + target.listenerCount('SIGTERM')).toBe(0);
+    },
+  );
+});
+
+/** Runs a child, sends `signal` when its stderr first matches `when`, and `again` ms later once more. */
+function runUntil(
+  args: string[],
+  when: RegExp,
+  signal: NodeJS.Signals,
+  again?: number,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill(signal);
+        if (again !== undefined) setTimeout(() => child.kill(signal), again);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, sig) => resolve({ code, signal: sig, stderr }));
+  });
+}
+
+let root: string;
+let data: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'cf-signals-'));
+  data = join(root, 'ratings.csv');
+  const { table } = makeSyntheticRatings({ nUsers: 150, nItems: 200, density: 0.3, seed: 4 });
+  const lines = ['userId,movieId,rating,timestamp'];
+  for (let r = 0; r < table.rating.length; r++)
+    lines.push(
+      `${String(table.userIds.idAt(table.userIndex[r]!))},${String(table.itemIds.idAt(table.itemIndex[r]!))},${table.rating[r]!},${r}`,
+    );
+  await writeFile(data, lines.join('\n') + '\n');
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe('cf under Ctrl-C and SIGTERM (built binary)', () => {
+  const bin = join(dist, 'bin.js');
+
+  it('Ctrl-C during the Gibbs sweeps of --recipe best stops after the current sweep (exit 130, nothing saved)', async () => {
+    const out = join(root, 'best');
+    const result = await runUntil(
+      [bin, 'train', '--data', data, '--recipe', 'best', '--out', out],
+      /Gibbs sweep 10\//,
+      'SIGINT',
+    );
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/interrupt: stopping at the next safe point/);
+    // it stopped sampling: the last sweep reported is not the last one, and no gradient fit began
+    expect(result.stderr).not.toMatch(/Gibbs sweep (\d+)\/\1:/);
+    expect(result.stderr).not.toMatch(/\nfit: /);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+
+  it('SIGTERM during training behaves as the first Ctrl-C: stops, keeps the checkpoint, exit 143', async () => {
+    const out = join(root, 'term');
+    const result = await runUntil(
+      [bin, 'train', '--data', data, '--recipe', 'notebook', '--epochs', '30', '--out', out],
+      /\n\s*1\s+\d/, // the first epoch's table row
+      'SIGTERM',
+    );
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(143);
+    expect(result.stderr).toMatch(/SIGTERM: stopping at the next safe point/);
+    expect(result.stderr).toMatch(/continue with --resume/);
+    expect(await readdir(out)).toEqual(['checkpoint']); // no model yet, no lock left
+  }, 120_000);
+
+  it('a second Ctrl-C ends the process at once, even inside a long synchronous step', async () => {
+    // a child that, once asked to stop, runs a synchronous loop no JavaScript handler can break
+    const script = `
+      import { handleStopSignals } from ${JSON.stringify(join(dist, 'index.js'))};
+      const controller = new AbortController();
+      handleStopSignals(process, controller, (t) => process.stderr.write(t));
+      controller.signal.addEventListener('abort', () => setTimeout(() => { for (;;); }, 0));
+      process.stderr.write('ready\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const result = await runUntil(['--input-type=module', '-e', script], /ready/, 'SIGINT', 300);
+    expect(result.stderr).toMatch(/interrupt: stopping/);
+    expect(result.signal).toBe('SIGINT');
+  }, 30_000);
+});
