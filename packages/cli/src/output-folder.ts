@@ -1,5 +1,15 @@
 import { constants } from 'node:fs';
-import { access, link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { CfError } from '@cf/data';
@@ -94,6 +104,29 @@ export function outputFolderFailure(dir: string, error: unknown): OutputFolderEr
       { cause: error },
     );
   return undefined;
+}
+
+/** Temp files of a save (`<name>.tmp-<pid>-<n>`) or a lock (`.cf-lock.<pid>-<n>`). */
+const TEMP_FILE = /^(?:.+\.tmp-(\d+)-\d+|\.cf-lock\.(\d+)-\d+)$/;
+
+/**
+ * With the folder locked, removes what killed writers left: temp files whose process no longer
+ * runs, in the folder and in its `checkpoint/` (a kill during the first checkpoint write leaves only
+ * those), and `checkpoint/` itself when that leaves it empty.
+ */
+async function removeDeadWritersTemps(dir: string): Promise<void> {
+  for (const folder of [dir, join(dir, 'checkpoint')]) {
+    const names = await readdir(folder).catch(() => undefined);
+    if (!names) continue;
+    for (const name of names) {
+      const match = TEMP_FILE.exec(name);
+      const pid = Number(match?.[1] ?? match?.[2]);
+      if (match && pid !== process.pid && !isAlive(pid))
+        await unlink(join(folder, name)).catch(() => undefined);
+    }
+    if (folder !== dir && (await readdir(folder).catch(() => ['?'])).length === 0)
+      await rmdir(folder).catch(() => undefined);
+  }
 }
 
 function describeHolder(holder: OutputLockHolder): string {
@@ -206,6 +239,7 @@ export async function claimOutputFolder(dir: string, command: string): Promise<O
     throw outputFolderFailure(dir, error) ?? error;
   }
   await unlink(temp).catch(() => undefined);
+  await removeDeadWritersTemps(dir);
   let released = false;
   return {
     dir,

@@ -43,9 +43,15 @@ export function epochProgress(
     onBatchEnd(context) {
       bar?.update(context.batch + 1, { loss: context.smoothedLoss.toFixed(4) });
     },
-    onEpochEnd(_context, result) {
+    onEpochEnd(context, result) {
       bar?.stop();
       bar = undefined;
+      if (result.complete === false) {
+        stream.write(
+          `epoch ${result.epoch} interrupted after ${context.batch + 1} of ${context.batchesPerEpoch} batches: not a complete epoch, so no table row and no checkpoint\n`,
+        );
+        return;
+      }
       if (!headerPrinted) {
         stream.write(
           (validation

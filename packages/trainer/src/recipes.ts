@@ -77,6 +77,35 @@ function fingerprint(...arrays: (Int32Array | Float32Array)[]): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
+/** Says in one sentence which settings of a checkpoint differ from this run's. */
+export function resumeMismatch(
+  checkpoint: Pick<TrainingCheckpoint, 'recipe' | 'hyperParameters'>,
+  recipe: string,
+  hyperParameters: Record<string, unknown>,
+): string {
+  const show = (value: unknown): string =>
+    value === undefined
+      ? 'unset'
+      : Array.isArray(value)
+        ? value.map((v) => JSON.stringify(v)).join(', ')
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value);
+  const differing: string[] = [];
+  if (checkpoint.recipe !== recipe)
+    differing.push(`recipe ${checkpoint.recipe} (this run: ${recipe})`);
+  const saved = checkpoint.hyperParameters;
+  for (const key of new Set([...Object.keys(saved), ...Object.keys(hyperParameters)])) {
+    if (JSON.stringify(saved[key]) === JSON.stringify(hyperParameters[key])) continue;
+    differing.push(
+      key === 'data'
+        ? 'the data or the split (other ratings, rows or validation fold)'
+        : `${key} ${show(saved[key])} (this run: ${show(hyperParameters[key])})`,
+    );
+  }
+  return `was written by a run with other settings: ${differing.join('; ')}. Resume with the same data, split and options, or start afresh without --resume`;
+}
+
 /** Puts a checkpoint's parameters, optimizer state and data position back; refuses one from another run. */
 function restoreCheckpoint(
   checkpoint: TrainingCheckpoint,
@@ -90,10 +119,7 @@ function restoreCheckpoint(
     checkpoint.recipe !== recipe ||
     JSON.stringify(checkpoint.hyperParameters) !== JSON.stringify(hyperParameters)
   ) {
-    throw new CheckpointError(
-      'checkpoint',
-      `was written by recipe ${checkpoint.recipe} with ${JSON.stringify(checkpoint.hyperParameters)}; this run is ${recipe} with ${JSON.stringify(hyperParameters)}: resume with the same data, split and options, or start afresh without --resume`,
-    );
+    throw new CheckpointError('checkpoint', resumeMismatch(checkpoint, recipe, hyperParameters));
   }
   for (const p of model.parameters) {
     const saved = checkpoint.parameters[p.name];

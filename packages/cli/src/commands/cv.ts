@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import {
   crossValidate,
   cvIdxFolds,
@@ -45,6 +46,10 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
   if (options.predefined) {
     if (options.folds !== undefined)
       throw new UsageError('--predefined and --folds exclude each other');
+    if (!(await stat(dataset.path)).isDirectory())
+      throw new UsageError(
+        `--predefined reads the data set's own folds (ml-100k's u1.base/u1.test … u5), which live in its folder; --data names the file ${dataset.path}: give the ml-100k folder, or drop --predefined`,
+      );
     const predefined = await loadPredefinedFolds(dataset.path);
     table = predefined.table;
     folds = predefined.folds.map((f) => ({ train: f.train, valid: f.valid }));

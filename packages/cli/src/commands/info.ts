@@ -25,7 +25,9 @@ export async function infoCommand(
   for (const r of table.rating) histogram.set(r, (histogram.get(r) ?? 0) + 1);
   const bins = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
   const sparsity = 1 - stats.count / (stats.nUsers * stats.nItems);
-  const folds = Math.floor(1 / options.valPct + 1e-9);
+  // too few rows for a validation split (int(valPct · n) = 0): the counts alone, and say so
+  const splittable = Math.floor(options.valPct * stats.count) > 0;
+  const folds = splittable ? Math.floor(1 / options.valPct + 1e-9) : 0;
   const unseen = Array.from({ length: folds }, (_, cvIdx) => {
     const d = describeSplit(
       table,
@@ -94,6 +96,12 @@ export async function infoCommand(
       u.validRowsWithUnseenUser,
       u.validRowsWithUnseenItem,
     ]);
+  if (!splittable) {
+    out(
+      `getCvIdxs splits: none (int(${options.valPct} × ${stats.count}) = 0 validation rows; train needs at least ${Math.ceil(1 / options.valPct)} ratings at --val-pct ${options.valPct})`,
+    );
+    return EXIT.ok;
+  }
   out(`getCvIdxs splits (valPct ${options.valPct}, seed ${options.seed}):`);
   out(splits.toString());
   return EXIT.ok;

@@ -16,8 +16,8 @@ export async function predictCommand(
 ): Promise<number> {
   const trained = await loadModelForCommand(options.model, options.backend, io);
   try {
-    const userId = cliId(options.user);
-    const itemId = cliId(options.item);
+    const userId = cliId(options.user, '--user');
+    const itemId = cliId(options.item, '--item');
     const prediction = trained.predict(userId, itemId, { unknown: options.unknown });
     const title = trained.itemTitles?.get(itemId);
     if (options.json)

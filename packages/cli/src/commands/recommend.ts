@@ -1,6 +1,6 @@
 import { EXIT, type CliIO } from '../cli-io.js';
 import type { BackendName } from '../backend.js';
-import { cliId, loadModelForCommand } from './load-model.js';
+import { cliId, loadModelForCommand, withKnownId } from './load-model.js';
 import { printRanking } from './print-recommendations.js';
 
 /** `cf recommend --model DIR --user ID [-k 10]`: top items the user has not rated. */
@@ -17,8 +17,11 @@ export async function recommendCommand(
 ): Promise<number> {
   const trained = await loadModelForCommand(options.model, options.backend, io);
   try {
-    const userId = cliId(options.user);
-    const rows = trained.recommend(userId, { k: options.k, excludeSeen: !options.includeSeen });
+    const userId = cliId(options.user, '--user');
+    const rows = withKnownId(
+      () => trained.recommend(userId, { k: options.k, excludeSeen: !options.includeSeen }),
+      'recommend has no fallback for a new user: fold them in from their ratings with `cf fold-in --model DIR --ratings FILE`',
+    );
     printRanking(
       io,
       `top ${options.k} for user ${String(userId)}${options.includeSeen ? '' : ' (items the user rated excluded)'}:`,

@@ -1,6 +1,6 @@
 import { EXIT, type CliIO } from '../cli-io.js';
 import type { BackendName } from '../backend.js';
-import { cliId, loadModelForCommand } from './load-model.js';
+import { cliId, loadModelForCommand, withKnownId } from './load-model.js';
 import { printRanking } from './print-recommendations.js';
 
 /** `cf similar --model DIR --item ID [-k 10]`: nearest items by cosine over item embeddings. */
@@ -10,8 +10,11 @@ export async function similarCommand(
 ): Promise<number> {
   const trained = await loadModelForCommand(options.model, options.backend, io);
   try {
-    const itemId = cliId(options.item);
-    const rows = trained.similarItems(itemId, { k: options.k });
+    const itemId = cliId(options.item, '--item');
+    const rows = withKnownId(
+      () => trained.similarItems(itemId, { k: options.k }),
+      'similar can only compare items the model was trained on',
+    );
     const title = trained.itemTitles?.get(itemId);
     printRanking(
       io,
