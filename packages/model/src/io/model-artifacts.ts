@@ -131,7 +131,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** Largest finite float32: a bound a model computing in float32 can reach without overflowing. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** A real interval `[lo, hi]`, `lo < hi`, whose ends and width are finite in float32. */
+/** An interval `[lo, hi]`, `lo ≤ hi`, whose ends and width are finite in float32. */
 function rangeProblem(value: unknown, name: string): string | undefined {
   if (
     !Array.isArray(value) ||
@@ -140,7 +140,8 @@ function rangeProblem(value: unknown, name: string): string | undefined {
   )
     return `${name} must be [min, max] with two finite numbers`;
   const [lo, hi] = value as [number, number];
-  if (!(lo < hi)) return `${name} [${lo}, ${hi}] is not an interval (min must be below max)`;
+  // lo = hi is allowed: an implicit table's scale is [1, 1] (models that need a width check it)
+  if (!(lo <= hi)) return `${name} [${lo}, ${hi}] is not an interval (min must not be above max)`;
   if (!(Math.abs(lo) <= FLOAT32_MAX && Math.abs(hi) <= FLOAT32_MAX && hi - lo <= FLOAT32_MAX))
     return `${name} [${lo}, ${hi}] overflows float32`;
   return undefined;

@@ -268,9 +268,9 @@ describe('model integrity: a recomputed digest does not make a lying model.json 
     ],
     [
       'EmbeddingNet',
-      'ratingRange [3.5, 3.5]',
+      'ratingRange [4, 3]',
       (j) => {
-        j.modelTopology['ratingRange'] = [3.5, 3.5];
+        j.modelTopology['ratingRange'] = [4, 3];
       },
       /not an interval/,
     ],
