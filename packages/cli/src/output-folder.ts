@@ -60,6 +60,7 @@ export interface OutputFolder {
   readonly dir: string;
   /** Whether this run created the folder. */
   readonly created: boolean;
+  /** Removes the lock, and the folder if this run created it and left it empty; safe to call twice. */
   release(): Promise<void>;
 }
 

@@ -6,7 +6,9 @@ export type StopSignal = keyof typeof STOP_SIGNALS;
 
 /** The parts of `process` that {@link handleStopSignals} uses (a test passes an EventEmitter). */
 export interface SignalTarget {
+  /** Adds `listener` for `event` (as `process.on` does). */
   on(event: StopSignal, listener: () => void): unknown;
+  /** Removes a listener added with {@link SignalTarget.on} (as `process.removeListener` does). */
   removeListener(event: StopSignal, listener: () => void): unknown;
 }
 

@@ -109,6 +109,7 @@ export class ImplicitMatrixFactorization extends BaseRatingModel {
     return rating >= c.threshold ? c.atOrAbove : c.below;
   }
 
+  /** {@inheritDoc RatingModel.withUsers} */
   withUsers(nUsers: number): ImplicitMatrixFactorization {
     const config = { ...this.config, nUsers };
     const user = createParameter(
