@@ -27,7 +27,7 @@ describe('fitItemAutoRec', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });
-  it('learns the low-rank structure: held-out RMSE well below the training mean’s, and the training error falls', () => {
+  it('learns the low-rank structure: held-out RMSE well below the training mean’s, and the training error falls', async () => {
     let mean = 0;
     for (const r of train) mean += table.rating[r]!;
     mean /= train.length;
@@ -35,7 +35,7 @@ describe('fitItemAutoRec', () => {
     for (const r of valid) meanSe += (mean - table.rating[r]!) ** 2;
     const meanRmse = Math.sqrt(meanSe / valid.length);
     const trainRmse: number[] = [];
-    const model = fitItemAutoRec(table, train, {
+    const model = await fitItemAutoRec(table, train, {
       hidden: 32,
       lambda: 10,
       epochs: 300,
@@ -53,9 +53,9 @@ describe('fitItemAutoRec', () => {
     model.dispose();
   });
 
-  it('gives the same model for the same seed, stores sigmoid item factors without item or global biases, and survives a config round trip', () => {
-    const a = fitItemAutoRec(table, train, { hidden: 8, lambda: 1, epochs: 5, seed: 11 });
-    const b = fitItemAutoRec(table, train, { hidden: 8, lambda: 1, epochs: 5, seed: 11 });
+  it('gives the same model for the same seed, stores sigmoid item factors without item or global biases, and survives a config round trip', async () => {
+    const a = await fitItemAutoRec(table, train, { hidden: 8, lambda: 1, epochs: 5, seed: 11 });
+    const b = await fitItemAutoRec(table, train, { hidden: 8, lambda: 1, epochs: 5, seed: 11 });
     const { u, i } = pairs(valid);
     const pa = a.predict(u, i);
     expect([...b.predict(u, i)]).toEqual([...pa]);
@@ -74,20 +74,20 @@ describe('fitItemAutoRec', () => {
     b.dispose();
   });
 
-  it('predicts the training mean for a user with no training rows', () => {
+  it('predicts the training mean for a user with no training rows', async () => {
     const user0 = table.userIndex[0]!;
     const rows = train.filter((r) => table.userIndex[r] !== user0);
     let mean = 0;
     for (const r of rows) mean += table.rating[r]!;
     mean /= rows.length;
-    const model = fitItemAutoRec(table, rows, { hidden: 8, lambda: 1, epochs: 3, seed: 1 });
+    const model = await fitItemAutoRec(table, rows, { hidden: 8, lambda: 1, epochs: 3, seed: 1 });
     const p = model.predict(Int32Array.of(user0, user0), Int32Array.of(0, 1));
     expect(p[0]).toBeCloseTo(mean, 5);
     expect(p[1]).toBeCloseTo(mean, 5);
     model.dispose();
   });
 
-  it('refuses bad options with InvalidArgumentError naming the option', () => {
+  it('refuses bad options with InvalidArgumentError naming the option', async () => {
     const bad: [Parameters<typeof fitItemAutoRec>[2], string][] = [
       [{ hidden: 0 }, 'hidden'],
       [{ lambda: -1 }, 'lambda'],
@@ -95,10 +95,32 @@ describe('fitItemAutoRec', () => {
       [{ lr: 0 }, 'lr'],
     ];
     for (const [options, argument] of bad) {
-      const call = () => fitItemAutoRec(table, train, options);
-      expect(call).toThrow(InvalidArgumentError);
-      expect(call).toThrow(expect.objectContaining({ argument }) as Error);
+      await expect(fitItemAutoRec(table, train, options)).rejects.toThrow(InvalidArgumentError);
+      await expect(fitItemAutoRec(table, train, options)).rejects.toThrow(
+        expect.objectContaining({ argument }) as Error,
+      );
     }
-    expect(() => fitItemAutoRec(table, new Int32Array(0))).toThrow(InvalidArgumentError);
+    await expect(fitItemAutoRec(table, new Int32Array(0))).rejects.toThrow(InvalidArgumentError);
+  });
+
+  it('stops after the current epoch when its signal is aborted by a timer mid-fit (a Ctrl-C handler runs between epochs)', async () => {
+    const controller = new AbortController();
+    let seen = 0;
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 30);
+    const model = await fitItemAutoRec(table, train, {
+      hidden: 64,
+      lambda: 1,
+      epochs: 100_000,
+      seed: 3,
+      signal: controller.signal,
+      onEpoch: () => seen++,
+    });
+    // a synchronous loop would run all 100,000 epochs before the timer could fire
+    expect(controller.signal.aborted).toBe(true);
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(100_000);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    model.dispose();
   });
 });

@@ -51,12 +51,16 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * and folds users in like any other model. Users without training rows predict the training mean.
  * Uses only `rows` of `table`. Host arithmetic only, no tensors. The caller owns the returned model
  * (dispose it).
+ *
+ * Asynchronous so that it can be stopped: between epochs it lets timers and signal handlers run (at
+ * most every 50 ms), and an aborted `signal` ends training after the current epoch, returning the
+ * model as it stands.
  */
-export function fitItemAutoRec(
+export async function fitItemAutoRec(
   table: RatingsTable,
   rows: Int32Array,
   options: ItemAutoRecOptions = {},
-): BiasedMatrixFactorization {
+): Promise<BiasedMatrixFactorization> {
   const H = options.hidden ?? 500;
   const lambda = options.lambda ?? 100;
   const epochs = options.epochs ?? 150;
@@ -102,6 +106,7 @@ export function fitItemAutoRec(
   const h = new Float64Array(H);
   const dh = new Float64Array(H);
   const start = now();
+  let lastYield = start;
   for (let epoch = 0; epoch < epochs; epoch++) {
     grad.fill(0);
     let sse = 0;
@@ -161,6 +166,12 @@ export function fitItemAutoRec(
       seconds: (now() - start) / 1000,
     });
     if (options.signal?.aborted) break;
+    // let a Ctrl-C (or any timer) be handled between epochs
+    if (now() - lastYield > 50) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = now();
+      if (options.signal?.aborted) break;
+    }
   }
 
   // The trained network as a biased MF: item factors h_i, user factors W_u, user biases c_u.

@@ -400,7 +400,7 @@ export async function runRecipe(
         ...fitOptions,
         callbacks: [oneCycleSchedule(mfSpec.lr), ...fitOptions.callbacks, record(rows)],
       });
-      const autorec = fitItemAutoRec(table, split.train, {
+      const autorec = await fitItemAutoRec(table, split.train, {
         ...best.autorec,
         seed,
         ...(options.onAutoRecEpoch ? { onEpoch: options.onAutoRecEpoch } : {}),
