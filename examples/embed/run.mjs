@@ -52,6 +52,23 @@ function run(command, args, options = {}) {
   }
 }
 
+/**
+ * Runs an install through the local registry, trying again (up to three times in all) when it fails:
+ * Verdaccio proxies tfjs and TypeScript from the public registry, and a transient failure there
+ * shows up as a bogus resolution error (`Found: @tensorflow/tfjs-core@undefined`). A real
+ * dependency conflict fails all three times.
+ */
+function install(command, args, options) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return run(command, args, options);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.error(`  (attempt ${attempt} of ${command} ${args[0]} failed; trying again)`);
+    }
+  }
+}
+
 /** A free TCP port on 127.0.0.1. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -225,7 +242,7 @@ try {
   const type = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8')).type ?? 'commonjs';
   step(`npm init -y wrote "type": "${type}"; npm install from the local registry`);
   if (type !== 'commonjs') throw new Error(`npm init -y wrote "type": "${type}"`);
-  run('npm', ['install', '--loglevel=error', '@cf/cli', ...dependencies(TFJS_HIGHEST)], {
+  install('npm', ['install', '--loglevel=error', '@cf/cli', ...dependencies(TFJS_HIGHEST)], {
     cwd: npmDir,
     env,
   });
@@ -246,7 +263,10 @@ try {
     JSON.stringify({ name: 'cf-embed-esm', version: '1.0.0', private: true, type: 'module' }),
   );
   step('pnpm add from the local registry into an ES module project');
-  run('pnpm', ['add', '--reporter=silent', ...dependencies(TFJS_LOWEST)], { cwd: pnpmDir, env });
+  install('pnpm', ['add', '--reporter=silent', ...dependencies(TFJS_LOWEST)], {
+    cwd: pnpmDir,
+    env,
+  });
   // tfjs-core < 4.10's own declarations (its @types/webgl-ext) fail under skipLibCheck: false
   // with TypeScript 5.9, whatever the program: checking them is tfjs's concern, not cf's.
   reports.push(
