@@ -4,26 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { makeSyntheticRatings } from '@cf/test-utils';
-import type { CliIO } from './cli-io.js';
-import { run } from './run.js';
+import { cliRunner } from './memory-io.test-helper.js';
 
 // Issue 15, items 4, 5 and 7: fold-in validates its ratings file like train validates data.
 
 let root: string;
 let itemIds: string[];
 
-async function cf(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    stdout: { write: (t: string) => void (out += t) },
-    stderr: { write: (t: string) => void (err += t) },
-    env: {},
-    cwd: root,
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+const cf = cliRunner(() => root);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cf-fold-in-'));

@@ -6,26 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSyntheticRatings } from '@cf/test-utils';
 import type { EpochResult, FitContext } from '@cf/trainer';
-import type { CliIO } from './cli-io.js';
+import { cliRunner } from './memory-io.test-helper.js';
 import { claimOutputFolder } from './output-folder.js';
 import { epochProgress } from './progress.js';
-import { run } from './run.js';
 
 // Issue 15, item 7: the smaller failures, each.
 
 let root: string;
-async function cf(argv: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIO = {
-    stdout: { write: (t: string) => void (out += t) },
-    stderr: { write: (t: string) => void (err += t) },
-    env: {},
-    cwd: root,
-  };
-  const code = await run(argv, io);
-  return { code, out, err };
-}
+const cf = cliRunner(() => root);
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cf-small-'));
