@@ -11,7 +11,8 @@ import type {
   RatingModel,
 } from './rating-model.js';
 import { CfError } from '@cf/data';
-import { checkScoreArguments, scoreItemsByPredict } from '../inference/score-items-by-predict.js';
+import { scoreItemsByPredict } from '../inference/score-items-by-predict.js';
+import { checkPairIndices, checkUserItems } from '../host/check-indices.js';
 
 /** Rows per chunk when predicting many pairs. */
 const PREDICT_CHUNK = 8192;
@@ -118,20 +119,7 @@ export abstract class BaseRatingModel implements RatingModel {
   }
 
   protected checkIndices(userIndex: Int32Array, itemIndex: Int32Array, count: number): void {
-    const { nUsers, nItems } = this.config;
-    if (userIndex.length < count || itemIndex.length < count) {
-      throw new RangeError(
-        `expected ${count} user and item indices, got ${userIndex.length} and ${itemIndex.length}`,
-      );
-    }
-    for (let b = 0; b < count; b++) {
-      const u = userIndex[b]!;
-      const i = itemIndex[b]!;
-      if (!(u >= 0 && u < nUsers))
-        throw new RangeError(`user index ${u} at position ${b} is outside 0..${nUsers - 1}`);
-      if (!(i >= 0 && i < nItems))
-        throw new RangeError(`item index ${i} at position ${b} is outside 0..${nItems - 1}`);
-    }
+    checkPairIndices(this.config, userIndex, itemIndex, count);
   }
 
   protected useFused(engine: LossAndGradientsOptions['engine']): boolean {
@@ -193,15 +181,7 @@ export abstract class BaseRatingModel implements RatingModel {
   scoreItemsForUser(userIndex: number, itemIndex: Int32Array, out: Float32Array): Float32Array {
     if (!this.scoreItemsFused) return scoreItemsByPredict(this, userIndex, itemIndex, out);
     const n = itemIndex.length;
-    checkScoreArguments(userIndex, n, out);
-    const { nUsers, nItems } = this.config;
-    if (!(userIndex >= 0 && userIndex < nUsers))
-      throw new RangeError(`user index ${userIndex} is outside 0..${nUsers - 1}`);
-    for (let j = 0; j < n; j++) {
-      const i = itemIndex[j]!;
-      if (!(i >= 0 && i < nItems))
-        throw new RangeError(`item index ${i} at position ${j} is outside 0..${nItems - 1}`);
-    }
+    checkUserItems(this.config, userIndex, itemIndex, out);
     const view = out.subarray(0, n);
     this.scoreItemsFused(userIndex, itemIndex, view);
     return view;
@@ -229,14 +209,6 @@ export abstract class BaseRatingModel implements RatingModel {
   protected abstract forwardTfjs(input: PassInput): tf.Tensor1D;
   /** Host forward pass writing `count` predictions to `out`. */
   protected abstract predictFused(input: PassInput, out: Float32Array): void;
-  #scoreScratch = new Float64Array(0);
-
-  /** A float64 buffer of `n` entries for the score fast paths, reused: valid until the next call. */
-  protected scoreScratch(n: number): Float64Array {
-    if (this.#scoreScratch.length < n) this.#scoreScratch = new Float64Array(n);
-    return this.#scoreScratch.subarray(0, n);
-  }
-
   /**
    * Host fast path of {@link BaseRatingModel.scoreItemsForUser}: eval-mode predictions of one user
    * for `out.length` items, indices already checked, the same maths as `predictFused` (per-user

@@ -4,6 +4,7 @@ import { createParameter, type Parameter } from '../core/parameter.js';
 import type { BiasBaselineConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator } from '../core/row-gradient-accumulator.js';
+import { BiasBaselineScorer } from '../host/bias-host.js';
 import {
   BaseRatingModel,
   denseGradient,
@@ -35,6 +36,8 @@ export class BiasBaseline extends BaseRatingModel {
   readonly #acc: [RowGradientAccumulator, RowGradientAccumulator];
   #scratch = new Float32Array(0);
   readonly #globalGrad = new Float32Array(1);
+  /** The eval-mode maths on the host, shared with `@cf/model/inference`. */
+  readonly #scorer: BiasBaselineScorer;
 
   constructor(config: BiasBaselineConfig, parameters: Parameter[]) {
     super(parameters);
@@ -46,6 +49,7 @@ export class BiasBaseline extends BaseRatingModel {
       new RowGradientAccumulator(config.nUsers, 1),
       new RowGradientAccumulator(config.nItems, 1),
     ];
+    this.#scorer = new BiasBaselineScorer(config, (name) => this.parameter(name));
   }
 
   /** Zero biases and a global bias at the middle of the range. */
@@ -105,27 +109,16 @@ export class BiasBaseline extends BaseRatingModel {
   }
 
   protected predictFused(input: PassInput, out: Float32Array): void {
-    const [lo, hi] = this.config.ratingRange;
-    for (let b = 0; b < input.count; b++) {
-      const v =
-        this.globalMean +
-        this.#userBias.values[input.userIndex[b]!]! +
-        this.#itemBias.values[input.itemIndex[b]!]!;
-      out[b] = Math.min(hi, Math.max(lo, v));
-    }
+    this.#scorer.predict(input.userIndex, input.itemIndex, input.count, out);
   }
 
-  /** {@link BiasBaseline.predictFused} for one user: `μ + b_u` read once. */
+  /** The host scorer's one-user path: `μ + b_u` read once. */
   protected override scoreItemsFused(
     userIndex: number,
     itemIndex: Int32Array,
     out: Float32Array,
   ): void {
-    const [lo, hi] = this.config.ratingRange;
-    const ib = this.#itemBias.values;
-    const base = this.globalMean + this.#userBias.values[userIndex]!;
-    for (let j = 0; j < out.length; j++)
-      out[j] = Math.min(hi, Math.max(lo, base + ib[itemIndex[j]!]!));
+    this.#scorer.scoreItems(userIndex, itemIndex, out);
   }
 
   protected lossAndGradientsTfjs(input: PassInput, target: Float32Array): LossAndGradients {

@@ -4,7 +4,10 @@ import { SeededRandom } from '../core/random.js';
 import type { BiasedMatrixFactorizationConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator } from '../core/row-gradient-accumulator.js';
-import { addItemDots } from '../core/add-item-dots.js';
+import {
+  BiasedMatrixFactorizationScorer,
+  checkBiasedMatrixFactorizationConfig,
+} from '../host/biased-mf-host.js';
 import {
   BaseRatingModel,
   denseGradient,
@@ -55,17 +58,12 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
   ];
   readonly #globalGrad = new Float32Array(1);
   #scratch = new Float32Array(0);
+  /** The eval-mode maths on the host, shared with `@cf/model/inference`. */
+  readonly #scorer: BiasedMatrixFactorizationScorer;
 
   constructor(config: BiasedMatrixFactorizationConfig, parameters: Parameter[]) {
     super(parameters);
-    const [min, max] = config.ratingRange;
-    if (!(max > min))
-      throw new RangeError(`BiasedMatrixFactorization: ratingRange [${min}, ${max}] is empty`);
-    if (!(Number.isInteger(config.nFactors) && config.nFactors >= 1)) {
-      throw new RangeError(
-        `BiasedMatrixFactorization: nFactors must be a whole number ≥ 1, got ${config.nFactors}`,
-      );
-    }
+    checkBiasedMatrixFactorizationConfig(config);
     this.config = config;
     this.#user = this.parameter('userEmbedding');
     this.#item = this.parameter('itemEmbedding');
@@ -79,6 +77,7 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
       new RowGradientAccumulator(config.nUsers, 1),
       new RowGradientAccumulator(config.nItems, 1),
     ];
+    this.#scorer = new BiasedMatrixFactorizationScorer(config, (name) => this.parameter(name));
   }
 
   /** Parameters of a fresh model: normal(0, `initStd`) factors, zero biases, global bias `globalBias`. */
@@ -170,39 +169,20 @@ export class BiasedMatrixFactorization extends BaseRatingModel {
   }
 
   #raw(b: number, input: PassInput): number {
-    const f = this.config.nFactors;
-    const u = input.userIndex[b]!;
-    const i = input.itemIndex[b]!;
-    const uo = u * f;
-    const io = i * f;
-    const uv = this.#user.values;
-    const iv = this.#item.values;
-    let res = this.#global.values[0]! + this.#userBias.values[u]! + this.#itemBias.values[i]!;
-    for (let d = 0; d < f; d++) res += uv[uo + d]! * iv[io + d]!;
-    return res;
+    return this.#scorer.raw(input.userIndex[b]!, input.itemIndex[b]!);
   }
 
   protected predictFused(input: PassInput, out: Float32Array): void {
-    const [lo, hi] = this.config.ratingRange;
-    for (let b = 0; b < input.count; b++) out[b] = Math.min(hi, Math.max(lo, this.#raw(b, input)));
+    this.#scorer.predict(input.userIndex, input.itemIndex, input.count, out);
   }
 
-  /** {@link BiasedMatrixFactorization.predictFused} for one user: `μ + b_u` and the user's row read once, eight items at a time. */
+  /** The host scorer's one-user path: `μ + b_u` and the user's row read once, eight items at a time. */
   protected override scoreItemsFused(
     userIndex: number,
     itemIndex: Int32Array,
     out: Float32Array,
   ): void {
-    const f = this.config.nFactors;
-    const ib = this.#itemBias.values;
-    const base = this.#global.values[0]! + this.#userBias.values[userIndex]!;
-    const n = out.length;
-    const res = this.scoreScratch(n);
-    for (let j = 0; j < n; j++) res[j] = base + ib[itemIndex[j]!]!;
-    const user = Float64Array.from(this.#user.values.subarray(userIndex * f, (userIndex + 1) * f));
-    addItemDots(user, this.#item.values, f, itemIndex, res);
-    const [lo, hi] = this.config.ratingRange;
-    for (let j = 0; j < n; j++) out[j] = Math.min(hi, Math.max(lo, res[j]!));
+    this.#scorer.scoreItems(userIndex, itemIndex, out);
   }
 
   protected lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients {

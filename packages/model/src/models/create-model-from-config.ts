@@ -8,6 +8,11 @@ import { BiasBaseline } from './bias-baseline.js';
 import { BiasedMatrixFactorization } from './biased-matrix-factorization.js';
 import { ImplicitMatrixFactorization } from './implicit-matrix-factorization.js';
 import { EnsembleModel, ensembleParameterName } from './ensemble-model.js';
+import { MODEL_TYPE_NAMES, parameterSpecsOf } from '../host/host-model.js';
+import type { ParameterSpec } from '../host/host-scorer.js';
+
+export { MODEL_TYPE_NAMES, parameterSpecsOf };
+export type { ParameterSpec };
 
 /** Values of one parameter: a flat `Float32Array` (only its length is checked) or values with a shape (checked). */
 export type ParameterValue =
@@ -16,13 +21,6 @@ export type ParameterValue =
 /** Parameter values by parameter name, as {@link createModelFromConfig} takes them. */
 export type ParameterValues =
   Readonly<Record<string, ParameterValue>> | ReadonlyMap<string, ParameterValue>;
-
-/** Name, kind and shape of a parameter a model of some config has. */
-export interface ParameterSpec {
-  readonly name: string;
-  readonly kind: Parameter['kind'];
-  readonly shape: readonly number[];
-}
 
 /** How one model type is built. */
 interface ModelTypeEntry {
@@ -104,11 +102,6 @@ const MODEL_TYPES = {
   },
 } as const satisfies Record<RatingModelConfig['type'], unknown>;
 
-/** The model types {@link createModelFromConfig} can build. */
-export const MODEL_TYPE_NAMES: readonly RatingModelConfig['type'][] = Object.keys(
-  MODEL_TYPES,
-) as RatingModelConfig['type'][];
-
 function entryOf(config: RatingModelConfig): ModelTypeEntry {
   const entry = (MODEL_TYPES as Record<string, ModelTypeEntry | undefined>)[config.type];
   if (!entry)
@@ -117,13 +110,6 @@ function entryOf(config: RatingModelConfig): ModelTypeEntry {
       `unknown model type ${JSON.stringify(config.type)}; expected one of ${MODEL_TYPE_NAMES.join(', ')}`,
     );
   return entry;
-}
-
-/** The parameters (names, kinds, shapes, in model order) a model of this config has. */
-export function parameterSpecsOf(config: RatingModelConfig): ParameterSpec[] {
-  return entryOf(config)
-    .initial(config, 0)
-    .map((p) => ({ name: p.name, kind: p.kind, shape: p.shape }));
 }
 
 function valueOf(values: ParameterValues, name: string): ParameterValue | undefined {

@@ -4,7 +4,10 @@ import { SeededRandom } from '../core/random.js';
 import type { EmbeddingDotBiasConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator } from '../core/row-gradient-accumulator.js';
-import { addItemDots } from '../core/add-item-dots.js';
+import {
+  checkEmbeddingDotBiasConfig,
+  EmbeddingDotBiasScorer,
+} from '../host/embedding-dot-bias-host.js';
 import {
   BaseRatingModel,
   readAndDispose,
@@ -38,12 +41,12 @@ export class EmbeddingDotBias extends BaseRatingModel {
   readonly #userBias: Parameter;
   readonly #itemBias: Parameter;
   readonly #acc: RowGradientAccumulator[];
+  /** The eval-mode maths on the host, shared with `@cf/model/inference`. */
+  readonly #scorer: EmbeddingDotBiasScorer;
 
   constructor(config: EmbeddingDotBiasConfig, parameters: Parameter[]) {
     super(parameters);
-    if (config.yRange && !(config.yRange[1] > config.yRange[0])) {
-      throw new RangeError(`EmbeddingDotBias: yRange [${config.yRange.join(', ')}] is empty`);
-    }
+    checkEmbeddingDotBiasConfig(config);
     this.config = config;
     this.#user = this.parameter('userEmbedding');
     this.#item = this.parameter('itemEmbedding');
@@ -56,6 +59,7 @@ export class EmbeddingDotBias extends BaseRatingModel {
       new RowGradientAccumulator(config.nUsers, 1),
       new RowGradientAccumulator(config.nItems, 1),
     ];
+    this.#scorer = new EmbeddingDotBiasScorer(config, (name) => this.parameter(name));
   }
 
   /** Parameters of a fresh model, initialised from `seed`. */
@@ -186,47 +190,16 @@ export class EmbeddingDotBias extends BaseRatingModel {
   }
 
   protected predictFused(input: PassInput, out: Float32Array): void {
-    const f = this.config.nFactors;
-    const uv = this.#user.values;
-    const iv = this.#item.values;
-    const ub = this.#userBias.values;
-    const ib = this.#itemBias.values;
-    const squash = this.config.yRange;
-    const low = squash ? squash[0] : 0;
-    const span = squash ? squash[1] - squash[0] : 0;
-    for (let b = 0; b < input.count; b++) {
-      const u = input.userIndex[b]!;
-      const i = input.itemIndex[b]!;
-      const uo = u * f;
-      const io = i * f;
-      let res = ub[u]! + ib[i]!;
-      for (let d = 0; d < f; d++) res += uv[uo + d]! * iv[io + d]!;
-      out[b] = squash ? (1 / (1 + Math.exp(-res))) * span + low : res;
-    }
+    this.#scorer.predict(input.userIndex, input.itemIndex, input.count, out);
   }
 
-  /** {@link EmbeddingDotBias.predictFused} for one user: the user's row and bias read once, eight items at a time. */
+  /** The host scorer's one-user path: the user's row and bias read once, eight items at a time. */
   protected override scoreItemsFused(
     userIndex: number,
     itemIndex: Int32Array,
     out: Float32Array,
   ): void {
-    const f = this.config.nFactors;
-    const ib = this.#itemBias.values;
-    const ub = this.#userBias.values[userIndex]!;
-    const n = out.length;
-    const res = this.scoreScratch(n);
-    for (let j = 0; j < n; j++) res[j] = ub + ib[itemIndex[j]!]!;
-    const user = Float64Array.from(this.#user.values.subarray(userIndex * f, (userIndex + 1) * f));
-    addItemDots(user, this.#item.values, f, itemIndex, res);
-    const squash = this.config.yRange;
-    if (!squash) {
-      out.set(res);
-      return;
-    }
-    const low = squash[0];
-    const span = squash[1] - squash[0];
-    for (let j = 0; j < n; j++) out[j] = (1 / (1 + Math.exp(-res[j]!))) * span + low;
+    this.#scorer.scoreItems(userIndex, itemIndex, out);
   }
 
   /** One pass over the batch: forward, loss, and the gradients added straight into the row accumulators. */

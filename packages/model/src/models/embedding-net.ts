@@ -6,6 +6,11 @@ import type { EmbeddingNetConfig } from './model-config.js';
 import type { LossAndGradients } from './rating-model.js';
 import { RowGradientAccumulator } from '../core/row-gradient-accumulator.js';
 import {
+  checkEmbeddingNetConfig,
+  embeddingNetLayerName as layerName,
+  EmbeddingNetScorer,
+} from '../host/embedding-net-host.js';
+import {
   BaseRatingModel,
   denseGradient,
   readAndDispose,
@@ -49,7 +54,7 @@ export class EmbeddingNet extends BaseRatingModel {
 
   constructor(config: EmbeddingNetConfig, parameters: Parameter[]) {
     super(parameters);
-    validateConfig(config);
+    checkEmbeddingNetConfig(config);
     this.config = config;
     this.#user = this.parameter('userEmbedding');
     this.#item = this.parameter('itemEmbedding');
@@ -66,7 +71,11 @@ export class EmbeddingNet extends BaseRatingModel {
     this.#offset = config.ratingRange[0] - 0.5;
     // decided once: a model made while the kernels are switched off keeps the JavaScript kernel
     this.#wasm = wasmKernelModule() ? undefined : null;
+    this.#scorer = new EmbeddingNetScorer(config, (name) => this.parameter(name));
   }
+
+  /** The eval-mode maths on the host (with its first-layer projection cache), shared with `@cf/model/inference`. */
+  readonly #scorer: EmbeddingNetScorer;
 
   /** Parameters of a fresh model with the given config, initialised from `seed`. */
   static initialParameters(config: EmbeddingNetConfig, seed: number): Parameter[] {
@@ -277,7 +286,6 @@ export class EmbeddingNet extends BaseRatingModel {
       g: outs.map((o) => new Float64Array(o)),
       dx: new Float64Array(Math.max(...ins)),
       dense: new Float32Array(sizes.reduce((a, w, l) => a + w + outs[l]!, 0)),
-      projection: s?.projection,
     };
     this.#fused = fresh;
     return fresh;
@@ -556,149 +564,22 @@ export class EmbeddingNet extends BaseRatingModel {
   }
 
   /**
-   * Eval-mode forward on the host. The first layer is split into a user part and an item part,
-   * `W·concat(u, i) = W_u·u + W_i·i`: each user's and each item's part is computed once and cached
-   * until the embeddings or that weight change, so scoring many items for one user (recommend)
-   * costs the later layers only.
+   * Eval-mode forward on the host ({@link EmbeddingNetScorer}): the first layer is split into a user
+   * part and an item part, each cached until the embeddings or that weight change, so scoring many
+   * items for one user (recommend) costs the later layers only.
    */
   protected predictFused(input: PassInput, out: Float32Array): void {
-    const s = this.#fusedState(1);
-    const p = this.#projections(s);
-    const f = this.config.nFactors;
-    const layers = this.#layers;
-    const L = layers.length;
-    const { ins, outs, z } = s;
-    const h0 = outs[0]!;
-    const w0 = layers[0]!.weight.values;
-    const b0 = layers[0]!.bias.values;
-    const uv = this.#user.values;
-    const iv = this.#item.values;
-    const z0 = z[0]!;
-    const gen = p.generation;
-    for (let b = 0; b < input.count; b++) {
-      const u = input.userIndex[b]!;
-      const i = input.itemIndex[b]!;
-      const up = u * h0;
-      const ip = i * h0;
-      if (p.userStamp[u] !== gen) {
-        project(w0, 2 * f, 0, uv, u * f, f, h0, p.user, up);
-        p.userStamp[u] = gen;
-      }
-      if (p.itemStamp[i] !== gen) {
-        project(w0, 2 * f, f, iv, i * f, f, h0, p.item, ip);
-        p.itemStamp[i] = gen;
-      }
-      for (let o = 0; o < h0; o++) z0[o] = b0[o]! + p.user[up + o]! + p.item[ip + o]!;
-      forwardAfterFirstLayer(layers, ins, outs, z);
-      const sig = 1 / (1 + Math.exp(-z[L - 1]![0]!));
-      out[b] = sig * this.#range + this.#offset;
-    }
+    this.#scorer.predict(input.userIndex, input.itemIndex, input.count, out);
   }
 
-  /**
-   * {@link EmbeddingNet.predictFused} for one user: one pass brings the user's and the items'
-   * first-layer projections up to date, `b₀ + W_u·u` is added once, then each item costs its
-   * projection plus the later layers (no cache checks in the item loop). Same sums in the same order.
-   */
+  /** The host scorer's one-user path: `b₀ + W_u·u` once, then each item's projection and the later layers. */
   protected override scoreItemsFused(
     userIndex: number,
     itemIndex: Int32Array,
     out: Float32Array,
   ): void {
-    const s = this.#fusedState(1);
-    const p = this.#projections(s);
-    const f = this.config.nFactors;
-    const layers = this.#layers;
-    const L = layers.length;
-    const { ins, outs, z } = s;
-    const h0 = outs[0]!;
-    const w0 = layers[0]!.weight.values;
-    const b0 = layers[0]!.bias.values;
-    const gen = p.generation;
-    const n = out.length;
-    const up = userIndex * h0;
-    if (p.userStamp[userIndex] !== gen) {
-      project(w0, 2 * f, 0, this.#user.values, userIndex * f, f, h0, p.user, up);
-      p.userStamp[userIndex] = gen;
-    }
-    const iv = this.#item.values;
-    const item = p.item;
-    const itemStamp = p.itemStamp;
-    for (let j = 0; j < n; j++) {
-      const i = itemIndex[j]!;
-      if (itemStamp[i] !== gen) {
-        project(w0, 2 * f, f, iv, i * f, f, h0, item, i * h0);
-        itemStamp[i] = gen;
-      }
-    }
-    // b₀ + W_u·u, added first as predictFused does
-    const zu = new Float64Array(h0);
-    for (let o = 0; o < h0; o++) zu[o] = b0[o]! + p.user[up + o]!;
-    const range = this.#range;
-    const offset = this.#offset;
-    if (L === 2 && outs[1] === 1) {
-      // the notebook's shape: one hidden layer, then the output unit
-      const w1 = layers[1]!.weight.values;
-      const b1 = layers[1]!.bias.values[0]!;
-      // the output unit's input first, the sigmoids after: no call inside the hot loop
-      const zs = this.scoreScratch(n);
-      for (let j = 0; j < n; j++) {
-        const ip = itemIndex[j]! * h0;
-        let acc = b1;
-        for (let o = 0; o < h0; o++) {
-          const a = zu[o]! + item[ip + o]!;
-          if (a > 0) acc += w1[o]! * a;
-        }
-        zs[j] = acc;
-      }
-      for (let j = 0; j < n; j++) out[j] = (1 / (1 + Math.exp(-zs[j]!))) * range + offset;
-      return;
-    }
-    const z0 = z[0]!;
-    for (let j = 0; j < n; j++) {
-      const ip = itemIndex[j]! * h0;
-      for (let o = 0; o < h0; o++) z0[o] = zu[o]! + item[ip + o]!;
-      forwardAfterFirstLayer(layers, ins, outs, z);
-      out[j] = (1 / (1 + Math.exp(-z[L - 1]![0]!))) * range + offset;
-    }
+    this.#scorer.scoreItems(userIndex, itemIndex, out);
   }
-
-  /** The cached first-layer projections, invalidated when the embeddings or the first weight change. */
-  #projections(s: FusedNet): Projections {
-    const versions = [this.#user.version, this.#item.version, this.#layers[0]!.weight.version];
-    const h0 = s.outs[0]!;
-    let p = s.projection;
-    if (
-      !p ||
-      p.userStamp.length !== this.config.nUsers ||
-      p.itemStamp.length !== this.config.nItems
-    ) {
-      p = {
-        versions: [],
-        generation: 0,
-        user: new Float64Array(this.config.nUsers * h0),
-        item: new Float64Array(this.config.nItems * h0),
-        userStamp: new Int32Array(this.config.nUsers),
-        itemStamp: new Int32Array(this.config.nItems),
-      };
-      s.projection = p;
-    }
-    if (p.generation === 0 || versions.some((v, k) => v !== p.versions[k])) {
-      p.generation++;
-      p.versions = versions;
-    }
-    return p;
-  }
-}
-
-/** First-layer projections per user and per item (`[rows, hidden]`), valid where the stamp equals the generation. */
-interface Projections {
-  versions: number[];
-  generation: number;
-  user: Float64Array;
-  item: Float64Array;
-  userStamp: Int32Array;
-  itemStamp: Int32Array;
 }
 
 /** Host buffers of the fused engine, reused across steps. */
@@ -722,35 +603,6 @@ interface FusedNet {
   dx: Float64Array;
   /** The dense gradients handed out: per layer weight `[out, in]` then bias. */
   dense: Float32Array;
-  projection: Projections | undefined;
-}
-
-/**
- * Eval-mode forward of layers 1.. from layer 0's pre-activations `z[0]`: `z[l] = W_l·relu(z[l−1]) + b_l`
- * (one place for predict and the one-user scoring path, so both give the same bits).
- */
-function forwardAfterFirstLayer(
-  layers: readonly { weight: Parameter; bias: Parameter }[],
-  ins: readonly number[],
-  outs: readonly number[],
-  z: readonly Float64Array[],
-): void {
-  for (let l = 1; l < layers.length; l++) {
-    const prev = z[l - 1]!;
-    const zl = z[l]!;
-    const w = layers[l]!.weight.values;
-    const bias = layers[l]!.bias.values;
-    const inp = ins[l]!;
-    for (let o = 0; o < outs[l]!; o++) {
-      let acc = bias[o]!;
-      const row = o * inp;
-      for (let k = 0; k < inp; k++) {
-        const a = prev[k]!;
-        if (a > 0) acc += w[row + k]! * a;
-      }
-      zl[o] = acc;
-    }
-  }
 }
 
 /** `out[o·in + k]` (a row-major `[out, in]` matrix) → `t[k·out + o]`. */
@@ -759,42 +611,6 @@ function transposeInto(w: Float32Array, out: number, inp: number, t: Float64Arra
     const row = o * inp;
     for (let k = 0; k < inp; k++) t[k * out + o] = w[row + k]!;
   }
-}
-
-/** `dst[at + o] = Σ_d w[o·stride + col + d] · v[from + d]` for `o < outputs`. */
-function project(
-  w: Float32Array,
-  stride: number,
-  col: number,
-  v: Float32Array,
-  from: number,
-  dim: number,
-  outputs: number,
-  dst: Float64Array,
-  at: number,
-): void {
-  for (let o = 0; o < outputs; o++) {
-    let acc = 0;
-    const row = o * stride + col;
-    for (let d = 0; d < dim; d++) acc += w[row + d]! * v[from + d]!;
-    dst[at + o] = acc;
-  }
-}
-
-function layerName(l: number, nHidden: number, what: 'weight' | 'bias'): string {
-  return l < nHidden ? `hidden.${l}.${what}` : `output.${what}`;
-}
-
-function validateConfig(config: EmbeddingNetConfig): void {
-  if (config.dropout.length !== config.hidden.length + 1) {
-    throw new RangeError(
-      `EmbeddingNet: dropout needs ${config.hidden.length + 1} entries (one per linear layer), got ${config.dropout.length}`,
-    );
-  }
-  for (const p of config.dropout)
-    if (!(p >= 0 && p < 1)) throw new RangeError(`EmbeddingNet: dropout ${p} is outside [0, 1)`);
-  const [min, max] = config.ratingRange;
-  if (!(max > min)) throw new RangeError(`EmbeddingNet: ratingRange [${min}, ${max}] is empty`);
 }
 
 /** Creates a freshly initialised {@link EmbeddingNet} (notebook defaults). */

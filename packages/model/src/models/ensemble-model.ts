@@ -10,6 +10,13 @@ import type {
   RatingModel,
 } from './rating-model.js';
 import { checkScoreArguments, scoreItemsByPredict } from '../inference/score-items-by-predict.js';
+import {
+  checkEnsembleConfig,
+  combineEnsemble,
+  ensembleParameterName,
+} from '../host/ensemble-host.js';
+
+export { ensembleParameterName };
 
 /** Options of {@link createEnsemble}. */
 export interface EnsembleOptions {
@@ -17,11 +24,6 @@ export interface EnsembleOptions {
   weights?: number[];
   /** Predictions are clipped to this range. */
   ratingRange: [number, number];
-}
-
-/** The name member `k`'s parameter `name` has in the ensemble (and in saved weights). */
-export function ensembleParameterName(k: number, name: string): string {
-  return `members.${k}.${name}`;
 }
 
 /**
@@ -49,29 +51,6 @@ function prefixed(k: number, p: Parameter): Parameter {
   };
 }
 
-/** Checks that `config` describes `members`; throws {@link InvalidArgumentError} if not. */
-function checkEnsemble(config: EnsembleConfig, members: readonly RatingModel[]): void {
-  const { weights, ratingRange } = config;
-  if (members.length === 0)
-    throw new InvalidArgumentError('members', 'an ensemble needs at least one member model');
-  if (weights.length !== members.length || !weights.every((w) => Number.isFinite(w))) {
-    throw new InvalidArgumentError(
-      'weights',
-      `expected ${members.length} finite weights (one per member), got ${JSON.stringify(weights)}`,
-    );
-  }
-  if (!(ratingRange[1] > ratingRange[0]))
-    throw new InvalidArgumentError('ratingRange', `[${ratingRange.join(', ')}] is empty`);
-  members.forEach((m, k) => {
-    if (m.config.nUsers !== config.nUsers || m.config.nItems !== config.nItems) {
-      throw new InvalidArgumentError(
-        'members',
-        `member ${k} (${m.config.type}) has ${m.config.nUsers} users and ${m.config.nItems} items but the ensemble has ${config.nUsers} and ${config.nItems}; train every member on the same id maps`,
-      );
-    }
-  });
-}
-
 /**
  * A weighted average of trained models, `clip(Σ w_k · member_k(u, i), ratingRange)`: the `best`
  * recipe averages a Bayesian MF posterior mean with a gradient-trained MF. Member `k`'s parameters
@@ -92,7 +71,10 @@ export class EnsembleModel implements RatingModel {
   readonly #byMemberParameter = new Map<Parameter, Parameter>();
 
   constructor(config: EnsembleConfig, members: readonly RatingModel[]) {
-    checkEnsemble(config, members);
+    checkEnsembleConfig(
+      config,
+      members.map((m) => m.config),
+    );
     this.config = config;
     this.members = members;
     const parameters: Parameter[] = [];
@@ -131,15 +113,24 @@ export class EnsembleModel implements RatingModel {
       );
     }
     const n = userIndex.length;
-    const sum = this.#weightedSum(userIndex, itemIndex, n);
     const result = out && out.length >= n ? out.subarray(0, n) : new Float32Array(n);
-    const [lo, hi] = this.config.ratingRange;
-    for (let b = 0; b < n; b++) result[b] = Math.min(hi, Math.max(lo, sum[b]!));
+    combineEnsemble(
+      this.config,
+      n,
+      (k, scratch) => this.members[k]!.predict(userIndex, itemIndex, scratch),
+      this.#grow(n),
+      result,
+    );
     return result;
   }
 
-  #memberScores = new Float32Array(0);
-  #scoreSum = new Float64Array(0);
+  #buffers = { scratch: new Float32Array(0), sum: new Float64Array(0) };
+
+  #grow(n: number): { scratch: Float32Array; sum: Float64Array } {
+    if (this.#buffers.sum.length < n)
+      this.#buffers = { scratch: new Float32Array(n), sum: new Float64Array(n) };
+    return this.#buffers;
+  }
 
   /**
    * {@link RatingModel.scoreItemsForUser}: each member's fast path (or its `predict` for a member
@@ -148,23 +139,20 @@ export class EnsembleModel implements RatingModel {
   scoreItemsForUser(userIndex: number, itemIndex: Int32Array, out: Float32Array): Float32Array {
     const n = itemIndex.length;
     checkScoreArguments(userIndex, n, out);
-    if (this.#memberScores.length < n) {
-      this.#memberScores = new Float32Array(n);
-      this.#scoreSum = new Float64Array(n);
-    }
-    const scratch = this.#memberScores.subarray(0, n);
-    const sum = this.#scoreSum.subarray(0, n);
-    sum.fill(0);
-    this.members.forEach((m, k) => {
-      const w = this.config.weights[k]!;
-      const p =
-        m.scoreItemsForUser?.(userIndex, itemIndex, scratch) ??
-        scoreItemsByPredict(m, userIndex, itemIndex, scratch);
-      for (let j = 0; j < n; j++) sum[j]! += w * p[j]!;
-    });
     const result = out.subarray(0, n);
-    const [lo, hi] = this.config.ratingRange;
-    for (let j = 0; j < n; j++) result[j] = Math.min(hi, Math.max(lo, sum[j]!));
+    combineEnsemble(
+      this.config,
+      n,
+      (k, scratch) => {
+        const m = this.members[k]!;
+        return (
+          m.scoreItemsForUser?.(userIndex, itemIndex, scratch) ??
+          scoreItemsByPredict(m, userIndex, itemIndex, scratch)
+        );
+      },
+      this.#grow(n),
+      result,
+    );
     return result;
   }
 

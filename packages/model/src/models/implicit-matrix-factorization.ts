@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createParameter, type Parameter } from '../core/parameter.js';
 import { SeededRandom } from '../core/random.js';
 import { RowGradientAccumulator } from '../core/row-gradient-accumulator.js';
-import { addItemDots } from '../core/add-item-dots.js';
+import {
+  checkImplicitMatrixFactorizationConfig,
+  ImplicitMatrixFactorizationScorer,
+} from '../host/implicit-mf-host.js';
 import { ImplicitRowSolver, scaledGramian } from '../core/implicit-row-solver.js';
 import type { ImplicitMatrixFactorizationConfig, RatingConfidence } from './model-config.js';
 import type { LossAndGradients, RatingModel } from './rating-model.js';
@@ -53,21 +56,12 @@ export class ImplicitMatrixFactorization extends BaseRatingModel {
   readonly #item: Parameter;
   readonly #acc: [RowGradientAccumulator, RowGradientAccumulator];
   #scratch = new Float32Array(0);
+  /** The eval-mode maths on the host, shared with `@cf/model/inference`. */
+  readonly #scorer: ImplicitMatrixFactorizationScorer;
 
   constructor(config: ImplicitMatrixFactorizationConfig, parameters: Parameter[]) {
     super(parameters);
-    if (!(Number.isInteger(config.nFactors) && config.nFactors >= 1)) {
-      throw new RangeError(
-        `ImplicitMatrixFactorization: nFactors must be a whole number ≥ 1, got ${config.nFactors}`,
-      );
-    }
-    for (const key of ['unobservedWeight', 'regularization', 'frequencyExponent'] as const) {
-      const v = config[key];
-      if (!(Number.isFinite(v) && v >= 0))
-        throw new RangeError(
-          `ImplicitMatrixFactorization: ${key} must be finite and ≥ 0, got ${v}`,
-        );
-    }
+    checkImplicitMatrixFactorizationConfig(config);
     this.config = config;
     this.#user = this.parameter('userEmbedding');
     this.#item = this.parameter('itemEmbedding');
@@ -75,6 +69,7 @@ export class ImplicitMatrixFactorization extends BaseRatingModel {
       new RowGradientAccumulator(config.nUsers, config.nFactors),
       new RowGradientAccumulator(config.nItems, config.nFactors),
     ];
+    this.#scorer = new ImplicitMatrixFactorizationScorer(config, (name) => this.parameter(name));
   }
 
   /** Parameters of a fresh model: normal(0, `initStd`) factors (default 0.1 / √nFactors). */
@@ -178,32 +173,20 @@ export class ImplicitMatrixFactorization extends BaseRatingModel {
   }
 
   #dot(b: number, input: PassInput): number {
-    const f = this.config.nFactors;
-    const uo = input.userIndex[b]! * f;
-    const io = input.itemIndex[b]! * f;
-    const uv = this.#user.values;
-    const iv = this.#item.values;
-    let res = 0;
-    for (let d = 0; d < f; d++) res += uv[uo + d]! * iv[io + d]!;
-    return res;
+    return this.#scorer.dot(input.userIndex[b]!, input.itemIndex[b]!);
   }
 
   protected predictFused(input: PassInput, out: Float32Array): void {
-    for (let b = 0; b < input.count; b++) out[b] = this.#dot(b, input);
+    this.#scorer.predict(input.userIndex, input.itemIndex, input.count, out);
   }
 
-  /** One user's scores: the user's row read once, eight items at a time. */
+  /** The host scorer's one-user path: the user's row read once, eight items at a time. */
   protected override scoreItemsFused(
     userIndex: number,
     itemIndex: Int32Array,
     out: Float32Array,
   ): void {
-    const f = this.config.nFactors;
-    const res = this.scoreScratch(out.length);
-    res.fill(0);
-    const user = Float64Array.from(this.#user.values.subarray(userIndex * f, (userIndex + 1) * f));
-    addItemDots(user, this.#item.values, f, itemIndex, res);
-    for (let j = 0; j < out.length; j++) out[j] = res[j]!;
+    this.#scorer.scoreItems(userIndex, itemIndex, out);
   }
 
   protected lossAndGradientsFused(input: PassInput, target: Float32Array): LossAndGradients {
