@@ -63,6 +63,9 @@ export { ModelFormatError } from './io/model-format-error.js';
 export { SimilarityUnsupportedError } from './inference/similarity-unsupported-error.js';
 export type { SimilarityUnsupportedReason } from './inference/similarity-unsupported-error.js';
 export type { ModelFormatReason } from './io/model-format-error.js';
+export { InferenceModel } from './inference/inference-model.js';
+export type { InferenceModelParts, FallbackBiases } from './inference/inference-model.js';
+export type { ScoringModel, ScoringParameter } from './inference/scoring-model.js';
 export { TrainedModel, createTrainedModel } from './inference/trained-model.js';
 export type {
   UnknownIdStrategy,

@@ -4,6 +4,7 @@ import type { RatingModel } from '../models/rating-model.js';
 import { SeededRandom } from '../core/random.js';
 import { isImplicitMatrixFactorization } from '../models/implicit-matrix-factorization.js';
 import { rankItems } from './rank-items.js';
+import { checkK } from './check-k.js';
 import { toRecommendations, type Recommendation } from './recommendation.js';
 
 /** Options of {@link foldInUser}. */
@@ -104,13 +105,6 @@ export class FoldedInUser {
   dispose(): void {
     this.model.dispose();
   }
-}
-
-/** Checks a `k` option. */
-export function checkK(k: number): number {
-  if (!(Number.isInteger(k) && k >= 0))
-    throw new InvalidArgumentError('k', `must be a non-negative integer, got ${k}`);
-  return k;
 }
 
 /**

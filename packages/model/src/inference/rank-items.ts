@@ -1,8 +1,8 @@
-import type { RatingModel } from '../models/rating-model.js';
+import type { ScoringModel } from './scoring-model.js';
 import { scoreItemsByPredict } from './score-items-by-predict.js';
 import { TopK } from './top-k.js';
 
-/** Items scored per {@link RatingModel.scoreItemsForUser} call: bounds the score buffer. */
+/** Items scored per {@link ScoringModel.scoreItemsForUser} call: bounds the score buffer. */
 const ITEMS_PER_CHUNK = 65536;
 
 /** Options of {@link rankItems}. */
@@ -19,12 +19,12 @@ export interface RankItemsOptions {
 /**
  * The top-k candidate items of each user by the model's eval-mode prediction. One user at a time,
  * the candidates are scored in chunks of at most `pairsPerChunk` items by the model's
- * {@link RatingModel.scoreItemsForUser} (its `predict` for a model without one) into one reused
+ * {@link ScoringModel.scoreItemsForUser} (its `predict` for a model without one) into one reused
  * buffer; excluded items are skipped by a merge walk over the sorted lists, and a score enters the
  * user's k-heap only when it beats the heap's worst. Returns one {@link TopK} per user.
  */
 export function rankItems(
-  model: RatingModel,
+  model: Pick<ScoringModel, 'predict' | 'scoreItemsForUser'>,
   userIndex: Int32Array,
   options: RankItemsOptions,
 ): TopK[] {

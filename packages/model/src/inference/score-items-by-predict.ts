@@ -1,12 +1,12 @@
-import type { RatingModel } from '../models/rating-model.js';
+import type { ScoringModel } from './scoring-model.js';
 
 /**
- * {@link RatingModel.scoreItemsForUser} by way of `model.predict`: one (user, item) pair per item.
+ * {@link ScoringModel.scoreItemsForUser} by way of `model.predict`: one (user, item) pair per item.
  * The generic fallback for a model without a fast path of its own. Writes to `out` (at least
  * `itemIndex.length` long) and returns a view of it.
  */
 export function scoreItemsByPredict(
-  model: RatingModel,
+  model: Pick<ScoringModel, 'predict'>,
   userIndex: number,
   itemIndex: Int32Array,
   out: Float32Array,

@@ -1,6 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
 import { sha256 } from '@noble/hashes/sha2';
 import { bytesToHex } from '@noble/hashes/utils';
+import type { SavedModelArtifacts } from './read-model-artifacts.js';
 
 /** The digest algorithm of saved cf models. */
 export const MODEL_DIGEST_ALGORITHM = 'sha256';
@@ -14,10 +14,7 @@ export const MODEL_DIGEST_ALGORITHM = 'sha256';
  * WebCrypto is asynchronous and missing from pages served over plain http.
  */
 export function modelDigest(
-  artifacts: {
-    [K in 'format' | 'generatedBy' | 'convertedBy' | 'modelTopology' | 'weightSpecs']?:
-      tf.io.ModelArtifacts[K] | undefined;
-  },
+  artifacts: Omit<SavedModelArtifacts, 'weightData'>,
   weights: Uint8Array,
 ): string {
   const topology = artifacts.modelTopology as Record<string, unknown>;
