@@ -1,4 +1,6 @@
-import type { RatingModelConfig } from '../models/model-config.js';
+import type { BiasBaselineConfig, RatingModelConfig } from '../models/model-config.js';
+import type { FallbackBiases } from '../inference/inference-model.js';
+import { BiasBaselineScorer } from './bias-host.js';
 import type { ScoringModel, ScoringParameter } from '../inference/scoring-model.js';
 import type { HostScorer } from './host-scorer.js';
 import { checkPairIndices, checkUserItems } from './check-indices.js';
@@ -62,4 +64,27 @@ export class HostRatingModel implements ScoringModel {
     this.#scorer.scoreItems(userIndex, itemIndex, view);
     return view;
   }
+}
+
+/**
+ * The fallback bias baseline of a loaded model, on the host: the bias config checked and its
+ * `userBias`, `itemBias` and `globalBias` read through {@link BiasBaselineScorer}.
+ */
+export function createHostFallback(
+  config: BiasBaselineConfig,
+  values: ReadonlyMap<string, Float32Array>,
+): FallbackBiases {
+  const model = new HostRatingModel(config, values);
+  const biases = new BiasBaselineScorer(config, (name) => {
+    const p = model.parameters.find((q) => q.name === name);
+    if (!p) throw new RangeError(`model has no parameter ${name}`);
+    return p;
+  });
+  return {
+    config,
+    parameters: model.parameters,
+    globalMean: biases.globalMean,
+    userBiasAt: (userIndex) => biases.userBiasAt(userIndex),
+    itemBiasAt: (itemIndex) => biases.itemBiasAt(itemIndex),
+  };
 }

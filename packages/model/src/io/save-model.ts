@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { CfError, InvalidArgumentError } from '@cf/data';
 import { fromModelArtifacts, toModelArtifacts } from './model-artifacts.js';
 import { ModelFormatError } from './model-format-error.js';
+import { resolveAgainstPage } from './resolve-against-page.js';
 import type { TrainedModel } from '../inference/trained-model.js';
 
 /**
@@ -10,18 +11,6 @@ import type { TrainedModel } from '../inference/trained-model.js';
  * resolved against `document.baseURI`), or an IO handler.
  */
 export type ModelLocation = string | tf.io.IOHandler;
-
-/**
- * `location` made absolute against the page (`document.baseURI`, or a worker's `location.href`)
- * when it has no scheme (`/models/m/model.json`, `models/m/model.json`, `./m/model.json`);
- * unchanged outside a page or when it has one.
- */
-function resolveAgainstPage(location: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(location)) return location;
-  const page = globalThis as { document?: { baseURI?: string }; location?: { href?: string } };
-  const base = page.document?.baseURI ?? page.location?.href;
-  return base ? new URL(location, base).href : location;
-}
 
 function handlerFor(given: ModelLocation, mode: 'save' | 'load'): tf.io.IOHandler {
   if (typeof given !== 'string') return given;
