@@ -6,6 +6,8 @@ import { createModelFromConfig, parameterSpecsOf } from './create-model-from-con
 import { createEmbeddingNet } from './embedding-net.js';
 import { createEmbeddingDotBias } from './embedding-dot-bias.js';
 import { createBiasBaseline, BiasBaseline } from './bias-baseline.js';
+import { createBiasedMatrixFactorization } from './biased-matrix-factorization.js';
+import { createImplicitMatrixFactorization } from './implicit-matrix-factorization.js';
 import type { RatingModel } from './rating-model.js';
 import type { RatingModelConfig } from './model-config.js';
 
@@ -104,4 +106,46 @@ describe('createModelFromConfig', () => {
       argumentError(() => createModelFromConfig({ ...net.config, type: 'nope' } as never)).argument,
     ).toBe('config.type');
   });
+});
+
+// parameterSpecsOf (src/host, no tfjs: what loading checks saved weights against, on both paths)
+// must name, order and shape exactly the parameters the model classes create.
+describe('parameterSpecsOf', () => {
+  const size = { nUsers: 3, nItems: 4 };
+  const configs: RatingModelConfig[] = [
+    ...[
+      createEmbeddingNet({
+        ...size,
+        ratingRange: [1, 5],
+        nFactors: 2,
+        hidden: [3, 2],
+        dropout: [0, 0.1, 0.2],
+      }),
+      createEmbeddingNet({ ...size, ratingRange: [1, 5], nFactors: 2, hidden: [], dropout: [0] }),
+      createEmbeddingDotBias({ ...size, nFactors: 2 }),
+      createBiasBaseline({ ...size, ratingRange: [1, 5] }),
+      createBiasedMatrixFactorization({ ...size, nFactors: 2, ratingRange: [1, 5] }),
+      createImplicitMatrixFactorization({ ...size, nFactors: 2 }),
+    ].map((m) => m.config),
+  ];
+  configs.push({
+    type: 'ensemble',
+    ...size,
+    ratingRange: [1, 5],
+    members: [configs[4]!, configs[2]!, configs[0]!],
+    weights: [0.5, 0.3, 0.2],
+  });
+
+  it.each(configs.map((c) => [c.type, c] as const))(
+    '%s: are the names, kinds and shapes of the parameters the model is built with',
+    (_, config) => {
+      expect(parameterSpecsOf(config)).toEqual(
+        createModelFromConfig(config).parameters.map(({ name, kind, shape }) => ({
+          name,
+          kind,
+          shape,
+        })),
+      );
+    },
+  );
 });
