@@ -177,6 +177,195 @@ export function adamRows(
 }
 
 // ---------------------------------------------------------------------------------------------
+// EmbeddingDotBias training on interleaved rows: each table row is one contiguous span of three
+// sections of `S` floats (S = f + 1 rounded up to 4): weights then the bias, Adam's m, Adam's v.
+// One row update touches one span, and the forward pass reads the bias from the weights' last
+// cache line. Rows of the next examples are touched ahead (PREFETCH) so their misses overlap.
+// ---------------------------------------------------------------------------------------------
+
+const PREFETCH: i32 = 6;
+
+/** Reads `bytes` of the span at `p`, a cache line at a time, into a sink (a software prefetch). */
+@inline
+function touch(p: usize, bytes: usize): i32 {
+  let x: i32 = 0;
+  for (let o: usize = 0; o < bytes; o += 64) x ^= load<i32>(p + o);
+  return x;
+}
+
+/**
+ * Forward and backward pass of `n` examples of EmbeddingDotBias over interleaved tables at `users`
+ * and `items` (rows of `rowBytes`, `f` factors, the bias at float `f`): `res = Σ u·i + b_u + b_i`
+ * (the dot in float32, four lanes), `pred = sigmoid(res)·span + low` (when `squash`), squared error
+ * against `rating`. Each example's gradient (`dres·i` for the user row, `dres·u` for the item row,
+ * `dres` for both biases; `dres = 2/n · err · sig·(1 − sig)·span`) is added into one gradient row
+ * (`S` floats) per distinct table row, in `gradU` / `gradI`. `slotU` / `slotI` (one i32 per table
+ * row, -1 when absent) map a row to its gradient row, and `listU` / `listI` get the distinct rows
+ * in first-appearance order; their counts go to `counts[0]`, `counts[1]`. The slots are reset by
+ * `dotBiasAdam`. Returns the sum of squared errors.
+ */
+export function dotBiasPass(
+  users: usize,
+  items: usize,
+  rowBytes: i32,
+  S: i32,
+  f: i32,
+  n: i32,
+  userIdx: usize,
+  itemIdx: usize,
+  rating: usize,
+  low: f64,
+  span: f64,
+  squash: i32,
+  gradU: usize,
+  gradI: usize,
+  slotU: usize,
+  slotI: usize,
+  listU: usize,
+  listI: usize,
+  counts: usize,
+): f64 {
+  const rb = <usize>rowBytes;
+  const gb = <usize>S << 2;
+  const wBytes = gb; // the weights section: the forward pass reads only it
+  const f4 = f & ~3;
+  const fb = <usize>f << 2;
+  const scale = 2.0 / <f64>n;
+  let nu: i32 = 0;
+  let ni: i32 = 0;
+  let sink: i32 = 0;
+  let sum: f64 = 0;
+  for (let b: i32 = 0; b < n + PREFETCH; b++) {
+    const ahead = b + PREFETCH;
+    if (ahead < n) {
+      const au = <usize>load<i32>(userIdx + (<usize>ahead << 2));
+      const ai = <usize>load<i32>(itemIdx + (<usize>ahead << 2));
+      sink ^= touch(users + au * rb, wBytes) ^ touch(items + ai * rb, wBytes);
+      sink ^= load<i32>(slotU + (au << 2)) ^ load<i32>(slotI + (ai << 2));
+    }
+    if (b >= n) continue;
+    const u = <usize>load<i32>(userIdx + (<usize>b << 2));
+    const i = <usize>load<i32>(itemIdx + (<usize>b << 2));
+    const up = users + u * rb;
+    const ip = items + i * rb;
+    let acc = f32x4.splat(0);
+    for (let d: i32 = 0; d < f4; d += 4) {
+      const o = <usize>d << 2;
+      acc = f32x4.add(acc, f32x4.mul(v128.load(up + o), v128.load(ip + o)));
+    }
+    let dot: f32 =
+      f32x4.extract_lane(acc, 0) +
+      f32x4.extract_lane(acc, 1) +
+      f32x4.extract_lane(acc, 2) +
+      f32x4.extract_lane(acc, 3);
+    for (let d: i32 = f4; d < f; d++) {
+      const o = <usize>d << 2;
+      dot += load<f32>(up + o) * load<f32>(ip + o);
+    }
+    const res: f64 = <f64>load<f32>(up + fb) + <f64>load<f32>(ip + fb) + <f64>dot;
+    let pred = res;
+    let sig: f64 = 0;
+    if (squash != 0) {
+      sig = 1.0 / (1.0 + Math.exp(-res));
+      pred = sig * span + low;
+    }
+    const err = pred - <f64>load<f32>(rating + (<usize>b << 2));
+    sum += err * err;
+    let dres = scale * err;
+    if (squash != 0) dres *= sig * (1.0 - sig) * span;
+    const g: f32 = <f32>dres;
+    // the user's gradient row
+    let su = load<i32>(slotU + (u << 2));
+    if (su < 0) {
+      su = nu++;
+      store<i32>(slotU + (u << 2), su);
+      store<i32>(listU + (<usize>su << 2), <i32>u);
+      memory.fill(gradU + <usize>su * gb, 0, gb);
+    }
+    let si = load<i32>(slotI + (i << 2));
+    if (si < 0) {
+      si = ni++;
+      store<i32>(slotI + (i << 2), si);
+      store<i32>(listI + (<usize>si << 2), <i32>i);
+      memory.fill(gradI + <usize>si * gb, 0, gb);
+    }
+    const gu = gradU + <usize>su * gb;
+    const gi = gradI + <usize>si * gb;
+    const g4 = f32x4.splat(g);
+    for (let d: i32 = 0; d < f4; d += 4) {
+      const o = <usize>d << 2;
+      v128.store(gu + o, f32x4.add(v128.load(gu + o), f32x4.mul(g4, v128.load(ip + o))));
+      v128.store(gi + o, f32x4.add(v128.load(gi + o), f32x4.mul(g4, v128.load(up + o))));
+    }
+    for (let d: i32 = f4; d < f; d++) {
+      const o = <usize>d << 2;
+      store<f32>(gu + o, load<f32>(gu + o) + g * load<f32>(ip + o));
+      store<f32>(gi + o, load<f32>(gi + o) + g * load<f32>(up + o));
+    }
+    store<f32>(gu + fb, load<f32>(gu + fb) + g);
+    store<f32>(gi + fb, load<f32>(gi + fb) + g);
+  }
+  store<i32>(counts, nu);
+  store<i32>(counts, ni, 4);
+  // keeps the touches: an unused load could be dropped
+  store<i32>(counts, sink, 8);
+  return sum;
+}
+
+/**
+ * Lazy Adam / AdamW on the `count` listed rows of an interleaved table (see `dotBiasPass`): table
+ * row `list[k]` from gradient row `k` (`S` floats), its `f` weights with the first set of scalars
+ * and its bias with the second (`factorsW` / `factorsB`: lazy AdamW's catch-up, four floats per
+ * row as in `adamRows`, or 0), and its slot in `slot` reset to -1. The same arithmetic as
+ * `adamRows`.
+ */
+export function dotBiasAdam(
+  table: usize,
+  rowBytes: i32,
+  S: i32,
+  f: i32,
+  grad: usize,
+  list: usize,
+  slot: usize,
+  count: i32,
+  factorsW: usize,
+  factorsB: usize,
+  beta2: f32,
+  oneMinusBeta2: f32,
+  sqrtBc2: f32,
+  eps: f32,
+  beta1W: f32,
+  oneMinusBeta1W: f32,
+  stepSizeW: f32,
+  decayW: f32,
+  l2W: f32,
+  beta1B: f32,
+  oneMinusBeta1B: f32,
+  stepSizeB: f32,
+  decayB: f32,
+  l2B: f32,
+): i32 {
+  const rb = <usize>rowBytes;
+  const sb = <usize>S << 2;
+  const fb = <usize>f << 2;
+  let sink: i32 = 0;
+  for (let k: i32 = 0; k < count; k++) {
+    const ahead = k + PREFETCH;
+    if (ahead < count) sink ^= touch(table + <usize>load<i32>(list + (<usize>ahead << 2)) * rb, rb);
+    const row = <usize>load<i32>(list + (<usize>k << 2));
+    store<i32>(slot + (row << 2), -1);
+    const w = table + row * rb;
+    const g = grad + <usize>k * sb;
+    adamRow(w, w + sb, w + 2 * sb, g, true, factorsW != 0 ? factorsW + (<usize>k << 4) : 0, f,
+      beta1W, beta2, oneMinusBeta1W, oneMinusBeta2, stepSizeW, sqrtBc2, eps, decayW, l2W);
+    adamRow(w + fb, w + sb + fb, w + 2 * sb + fb, g + fb, true,
+      factorsB != 0 ? factorsB + (<usize>k << 4) : 0, 1,
+      beta1B, beta2, oneMinusBeta1B, oneMinusBeta2, stepSizeB, sqrtBc2, eps, decayB, l2B);
+  }
+  return sink;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Multi-layer perceptron on concatenated embeddings (EmbeddingNet), forward and backward per example.
 //
 // The layer table at `layers` holds LAYER_FIELDS i32 per layer:

@@ -45,6 +45,58 @@ export interface KernelExports {
     decay: number,
     l2: number,
   ): void;
+  /**
+   * EmbeddingDotBias's forward and backward pass over interleaved tables (weights and bias, m, v
+   * in one span per row), gradients summed per distinct row; returns the sum of squared errors.
+   */
+  dotBiasPass(
+    users: number,
+    items: number,
+    rowBytes: number,
+    sectionFloats: number,
+    f: number,
+    n: number,
+    userIndex: number,
+    itemIndex: number,
+    rating: number,
+    low: number,
+    span: number,
+    squash: number,
+    gradU: number,
+    gradI: number,
+    slotU: number,
+    slotI: number,
+    listU: number,
+    listI: number,
+    counts: number,
+  ): number;
+  /** Lazy Adam / AdamW on the listed rows of an interleaved table (weights, then bias, scalars each). */
+  dotBiasAdam(
+    table: number,
+    rowBytes: number,
+    sectionFloats: number,
+    f: number,
+    grad: number,
+    list: number,
+    slot: number,
+    count: number,
+    factorsW: number,
+    factorsB: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    sqrtBc2: number,
+    eps: number,
+    beta1W: number,
+    oneMinusBeta1W: number,
+    stepSizeW: number,
+    decayW: number,
+    l2W: number,
+    beta1B: number,
+    oneMinusBeta1B: number,
+    stepSizeB: number,
+    decayB: number,
+    l2B: number,
+  ): number;
   /** EmbeddingNet's fused forward (and, when training, backward) pass; returns the loss. */
   mlpPass(
     n: number,

@@ -8,6 +8,7 @@ import type { Optimizer } from './optimizer.js';
 import { HogwildEngine, hogwildUnsupportedReason } from './hogwild-engine.js';
 import { resolveThreads, type ThreadEnvironment } from './threads.js';
 import type { Adam } from './adam.js';
+import { DotBiasOneThread, hostEngineChosen } from './dot-bias-engine.js';
 
 /** The loss `fit` minimises. Only mean squared error (`F.mse_loss`) is implemented. */
 export type LossName = 'mse';
@@ -171,6 +172,11 @@ export async function fit(
         context.threadsNote = `the training workers did not start (${error instanceof Error ? error.message : String(error)}): training on one thread`;
       }
     }
+    // EmbeddingDotBias with lazy Adam(W) on one thread: the fused, interleaved-row engine
+    const fused =
+      pool || epochs === 0 || !hostEngineChosen(engine)
+        ? undefined
+        : DotBiasOneThread.create(model, optimizer, data.batchSize);
     await run('onTrainBegin');
     for (let epoch = 0; epoch < epochs && stopReason === undefined; epoch++) {
       context.epoch = epoch;
@@ -199,26 +205,33 @@ export async function fit(
         });
         context.iteration = first + batchIndex;
       }
-      for (const batch of pool ? [] : data.trainBatches.epoch(data.epochsSeen)) {
-        context.batch = batchIndex;
-        if (callbacks.length) await run('onBatchBegin');
-        const { loss: batchLoss, gradients } = model.lossAndGradients(batch, {
-          random: data.random,
-          engine,
-        });
-        if (!Number.isFinite(batchLoss))
-          throw new TrainingDivergedError(epoch, batchIndex, batchLoss);
-        optimizer.step(gradients);
-        context.iteration++;
-        avg = avg * AVG_MOM + batchLoss * (1 - AVG_MOM);
-        smoothedBatches++;
-        context.batchLoss = batchLoss;
-        context.smoothedLoss = avg / (1 - Math.pow(AVG_MOM, smoothedBatches));
-        if (callbacks.length) await run('onBatchEnd');
-        batchIndex++;
-        const pause = yieldNow();
-        if (pause) await pause;
-        if (stopReason !== undefined) break;
+      fused?.begin();
+      try {
+        for (const batch of pool ? [] : data.trainBatches.epoch(data.epochsSeen)) {
+          context.batch = batchIndex;
+          if (callbacks.length) await run('onBatchBegin');
+          let batchLoss: number;
+          if (fused) batchLoss = fused.step(batch);
+          else {
+            const pass = model.lossAndGradients(batch, { random: data.random, engine });
+            batchLoss = pass.loss;
+            if (Number.isFinite(batchLoss)) optimizer.step(pass.gradients);
+          }
+          if (!Number.isFinite(batchLoss))
+            throw new TrainingDivergedError(epoch, batchIndex, batchLoss);
+          context.iteration++;
+          avg = avg * AVG_MOM + batchLoss * (1 - AVG_MOM);
+          smoothedBatches++;
+          context.batchLoss = batchLoss;
+          context.smoothedLoss = avg / (1 - Math.pow(AVG_MOM, smoothedBatches));
+          if (callbacks.length) await run('onBatchEnd');
+          batchIndex++;
+          const pause = yieldNow();
+          if (pause) await pause;
+          if (stopReason !== undefined) break;
+        }
+      } finally {
+        fused?.end();
       }
       data.epochsSeen++;
       optimizer.flush();

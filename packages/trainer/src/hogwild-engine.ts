@@ -3,6 +3,14 @@ import { KernelInstance, sharedWasmKernelModule, wasmKernelFailure } from '@cf/k
 import type { RatingModel } from '@cf/model';
 import { Adam } from './adam.js';
 import { LazyCatchUp } from './lazy-catch-up.js';
+import {
+  DOT_BIAS_PARAMETERS,
+  DotBiasTables,
+  dotBiasScratchBytes,
+  dotBiasTableBytes,
+  dotBiasUnsupportedReason,
+  type DotBiasScratch,
+} from './dot-bias-engine.js';
 import type { ModelData } from './model-data.js';
 import type { Optimizer } from './optimizer.js';
 import {
@@ -189,6 +197,8 @@ export class HogwildEngine {
   readonly #data: ModelData;
   readonly #workers: WorkerHandle[];
   readonly #parameters: EngineParameter[];
+  /** EmbeddingDotBias: the fused engine's interleaved tables hold weights and moments. */
+  readonly #dotBias: DotBiasTables | undefined;
   readonly #order: Int32Array;
   readonly #control: Int32Array;
   readonly #batchDone: Int32Array;
@@ -201,6 +211,7 @@ export class HogwildEngine {
     data: ModelData,
     workers: WorkerHandle[],
     parameters: EngineParameter[],
+    dotBias: DotBiasTables | undefined,
     buffers: {
       order: Int32Array;
       control: Int32Array;
@@ -215,6 +226,7 @@ export class HogwildEngine {
     this.#data = data;
     this.#workers = workers;
     this.#parameters = parameters;
+    this.#dotBias = dotBias;
     this.#order = buffers.order;
     this.#control = buffers.control;
     this.#batchDone = buffers.batchDone;
@@ -242,22 +254,32 @@ export class HogwildEngine {
       ...layout.map(({ p, dim }) => (p.kind === 'embedding' ? bs * dim : p.values.length)),
     );
     const f = (count: number): number => KernelInstance.bytesFor(count);
-    const bytes =
-      layout.reduce(
-        (sum, { p, rows }) =>
-          sum +
-          3 * f(p.values.length) +
-          (p.kind === 'embedding' && optimizer.decoupled ? f(rows) : 0),
-        0,
-      ) +
-      threads * (f(gradientFloats) + f(bs) + f(4 * bs));
+    // EmbeddingDotBias: the interleaved tables of the fused engine instead of one array per parameter
+    const dotBias = dotBiasUnsupportedReason(model, optimizer) === undefined;
+    const bytes = dotBias
+      ? dotBiasTableBytes(model) +
+        threads * dotBiasScratchBytes(model, bs) +
+        layout.reduce((sum, { rows }) => sum + (optimizer.decoupled ? f(rows) : 0), 0)
+      : layout.reduce(
+          (sum, { p, rows }) =>
+            sum +
+            3 * f(p.values.length) +
+            (p.kind === 'embedding' && optimizer.decoupled ? f(rows) : 0),
+          0,
+        ) +
+        threads * (f(gradientFloats) + f(bs) + f(4 * bs));
     const kernel = KernelInstance.create(bytes, { shared: true });
     if (!kernel) throw new Error(`shared WebAssembly kernels unavailable: ${wasmKernelFailure()}`);
+    const tables = dotBias ? new DotBiasTables(kernel, model) : undefined;
+    const dotBiasScratch: DotBiasScratch[] = tables
+      ? Array.from({ length: threads }, () => tables.scratch(bs))
+      : [];
+    const none = { byteOffset: 0, view: new Float32Array(0) };
     const parameters = layout.map(({ p, rows, dim }): EngineParameter => {
       const group = groupOf.get(p)!;
-      const weights = kernel.floats(p.values.length);
-      const m = kernel.floats(p.values.length);
-      const v = kernel.floats(p.values.length);
+      const weights = tables ? none : kernel.floats(p.values.length);
+      const m = tables ? none : kernel.floats(p.values.length);
+      const v = tables ? none : kernel.floats(p.values.length);
       const rowStep = p.kind === 'embedding' && optimizer.decoupled ? kernel.ints(rows) : undefined;
       const s: SharedParameter = {
         name: p.name,
@@ -274,6 +296,7 @@ export class HogwildEngine {
       return { shared: s, weights: weights.view, m: m.view, v: v.view, rowStep: rowStep?.view };
     });
     const scratch = Array.from({ length: threads }, (): WorkerScratch => {
+      if (tables) return { gradient: 0, gradientFloats: 0, list: 0, factors: 0, rows: 0 };
       const gradient = kernel.floats(gradientFloats);
       return {
         gradient: gradient.byteOffset,
@@ -317,6 +340,7 @@ export class HogwildEngine {
           losses: losses.buffer,
           schedule: schedule.buffer,
           batchSize: data.batchSize,
+          ...(tables ? { dotBias: { layout: tables.layout, scratch: dotBiasScratch[w]! } } : {}),
         }),
       );
       await Promise.all(workers.map((worker) => expect(worker, 'ready')));
@@ -324,7 +348,7 @@ export class HogwildEngine {
       await Promise.all(workers.map((worker) => worker.terminate()));
       throw error;
     }
-    return new HogwildEngine(model, optimizer, data, workers, parameters, {
+    return new HogwildEngine(model, optimizer, data, workers, parameters, tables, {
       order,
       control,
       batchDone,
@@ -412,6 +436,11 @@ export class HogwildEngine {
 
   /** The optimizer's state (flushed) and the weights into shared memory; every row current. */
   #copyIn(): void {
+    if (this.#dotBias) {
+      this.#dotBias.copyIn(this.#optimizer);
+      for (const e of this.#parameters) e.rowStep?.fill(0);
+      return;
+    }
     const state = this.#optimizer.stateDict();
     this.#model.parameters.forEach((p, k) => {
       const e = this.#parameters[k]!;
@@ -429,6 +458,7 @@ export class HogwildEngine {
     const groups = optimizer.groups.length;
     const s = emptyStepScalars();
     const state: Record<string, Float32Array[]> = {};
+    const catchUps = new Map<string, LazyCatchUp>();
     this.#model.parameters.forEach((p, k) => {
       const e = this.#parameters[k]!;
       if (e.rowStep && taken > 0) {
@@ -447,13 +477,22 @@ export class HogwildEngine {
           );
           catchUp.beginStep(s.lr, e.shared.weightDecay, s.beta1, s.bc1, s.bc2);
         }
+        catchUps.set(p.name, catchUp);
+        if (this.#dotBias) return;
         catchUp.flush(e.shared.dim, e.weights, e.m, e.v, optimizer.eps);
       }
+      if (this.#dotBias) return;
       p.values.set(e.weights);
       p.markChanged();
       state[p.name] = [e.m, e.v];
     });
-    optimizer.loadStateDict(state, stepBase + taken);
+    if (this.#dotBias)
+      this.#dotBias.copyOut(
+        optimizer,
+        DOT_BIAS_PARAMETERS.map((name) => catchUps.get(name)),
+        stepBase + taken,
+      );
+    else optimizer.loadStateDict(state, stepBase + taken);
   }
 
   /** Stops the workers. */

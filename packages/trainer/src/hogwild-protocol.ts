@@ -1,4 +1,5 @@
 import type { RatingModelConfig } from '@cf/model';
+import type { DotBiasLayout, DotBiasScratch } from './dot-bias-engine.js';
 
 /** Slots of the shared control block (an `Int32Array` over a `SharedArrayBuffer`). */
 export const CONTROL = {
@@ -73,6 +74,11 @@ export interface HogwildInit {
   /** Per batch and group: lr then momentum (`Float64Array`). */
   schedule: SharedArrayBuffer;
   batchSize: number;
+  /**
+   * EmbeddingDotBias: the interleaved tables (`dot-bias-engine.ts`) and this worker's scratch; the
+   * parameters' `weights`, `m` and `v` are then unused (only their `rowStep`).
+   */
+  dotBias?: { layout: DotBiasLayout; scratch: DotBiasScratch };
 }
 
 /** Starts an epoch on every worker. */

@@ -7,6 +7,7 @@
 import { createModelFromConfig, SeededRandom, type Parameter, type RatingModel } from '@cf/model';
 import { KernelInstance } from '@cf/kernels';
 import { LazyCatchUp } from './lazy-catch-up.js';
+import { DOT_BIAS_PARAMETERS, DotBiasStepper } from './dot-bias-engine.js';
 import {
   CONTROL,
   emptyStepScalars,
@@ -15,6 +16,7 @@ import {
   type HogwildInit,
   type HogwildReply,
   type SharedParameter,
+  type StepScalars,
 } from './hogwild-protocol.js';
 
 interface Port {
@@ -24,8 +26,8 @@ interface Port {
 
 interface WorkerParameter {
   shared: SharedParameter;
-  /** The model's parameter over the shared weights. */
-  parameter: Parameter;
+  /** The model's parameter over the shared weights (none with the dot-bias engine). */
+  parameter: Parameter | undefined;
   catchUp: LazyCatchUp | undefined;
   rowStep: Int32Array | undefined;
 }
@@ -33,7 +35,9 @@ interface WorkerParameter {
 class HogwildWorker {
   readonly #init: HogwildInit;
   readonly #kernel: KernelInstance;
-  readonly #model: RatingModel;
+  readonly #model: RatingModel | undefined;
+  /** EmbeddingDotBias: the fused engine's step on this worker's scratch. */
+  readonly #dotBias: DotBiasStepper | undefined;
   readonly #parameters: Map<string, WorkerParameter>;
   readonly #control: Int32Array;
   readonly #batchDone: Int32Array;
@@ -50,6 +54,7 @@ class HogwildWorker {
   readonly #list: Int32Array;
   readonly #factors: Float32Array;
   readonly #scalars = emptyStepScalars();
+  readonly #dotBiasOut = DOT_BIAS_PARAMETERS.map(() => emptyStepScalars());
 
   constructor(init: HogwildInit) {
     this.#init = init;
@@ -58,16 +63,20 @@ class HogwildWorker {
     this.#kernel = kernel;
     const buffer = init.memory.buffer;
     const values: Record<string, Float32Array> = {};
-    for (const p of init.parameters)
-      values[p.name] = new Float32Array(buffer, p.weights, p.rows * p.dim);
-    this.#model = createModelFromConfig(init.config, values);
-    const byName = new Map(this.#model.parameters.map((p) => [p.name, p]));
+    if (!init.dotBias)
+      for (const p of init.parameters)
+        values[p.name] = new Float32Array(buffer, p.weights, p.rows * p.dim);
+    this.#model = init.dotBias ? undefined : createModelFromConfig(init.config, values);
+    this.#dotBias = init.dotBias
+      ? new DotBiasStepper(kernel, init.dotBias.layout, init.dotBias.scratch, init.beta2, init.eps)
+      : undefined;
+    const byName = new Map((this.#model?.parameters ?? []).map((p) => [p.name, p]));
     this.#parameters = new Map(
       init.parameters.map((p) => [
         p.name,
         {
           shared: p,
-          parameter: byName.get(p.name)!,
+          parameter: byName.get(p.name),
           catchUp: undefined,
           rowStep: p.rowStep === undefined ? undefined : new Int32Array(buffer, p.rowStep, p.rows),
         },
@@ -103,6 +112,7 @@ class HogwildWorker {
         catchUps.push(p);
       }
     }
+    const dotBiasCatchUps = DOT_BIAS_PARAMETERS.map((name) => this.#parameters.get(name)?.catchUp);
     const bs = init.batchSize;
     for (;;) {
       if (Atomics.load(control, CONTROL.stop) !== 0) break;
@@ -111,16 +121,31 @@ class HogwildWorker {
       const k = b + 1;
       const start = b * bs;
       const size = Math.min(bs, epoch.rowsPerEpoch - start);
+      const dotBias = this.#dotBias;
+      const batchUser = dotBias ? dotBias.userIndex : this.#batchUser;
+      const batchItem = dotBias ? dotBias.itemIndex : this.#batchItem;
+      const batchRating = dotBias ? dotBias.rating : this.#batchRating;
       for (let r = 0; r < size; r++) {
         const row = this.#order[start + r]!;
-        this.#batchUser[r] = this.#userIndex[row]!;
-        this.#batchItem[r] = this.#itemIndex[row]!;
-        this.#batchRating[r] = this.#rating[row]!;
+        batchUser[r] = this.#userIndex[row]!;
+        batchItem[r] = this.#itemIndex[row]!;
+        batchRating[r] = this.#rating[row]!;
       }
       for (const p of catchUps) this.#advance(p, k, epoch.stepBase);
+      if (dotBias) {
+        this.#losses[b] = dotBias.step(
+          size,
+          this.#dotBiasScalars(k, epoch.stepBase),
+          dotBiasCatchUps,
+        );
+        Atomics.store(this.#batchDone, b, 1);
+        Atomics.add(control, CONTROL.done, 1);
+        continue;
+      }
+      const model = this.#model!;
       // other workers changed the shared weights: the model must not reuse anything cached from them
-      for (const p of this.#model.parameters) p.markChanged();
-      const { loss, gradients } = this.#model.lossAndGradients(
+      for (const p of model.parameters) p.markChanged();
+      const { loss, gradients } = model.lossAndGradients(
         { userIndex: this.#batchUser, itemIndex: this.#batchItem, rating: this.#batchRating, size },
         { random, engine: 'fused' },
       );
@@ -183,7 +208,26 @@ class HogwildWorker {
       s.decay,
       s.l2,
     );
-    p.parameter.markChanged();
+    p.parameter?.markChanged();
+  }
+
+  /** Adam's scalars of step `k` for each of the dot-bias engine's parameters. */
+  #dotBiasScalars(k: number, stepBase: number): StepScalars[] {
+    const init = this.#init;
+    return DOT_BIAS_PARAMETERS.map((name, q) => {
+      const shared = this.#parameters.get(name)!.shared;
+      return stepScalars(
+        this.#schedule,
+        init.groups,
+        shared.group,
+        k,
+        stepBase,
+        init.beta2,
+        shared.weightDecay,
+        init.decoupled,
+        this.#dotBiasOut[q]!,
+      );
+    });
   }
 
   /** Records the scalars of every step up to `k` in `p`'s catch-up history (its current step). */

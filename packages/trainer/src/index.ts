@@ -68,6 +68,7 @@ export {
 export type { TrainingCheckpoint } from './training-checkpoint.js';
 export type { OneCycleResume } from './one-cycle.js';
 export { resolveThreads, currentThreadEnvironment } from './threads.js';
+export { setDotBiasEngineEnabled } from './dot-bias-engine.js';
 export type { ThreadEnvironment, ThreadChoice } from './threads.js';
 export { fitImplicitAls, DEFAULT_RATING_CONFIDENCE } from './fit-implicit-als.js';
 export type { ImplicitAlsOptions, ImplicitAlsSweep } from './fit-implicit-als.js';

@@ -1,0 +1,513 @@
+/**
+ * The fused training step of EmbeddingDotBias with lazy Adam(W) at scale (issue #16): both tables
+ * (users, items) live in one WebAssembly memory with each row's weights, bias and both Adam moments
+ * interleaved in one contiguous span, so an example's forward pass and its row's update each touch
+ * one span instead of six scattered arrays; the `dotBiasPass` and `dotBiasAdam` kernels of
+ * `@cf/kernels` run a batch, touching the next examples' rows ahead so their cache misses overlap.
+ *
+ * The layout lives for an epoch: {@link DotBiasTables.copyIn} interleaves the model's parameters
+ * and the optimizer's moments, {@link DotBiasTables.copyOut} brings every row up to date (lazy
+ * AdamW's catch-up) and writes them back, so between epochs model and optimizer are exactly as the
+ * one-step-at-a-time loop would leave them. `fit` uses it on one thread and the Hogwild workers use
+ * it on shared memory. The maths is that of `EmbeddingDotBias.lossAndGradients` (fused engine) and
+ * `Adam.step` in lazy mode; the dot product is summed in float32 here (float64 in JavaScript).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { KernelInstance, wasmKernelModule } from '@cf/kernels';
+import type { Parameter, RatingModel } from '@cf/model';
+import { Adam } from './adam.js';
+import { LazyCatchUp } from './lazy-catch-up.js';
+import type { StepScalars } from './hogwild-protocol.js';
+
+/** The four parameters in the engine's order: user weights, user bias, item weights, item bias. */
+export const DOT_BIAS_PARAMETERS = [
+  'userEmbedding',
+  'userBias',
+  'itemEmbedding',
+  'itemBias',
+] as const;
+
+/** Where the interleaved tables are in a kernel memory (byte offsets; plain data, postable). */
+export interface DotBiasLayout {
+  nUsers: number;
+  nItems: number;
+  /** Factors per row. */
+  f: number;
+  /** Floats per section (weights and bias, m, v): `f + 1` rounded up to 4. */
+  sectionFloats: number;
+  /** Bytes per row: three sections. */
+  rowBytes: number;
+  users: number;
+  items: number;
+  /** `yRange` as `[low, span]`, or null. */
+  squash: [number, number] | null;
+}
+
+/** One thread's buffers for {@link DotBiasStepper} (byte offsets). */
+export interface DotBiasScratch {
+  batchSize: number;
+  userIndex: number;
+  itemIndex: number;
+  rating: number;
+  gradU: number;
+  gradI: number;
+  slotU: number;
+  slotI: number;
+  listU: number;
+  listI: number;
+  counts: number;
+  /** Four catch-up factors per row, for each of {@link DOT_BIAS_PARAMETERS}. */
+  factors: [number, number, number, number];
+}
+
+let enabled = true;
+
+/**
+ * Whether `engine` means the host engine here, as the models decide it: `'fused'`, or `'auto'` on
+ * the `cpu` and `wasm` backends (or with no backend at all). Elsewhere (WebGL, WebGPU) `'auto'`
+ * keeps the tfjs engine, so the one-thread loop stays the model's own tfjs pass there.
+ */
+export function hostEngineChosen(engine: 'auto' | 'tfjs' | 'fused'): boolean {
+  if (engine !== 'auto') return engine === 'fused';
+  const tfjs = tf.engine();
+  if (!tfjs.backendName && tfjs.backendNames().length === 0) return true;
+  const backend = tf.getBackend();
+  return backend === 'cpu' || backend === 'wasm';
+}
+
+/**
+ * Switches the engine off (`fit` and the workers then run the model's own fused pass and
+ * `Adam.step`, one parameter at a time) or back on. For tests that compare the two, and for
+ * benchmarks that measure what it gains.
+ */
+export function setDotBiasEngineEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Why the fused dot-bias step cannot train this pair (undefined when it can). */
+export function dotBiasUnsupportedReason(
+  model: RatingModel,
+  optimizer: unknown,
+): string | undefined {
+  if (!enabled) return 'switched off';
+  if (model.config.type !== 'embedding-dot-bias') return 'not an EmbeddingDotBias';
+  if (!(optimizer instanceof Adam)) return 'not Adam';
+  if (optimizer.embeddingUpdate !== 'lazy') return 'dense embedding updates';
+  const owned = new Set(optimizer.groups.flatMap((g) => g.parameters));
+  if (model.parameters.some((p) => !owned.has(p))) return 'frozen parameters';
+  if (!wasmKernelModule()) return 'no WebAssembly kernels';
+  return undefined;
+}
+
+function sectionOf(f: number): number {
+  return Math.ceil((f + 1) / 4) * 4;
+}
+
+/** Bytes {@link DotBiasTables.layOut} takes for `model`. */
+export function dotBiasTableBytes(model: RatingModel): number {
+  const c = model.config as { nUsers: number; nItems: number; nFactors: number };
+  return KernelInstance.bytesFor(3 * sectionOf(c.nFactors) * (c.nUsers + c.nItems));
+}
+
+/** Bytes {@link DotBiasTables.scratch} takes for one thread. */
+export function dotBiasScratchBytes(model: RatingModel, batchSize: number): number {
+  const c = model.config as { nUsers: number; nItems: number; nFactors: number };
+  const f = (count: number): number => KernelInstance.bytesFor(count);
+  const s = sectionOf(c.nFactors);
+  return (
+    3 * f(batchSize) +
+    2 * f(batchSize * s) +
+    f(c.nUsers) +
+    f(c.nItems) +
+    2 * f(batchSize) +
+    f(4) +
+    4 * f(4 * batchSize)
+  );
+}
+
+/** The host side: lays the tables out, copies model and optimizer state in and out. */
+export class DotBiasTables {
+  readonly layout: DotBiasLayout;
+  readonly #kernel: KernelInstance;
+  readonly #parameters: Parameter[];
+
+  constructor(kernel: KernelInstance, model: RatingModel) {
+    const c = model.config as {
+      nUsers: number;
+      nItems: number;
+      nFactors: number;
+      yRange: [number, number] | null;
+    };
+    const s = sectionOf(c.nFactors);
+    const users = kernel.floats(3 * s * c.nUsers);
+    const items = kernel.floats(3 * s * c.nItems);
+    this.#kernel = kernel;
+    this.#parameters = DOT_BIAS_PARAMETERS.map((name) => {
+      const p = model.parameters.find((q) => q.name === name);
+      if (!p) throw new Error(`EmbeddingDotBias has no parameter ${name}`);
+      return p;
+    });
+    this.layout = {
+      nUsers: c.nUsers,
+      nItems: c.nItems,
+      f: c.nFactors,
+      sectionFloats: s,
+      rowBytes: 12 * s,
+      users: users.byteOffset,
+      items: items.byteOffset,
+      squash: c.yRange ? [c.yRange[0], c.yRange[1] - c.yRange[0]] : null,
+    };
+  }
+
+  /** One thread's scratch buffers in the kernel memory (slots set to -1). */
+  scratch(batchSize: number): DotBiasScratch {
+    const k = this.#kernel;
+    const { nUsers, nItems, sectionFloats: s } = this.layout;
+    const slotU = k.ints(nUsers);
+    const slotI = k.ints(nItems);
+    slotU.view.fill(-1);
+    slotI.view.fill(-1);
+    const factors = (): number => k.floats(4 * batchSize).byteOffset;
+    return {
+      batchSize,
+      userIndex: k.ints(batchSize).byteOffset,
+      itemIndex: k.ints(batchSize).byteOffset,
+      rating: k.floats(batchSize).byteOffset,
+      gradU: k.floats(batchSize * s).byteOffset,
+      gradI: k.floats(batchSize * s).byteOffset,
+      slotU: slotU.byteOffset,
+      slotI: slotI.byteOffset,
+      listU: k.ints(batchSize).byteOffset,
+      listI: k.ints(batchSize).byteOffset,
+      counts: k.ints(4).byteOffset,
+      factors: [factors(), factors(), factors(), factors()],
+    };
+  }
+
+  #table(user: boolean): Float32Array {
+    const l = this.layout;
+    const rows = user ? l.nUsers : l.nItems;
+    return new Float32Array(
+      this.#kernel.memory.buffer,
+      user ? l.users : l.items,
+      3 * l.sectionFloats * rows,
+    );
+  }
+
+  /** Interleaves the model's weights and the optimizer's moments (flushed: every row current). */
+  copyIn(optimizer: Adam): void {
+    const state = optimizer.stateDict();
+    const [uw, ub, iw, ib] = this.#parameters as [Parameter, Parameter, Parameter, Parameter];
+    this.#interleave(true, uw, ub, state);
+    this.#interleave(false, iw, ib, state);
+  }
+
+  #interleave(
+    user: boolean,
+    w: Parameter,
+    b: Parameter,
+    state: Record<string, Float32Array[]>,
+  ): void {
+    const { f, sectionFloats: s } = this.layout;
+    const table = this.#table(user);
+    const rows = user ? this.layout.nUsers : this.layout.nItems;
+    const sources = [
+      [w.values, b.values],
+      [state[w.name]![0]!, state[b.name]![0]!],
+      [state[w.name]![1]!, state[b.name]![1]!],
+    ] as const;
+    for (let r = 0; r < rows; r++) {
+      const base = 3 * s * r;
+      for (let q = 0; q < 3; q++) {
+        const [weights, bias] = sources[q]!;
+        const at = base + q * s;
+        table.set(weights.subarray(r * f, (r + 1) * f), at);
+        table[at + f] = bias[r]!;
+      }
+    }
+  }
+
+  /**
+   * Writes the interleaved state back to the model's parameters and the optimizer's moments,
+   * brings lazy AdamW's rows current with `catchUps` (one per {@link DOT_BIAS_PARAMETERS} entry,
+   * already advanced to the last step taken), and sets the optimizer's step count.
+   */
+  copyOut(optimizer: Adam, catchUps: (LazyCatchUp | undefined)[], stepCount: number): void {
+    const state = optimizer.stateDict();
+    const [uw, ub, iw, ib] = this.#parameters as [Parameter, Parameter, Parameter, Parameter];
+    this.#deinterleave(true, uw, ub, state);
+    this.#deinterleave(false, iw, ib, state);
+    this.#parameters.forEach((p, k) => {
+      const [m, v] = state[p.name]!;
+      const dim = k % 2 === 0 ? this.layout.f : 1;
+      catchUps[k]?.flush(dim, p.values, m!, v!, optimizer.eps);
+      p.markChanged();
+    });
+    optimizer.loadStateDict(state, stepCount);
+  }
+
+  #deinterleave(
+    user: boolean,
+    w: Parameter,
+    b: Parameter,
+    state: Record<string, Float32Array[]>,
+  ): void {
+    const { f, sectionFloats: s } = this.layout;
+    const table = this.#table(user);
+    const rows = user ? this.layout.nUsers : this.layout.nItems;
+    const targets = [
+      [w.values, b.values],
+      [state[w.name]![0]!, state[b.name]![0]!],
+      [state[w.name]![1]!, state[b.name]![1]!],
+    ] as const;
+    for (let r = 0; r < rows; r++) {
+      const base = 3 * s * r;
+      for (let q = 0; q < 3; q++) {
+        const [weights, bias] = targets[q]!;
+        const at = base + q * s;
+        weights.set(table.subarray(at, at + f), r * f);
+        bias[r] = table[at + f]!;
+      }
+    }
+  }
+}
+
+/** The weight decay Adam applies to `parameter`: its group's times its scale. */
+export function weightDecayOf(optimizer: Adam, parameter: Parameter): number {
+  const group = optimizer.groups.find((g) => g.parameters.includes(parameter))!;
+  return group.weightDecay * parameter.weightDecayScale;
+}
+
+/** Adam's per-step scalars of one parameter, as `Adam.step` derives them. */
+export function adamScalarsOf(
+  optimizer: Adam,
+  parameter: Parameter,
+  step: number,
+  out: StepScalars,
+): StepScalars {
+  const group = optimizer.groups.find((g) => g.parameters.includes(parameter))!;
+  const lr = group.lr;
+  const beta1 = group.momentum;
+  const wd = group.weightDecay * parameter.weightDecayScale;
+  out.lr = lr;
+  out.beta1 = beta1;
+  out.bc1 = 1 - Math.pow(beta1, step);
+  out.bc2 = 1 - Math.pow(optimizer.beta2, step);
+  out.stepSize = lr / out.bc1;
+  out.invSqrtBc2 = 1 / Math.sqrt(out.bc2);
+  out.decay = optimizer.decoupled ? 1 - lr * wd : 1;
+  out.l2 = optimizer.decoupled ? 0 : wd;
+  return out;
+}
+
+/** Runs batches on one thread's scratch: the kernels' pass, the catch-up factors, the update. */
+export class DotBiasStepper {
+  readonly #kernel: KernelInstance;
+  readonly #layout: DotBiasLayout;
+  readonly #scratch: DotBiasScratch;
+  readonly #beta2: number;
+  readonly #eps: number;
+  readonly userIndex: Int32Array;
+  readonly itemIndex: Int32Array;
+  readonly rating: Float32Array;
+  readonly #listU: Int32Array;
+  readonly #listI: Int32Array;
+  readonly #counts: Int32Array;
+  readonly #factors: Float32Array[];
+
+  constructor(
+    kernel: KernelInstance,
+    layout: DotBiasLayout,
+    scratch: DotBiasScratch,
+    beta2: number,
+    eps: number,
+  ) {
+    this.#kernel = kernel;
+    this.#layout = layout;
+    this.#scratch = scratch;
+    this.#beta2 = beta2;
+    this.#eps = eps;
+    const buffer = kernel.memory.buffer;
+    const bs = scratch.batchSize;
+    this.userIndex = new Int32Array(buffer, scratch.userIndex, bs);
+    this.itemIndex = new Int32Array(buffer, scratch.itemIndex, bs);
+    this.rating = new Float32Array(buffer, scratch.rating, bs);
+    this.#listU = new Int32Array(buffer, scratch.listU, bs);
+    this.#listI = new Int32Array(buffer, scratch.listI, bs);
+    this.#counts = new Int32Array(buffer, scratch.counts, 4);
+    this.#factors = scratch.factors.map((at) => new Float32Array(buffer, at, 4 * bs));
+  }
+
+  /**
+   * One step on the first `n` examples of {@link DotBiasStepper.userIndex} / `itemIndex` /
+   * `rating`: `scalars` per {@link DOT_BIAS_PARAMETERS} entry, `catchUps` likewise (each already
+   * begun at this step), or undefined for plain lazy Adam. Returns the batch's mean squared error.
+   */
+  step(n: number, scalars: StepScalars[], catchUps: (LazyCatchUp | undefined)[]): number {
+    const l = this.#layout;
+    const s = this.#scratch;
+    const x = this.#kernel.exports;
+    const squash = l.squash;
+    const sse = x.dotBiasPass(
+      l.users,
+      l.items,
+      l.rowBytes,
+      l.sectionFloats,
+      l.f,
+      n,
+      s.userIndex,
+      s.itemIndex,
+      s.rating,
+      squash ? squash[0] : 0,
+      squash ? squash[1] : 0,
+      squash ? 1 : 0,
+      s.gradU,
+      s.gradI,
+      s.slotU,
+      s.slotI,
+      s.listU,
+      s.listI,
+      s.counts,
+    );
+    const counts = [this.#counts[0]!, this.#counts[1]!];
+    for (let side = 0; side < 2; side++) {
+      const list = side === 0 ? this.#listU : this.#listI;
+      const count = counts[side]!;
+      const w = 2 * side;
+      const b = w + 1;
+      const cw = catchUps[w];
+      const cb = catchUps[b];
+      if (cw) for (let k = 0; k < count; k++) cw.catchUpFactors(list[k]!, this.#factors[w]!, 4 * k);
+      if (cb) for (let k = 0; k < count; k++) cb.catchUpFactors(list[k]!, this.#factors[b]!, 4 * k);
+      const sw = scalars[w]!;
+      const sb = scalars[b]!;
+      x.dotBiasAdam(
+        side === 0 ? l.users : l.items,
+        l.rowBytes,
+        l.sectionFloats,
+        l.f,
+        side === 0 ? s.gradU : s.gradI,
+        side === 0 ? s.listU : s.listI,
+        side === 0 ? s.slotU : s.slotI,
+        count,
+        cw ? s.factors[w]! : 0,
+        cb ? s.factors[b]! : 0,
+        this.#beta2,
+        1 - this.#beta2,
+        Math.sqrt(sw.bc2),
+        this.#eps,
+        sw.beta1,
+        1 - sw.beta1,
+        sw.stepSize,
+        sw.decay,
+        sw.l2,
+        sb.beta1,
+        1 - sb.beta1,
+        sb.stepSize,
+        sb.decay,
+        sb.l2,
+      );
+    }
+    return sse / n;
+  }
+}
+
+/**
+ * `fit`'s one-thread loop for EmbeddingDotBias with lazy Adam(W): {@link DotBiasOneThread.begin}
+ * at the start of an epoch, {@link DotBiasOneThread.step} per batch (the optimizer's lr and β1 are
+ * read then, so schedules work as usual), {@link DotBiasOneThread.end} after the last (also after
+ * a throw). Between `begin` and `end` the model's parameters are stale.
+ */
+export class DotBiasOneThread {
+  readonly #optimizer: Adam;
+  readonly #parameters: Parameter[];
+  readonly #tables: DotBiasTables;
+  readonly #stepper: DotBiasStepper;
+  readonly #scalars: StepScalars[];
+  #catchUps: (LazyCatchUp | undefined)[] = [];
+  #stepBase = 0;
+  #taken = 0;
+
+  private constructor(
+    model: RatingModel,
+    optimizer: Adam,
+    batchSize: number,
+    kernel: KernelInstance,
+  ) {
+    this.#optimizer = optimizer;
+    this.#tables = new DotBiasTables(kernel, model);
+    this.#parameters = DOT_BIAS_PARAMETERS.map((name) =>
+      model.parameters.find((p) => p.name === name)!,
+    );
+    this.#stepper = new DotBiasStepper(
+      kernel,
+      this.#tables.layout,
+      this.#tables.scratch(batchSize),
+      optimizer.beta2,
+      optimizer.eps,
+    );
+    this.#scalars = DOT_BIAS_PARAMETERS.map(() => ({
+      lr: 0,
+      beta1: 0,
+      bc1: 1,
+      bc2: 1,
+      stepSize: 0,
+      invSqrtBc2: 1,
+      decay: 1,
+      l2: 0,
+    }));
+  }
+
+  /** The loop for this pair, or undefined when {@link dotBiasUnsupportedReason} says no or memory is short. */
+  static create(
+    model: RatingModel,
+    optimizer: unknown,
+    batchSize: number,
+  ): DotBiasOneThread | undefined {
+    if (dotBiasUnsupportedReason(model, optimizer) !== undefined) return undefined;
+    const bytes = dotBiasTableBytes(model) + dotBiasScratchBytes(model, batchSize);
+    if (bytes > 4 * 1024 ** 3 - 2 * 65536) return undefined;
+    let kernel: KernelInstance | undefined;
+    try {
+      kernel = KernelInstance.create(bytes);
+    } catch {
+      return undefined;
+    }
+    return kernel ? new DotBiasOneThread(model, optimizer as Adam, batchSize, kernel) : undefined;
+  }
+
+  begin(): void {
+    const optimizer = this.#optimizer;
+    this.#tables.copyIn(optimizer);
+    this.#stepBase = optimizer.stepCount;
+    this.#taken = 0;
+    this.#catchUps = this.#parameters.map((p) =>
+      optimizer.decoupled ? new LazyCatchUp(p.shape[0] ?? 1, optimizer.beta2) : undefined,
+    );
+  }
+
+  /** One step on `batch` (at most the batch size given at creation); returns its loss. */
+  step(batch: {
+    userIndex: Int32Array;
+    itemIndex: Int32Array;
+    rating: Float32Array;
+    size: number;
+  }): number {
+    const n = batch.size;
+    const stepper = this.#stepper;
+    stepper.userIndex.set(batch.userIndex.subarray(0, n));
+    stepper.itemIndex.set(batch.itemIndex.subarray(0, n));
+    stepper.rating.set(batch.rating.subarray(0, n));
+    const step = this.#stepBase + ++this.#taken;
+    const optimizer = this.#optimizer;
+    this.#parameters.forEach((p, k) => {
+      const s = adamScalarsOf(optimizer, p, step, this.#scalars[k]!);
+      this.#catchUps[k]?.beginStep(s.lr, weightDecayOf(optimizer, p), s.beta1, s.bc1, s.bc2);
+    });
+    return stepper.step(n, this.#scalars, this.#catchUps);
+  }
+
+  end(): void {
+    this.#tables.copyOut(this.#optimizer, this.#catchUps, this.#stepBase + this.#taken);
+  }
+}
