@@ -46,6 +46,21 @@ describe('NumpyRandomState', () => {
     expect(values).toEqual([2, 8, 4, 9, 1, 6, 7, 3, 0, 5]);
   });
 
+  it.each([1, 2, 3, 256, 257, 1025, 4097, 100_000])(
+    'shuffles an Int32Array of %i exactly as a plain array (the fast path draws ahead)',
+    (n) => {
+      const plain = Array.from({ length: n }, (_, k) => k);
+      const typed = Int32Array.from(plain);
+      const a = new NumpyRandomState(11);
+      const b = new NumpyRandomState(11);
+      a.shuffle(plain);
+      b.shuffle(typed);
+      expect(Array.from(typed)).toEqual(plain);
+      // and the stream continues from the same place
+      expect(b.nextUint32()).toBe(a.nextUint32());
+    },
+  );
+
   it('permutation equals np.random.seed(7); np.random.permutation(20)', () => {
     expect(Array.from(numpyPermutation(20, 7))).toEqual([
       1, 17, 2, 5, 11, 0, 18, 6, 13, 19, 10, 14, 8, 16, 9, 12, 7, 3, 4, 15,
