@@ -14,10 +14,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { KernelInstance, wasmKernelModule } from '@cf/kernels';
+import { NumpyRandomState, type RatingsTable } from '@cf/data';
 import type { Parameter, RatingModel } from '@cf/model';
 import { Adam } from './adam.js';
 import { LazyCatchUp } from './lazy-catch-up.js';
 import type { StepScalars } from './hogwild-protocol.js';
+import type { ModelData } from './model-data.js';
 
 /** The four parameters in the engine's order: user weights, user bias, item weights, item bias. */
 export const DOT_BIAS_PARAMETERS = [
@@ -123,6 +125,28 @@ export function dotBiasScratchBytes(model: RatingModel, batchSize: number): numb
     f(4) +
     4 * f(4 * batchSize)
   );
+}
+
+/**
+ * The training rows `rows` of `table` as one record each (user index, item index, rating bits):
+ * three int32s at `3k`, so that reading a shuffled row costs one cache miss, not one per column.
+ * `buffer` makes the memory (a `SharedArrayBuffer` for workers).
+ */
+export function packTrainingRows(
+  table: RatingsTable,
+  rows: Int32Array,
+  buffer: (bytes: number) => ArrayBufferLike = (bytes) => new ArrayBuffer(bytes),
+): Int32Array {
+  const packed = new Int32Array(buffer(12 * rows.length));
+  const ratings = new Float32Array(packed.buffer, packed.byteOffset, packed.length);
+  const { userIndex, itemIndex, rating } = table;
+  for (let k = 0; k < rows.length; k++) {
+    const row = rows[k]!;
+    packed[3 * k] = userIndex[row]!;
+    packed[3 * k + 1] = itemIndex[row]!;
+    ratings[3 * k + 2] = rating[row]!;
+  }
+  return packed;
 }
 
 /** The host side: lays the tables out, copies model and optimizer state in and out. */
@@ -339,6 +363,28 @@ export class DotBiasStepper {
   }
 
   /**
+   * Reads the batch of `n` records at `positions[start ..]` of `packed` ({@link packTrainingRows})
+   * into {@link DotBiasStepper.userIndex}, `itemIndex` and `rating`.
+   */
+  gather(
+    packed: Int32Array,
+    ratings: Float32Array,
+    positions: Int32Array,
+    start: number,
+    n: number,
+  ): void {
+    const users = this.userIndex;
+    const items = this.itemIndex;
+    const rating = this.rating;
+    for (let k = 0; k < n; k++) {
+      const at = 3 * positions[start + k]!;
+      users[k] = packed[at]!;
+      items[k] = packed[at + 1]!;
+      rating[k] = ratings[at + 2]!;
+    }
+  }
+
+  /**
    * One step on the first `n` examples of {@link DotBiasStepper.userIndex} / `itemIndex` /
    * `rating`: `scalars` per {@link DOT_BIAS_PARAMETERS} entry, `catchUps` likewise (each already
    * begun at this step), or undefined for plain lazy Adam. Returns the batch's mean squared error.
@@ -412,6 +458,14 @@ export class DotBiasStepper {
   }
 }
 
+/** A batch of {@link DotBiasOneThread}: the first `size` entries of each column. */
+export interface DotBiasBatch {
+  userIndex: Int32Array;
+  itemIndex: Int32Array;
+  rating: Float32Array;
+  size: number;
+}
+
 /**
  * `fit`'s one-thread loop for EmbeddingDotBias with lazy Adam(W): {@link DotBiasOneThread.begin}
  * at the start of an epoch, {@link DotBiasOneThread.step} per batch (the optimizer's lr and β1 are
@@ -427,6 +481,9 @@ export class DotBiasOneThread {
   #catchUps: (LazyCatchUp | undefined)[] = [];
   #stepBase = 0;
   #taken = 0;
+  /** The training rows packed ({@link packTrainingRows}) at the first epoch, and their order. */
+  #packed: Int32Array | undefined;
+  #positions = new Int32Array(0);
 
   private constructor(
     model: RatingModel,
@@ -486,18 +543,45 @@ export class DotBiasOneThread {
     );
   }
 
+  /**
+   * The batches of `data`'s next epoch, the same as `data.trainBatches.epoch(data.epochsSeen)`
+   * gives (numpy's shuffle of the same seed, applied to positions in the training rows), read from
+   * packed records into the kernel's batch buffers: each is valid until the next.
+   */
+  *epoch(data: ModelData): Generator<DotBiasBatch, void, undefined> {
+    const train = data.split.train;
+    if (!this.#packed) {
+      this.#packed = packTrainingRows(data.table, train);
+      this.#positions = new Int32Array(train.length);
+    }
+    const packed = this.#packed;
+    const ratings = new Float32Array(packed.buffer, packed.byteOffset, packed.length);
+    const positions = this.#positions;
+    for (let k = 0; k < positions.length; k++) positions[k] = k;
+    new NumpyRandomState((data.seed + data.epochsSeen) % 4294967296).shuffle(positions);
+    const stepper = this.#stepper;
+    const { batchSize, rowsPerEpoch } = data.trainBatches;
+    for (let start = 0; start < rowsPerEpoch; start += batchSize) {
+      const size = Math.min(batchSize, rowsPerEpoch - start);
+      stepper.gather(packed, ratings, positions, start, size);
+      yield {
+        userIndex: stepper.userIndex,
+        itemIndex: stepper.itemIndex,
+        rating: stepper.rating,
+        size,
+      };
+    }
+  }
+
   /** One step on `batch` (at most the batch size given at creation); returns its loss. */
-  step(batch: {
-    userIndex: Int32Array;
-    itemIndex: Int32Array;
-    rating: Float32Array;
-    size: number;
-  }): number {
+  step(batch: DotBiasBatch): number {
     const n = batch.size;
     const stepper = this.#stepper;
-    stepper.userIndex.set(batch.userIndex.subarray(0, n));
-    stepper.itemIndex.set(batch.itemIndex.subarray(0, n));
-    stepper.rating.set(batch.rating.subarray(0, n));
+    if (batch.userIndex !== stepper.userIndex) {
+      stepper.userIndex.set(batch.userIndex.subarray(0, n));
+      stepper.itemIndex.set(batch.itemIndex.subarray(0, n));
+      stepper.rating.set(batch.rating.subarray(0, n));
+    }
     const step = this.#stepBase + ++this.#taken;
     const optimizer = this.#optimizer;
     this.#parameters.forEach((p, k) => {

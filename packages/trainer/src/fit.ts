@@ -207,7 +207,12 @@ export async function fit(
       }
       fused?.begin();
       try {
-        for (const batch of pool ? [] : data.trainBatches.epoch(data.epochsSeen)) {
+        const batches = pool
+          ? []
+          : fused
+            ? fused.epoch(data)
+            : data.trainBatches.epoch(data.epochsSeen);
+        for (const batch of batches) {
           context.batch = batchIndex;
           if (callbacks.length) await run('onBatchBegin');
           let batchLoss: number;

@@ -9,6 +9,7 @@ import {
   dotBiasScratchBytes,
   dotBiasTableBytes,
   dotBiasUnsupportedReason,
+  packTrainingRows,
   type DotBiasScratch,
 } from './dot-bias-engine.js';
 import type { ModelData } from './model-data.js';
@@ -274,12 +275,12 @@ export class HogwildEngine {
     const dotBiasScratch: DotBiasScratch[] = tables
       ? Array.from({ length: threads }, () => tables.scratch(bs))
       : [];
-    const none = { byteOffset: 0, view: new Float32Array(0) };
+    const unused = { byteOffset: 0, view: new Float32Array(0) };
     const parameters = layout.map(({ p, rows, dim }): EngineParameter => {
       const group = groupOf.get(p)!;
-      const weights = tables ? none : kernel.floats(p.values.length);
-      const m = tables ? none : kernel.floats(p.values.length);
-      const v = tables ? none : kernel.floats(p.values.length);
+      const weights = tables ? unused : kernel.floats(p.values.length);
+      const m = tables ? unused : kernel.floats(p.values.length);
+      const v = tables ? unused : kernel.floats(p.values.length);
       const rowStep = p.kind === 'embedding' && optimizer.decoupled ? kernel.ints(rows) : undefined;
       const s: SharedParameter = {
         name: p.name,
@@ -307,9 +308,17 @@ export class HogwildEngine {
       };
     });
     const table = data.table;
-    const userIndex = shared(table.userIndex, (b) => new Int32Array(b));
-    const itemIndex = shared(table.itemIndex, (b) => new Int32Array(b));
-    const rating = shared(table.rating, (b) => new Float32Array(b));
+    // the dot-bias engine reads packed training rows (one cache miss per shuffled row) through
+    // positions in them; the others read the table's columns through table rows
+    const none = new Int32Array(new SharedArrayBuffer(0));
+    const userIndex = tables ? none : shared(table.userIndex, (b) => new Int32Array(b));
+    const itemIndex = tables ? none : shared(table.itemIndex, (b) => new Int32Array(b));
+    const rating = tables
+      ? new Float32Array(none.buffer)
+      : shared(table.rating, (b) => new Float32Array(b));
+    const packed = tables
+      ? packTrainingRows(table, data.split.train, (b) => new SharedArrayBuffer(b))
+      : undefined;
     const batchCount = data.trainBatches.batchCount;
     const order = new Int32Array(new SharedArrayBuffer(4 * data.split.train.length));
     const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.size));
@@ -340,7 +349,15 @@ export class HogwildEngine {
           losses: losses.buffer,
           schedule: schedule.buffer,
           batchSize: data.batchSize,
-          ...(tables ? { dotBias: { layout: tables.layout, scratch: dotBiasScratch[w]! } } : {}),
+          ...(tables
+            ? {
+                dotBias: {
+                  layout: tables.layout,
+                  scratch: dotBiasScratch[w]!,
+                  packed: packed!.buffer as SharedArrayBuffer,
+                },
+              }
+            : {}),
         }),
       );
       await Promise.all(workers.map((worker) => expect(worker, 'ready')));
@@ -368,7 +385,8 @@ export class HogwildEngine {
     const batchCount = batches.batchCount;
     // the same order as createBatchIterator's shuffle of this epoch
     const order = this.#order;
-    order.set(data.split.train);
+    if (this.#dotBias) for (let k = 0; k < order.length; k++) order[k] = k;
+    else order.set(data.split.train);
     new NumpyRandomState((data.seed + data.epochsSeen) % 4294967296).shuffle(order);
     const groups = optimizer.groups;
     const schedule = this.#schedule;

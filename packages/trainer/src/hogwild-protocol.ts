@@ -64,7 +64,7 @@ export interface HogwildInit {
   userIndex: SharedArrayBuffer;
   itemIndex: SharedArrayBuffer;
   rating: SharedArrayBuffer;
-  /** The epoch's shuffled training rows, `Int32Array`. */
+  /** The epoch's shuffled training rows, `Int32Array` (positions in `dotBias.packed` with it). */
   order: SharedArrayBuffer;
   control: SharedArrayBuffer;
   /** Per batch: 1 once done (`Int32Array`). */
@@ -78,7 +78,12 @@ export interface HogwildInit {
    * EmbeddingDotBias: the interleaved tables (`dot-bias-engine.ts`) and this worker's scratch; the
    * parameters' `weights`, `m` and `v` are then unused (only their `rowStep`).
    */
-  dotBias?: { layout: DotBiasLayout; scratch: DotBiasScratch };
+  dotBias?: {
+    layout: DotBiasLayout;
+    scratch: DotBiasScratch;
+    /** The training rows packed (`packTrainingRows`); `order` then holds positions in them. */
+    packed: SharedArrayBuffer;
+  };
 }
 
 /** Starts an epoch on every worker. */

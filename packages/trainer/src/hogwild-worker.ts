@@ -38,6 +38,8 @@ class HogwildWorker {
   readonly #model: RatingModel | undefined;
   /** EmbeddingDotBias: the fused engine's step on this worker's scratch. */
   readonly #dotBias: DotBiasStepper | undefined;
+  readonly #packed: Int32Array | undefined;
+  readonly #packedRatings: Float32Array | undefined;
   readonly #parameters: Map<string, WorkerParameter>;
   readonly #control: Int32Array;
   readonly #batchDone: Int32Array;
@@ -70,6 +72,8 @@ class HogwildWorker {
     this.#dotBias = init.dotBias
       ? new DotBiasStepper(kernel, init.dotBias.layout, init.dotBias.scratch, init.beta2, init.eps)
       : undefined;
+    this.#packed = init.dotBias ? new Int32Array(init.dotBias.packed) : undefined;
+    this.#packedRatings = init.dotBias ? new Float32Array(init.dotBias.packed) : undefined;
     const byName = new Map((this.#model?.parameters ?? []).map((p) => [p.name, p]));
     this.#parameters = new Map(
       init.parameters.map((p) => [
@@ -122,15 +126,14 @@ class HogwildWorker {
       const start = b * bs;
       const size = Math.min(bs, epoch.rowsPerEpoch - start);
       const dotBias = this.#dotBias;
-      const batchUser = dotBias ? dotBias.userIndex : this.#batchUser;
-      const batchItem = dotBias ? dotBias.itemIndex : this.#batchItem;
-      const batchRating = dotBias ? dotBias.rating : this.#batchRating;
-      for (let r = 0; r < size; r++) {
-        const row = this.#order[start + r]!;
-        batchUser[r] = this.#userIndex[row]!;
-        batchItem[r] = this.#itemIndex[row]!;
-        batchRating[r] = this.#rating[row]!;
-      }
+      if (dotBias) dotBias.gather(this.#packed!, this.#packedRatings!, this.#order, start, size);
+      else
+        for (let r = 0; r < size; r++) {
+          const row = this.#order[start + r]!;
+          this.#batchUser[r] = this.#userIndex[row]!;
+          this.#batchItem[r] = this.#itemIndex[row]!;
+          this.#batchRating[r] = this.#rating[row]!;
+        }
       for (const p of catchUps) this.#advance(p, k, epoch.stepBase);
       if (dotBias) {
         this.#losses[b] = dotBias.step(
