@@ -73,7 +73,12 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     ranking: { k: RANKING_K },
     train: async (split, fold) => {
       log(`fold ${fold}: training on ${split.train.length} rows`);
-      const run = await runRecipe(recipe, table, split, recipeOptionsOf(options, io));
+      const run = await runRecipe(
+        recipe,
+        table,
+        split,
+        recipeOptionsOf(options, io, split.train.length),
+      );
       if (run.baseline !== run.model) run.baseline.dispose();
       return run.model;
     },

@@ -46,7 +46,7 @@ export interface TrainCommandOptions extends DatasetOptions {
   /** Train on every row, with no validation split and no validation numbers. */
   all?: boolean;
   embeddingUpdate?: 'dense' | 'lazy';
-  /** Training threads (default: every core, `os.availableParallelism()`). */
+  /** Training threads (default: {@link defaultThreads}: 1 below a million training rows, else every core). */
   threads?: number;
   backend: BackendName;
   out?: string;
@@ -146,6 +146,18 @@ function resolveRecipeAndModel(options: Pick<TrainCommandOptions, 'model' | 'rec
   return { recipe: chosen, model: expected };
 }
 
+/**
+ * Training rows from which `--threads` defaults to every core. Below it an epoch takes a second or
+ * less, the workers' start-up and the shared rows' cache traffic cost more than a second thread
+ * gains, and one thread keeps the run bit-identical for a seed.
+ */
+export const THREADS_FROM_ROWS = 1_000_000;
+
+/** `--threads` when not given: 1 below {@link THREADS_FROM_ROWS} training rows, every core from there. */
+export function defaultThreads(trainRows: number): number {
+  return trainRows < THREADS_FROM_ROWS ? 1 : availableParallelism();
+}
+
 /** The recipe hyper-parameters the command-line options set (unset ones keep the recipe's defaults). */
 export function recipeOptionsOf(
   options: Pick<
@@ -153,10 +165,11 @@ export function recipeOptionsOf(
     'seed' | 'bs' | 'epochs' | 'lr' | 'wd' | 'embeddingUpdate' | 'threads'
   >,
   io: CliIO,
+  trainRows: number,
 ): RecipeOptions {
   return {
     seed: options.seed,
-    threads: options.threads ?? availableParallelism(),
+    threads: options.threads ?? defaultThreads(trainRows),
     batchSize: options.bs,
     ...(options.epochs !== undefined ? { epochs: [options.epochs] } : {}),
     ...(options.lr !== undefined ? { lr: options.lr } : {}),
@@ -230,7 +243,7 @@ export async function trainAndEvaluate(
     },
   };
   const recipeOptions: RecipeOptions = {
-    ...recipeOptionsOf(options, io),
+    ...recipeOptionsOf(options, io, options.all ? table.rating.length : split.train.length),
     callbacks: [
       threadReport,
       epochProgress(io.stderr, progressStream, { validation: !options.all }),
