@@ -35,7 +35,7 @@ const grid: ImplicitAlsOptions[] =
   grids[process.argv[2] ?? 'ials'] ?? (JSON.parse(process.argv[2]!) as ImplicitAlsOptions[]);
 for (const options of grid) {
   const started = performance.now();
-  const model = fitImplicitAls(table, inner.train, options);
+  const model = await fitImplicitAls(table, inner.train, options);
   const seconds = (performance.now() - started) / 1000;
   const m = rankingMetrics(model, table, inner, { k: 10 });
   console.log(

@@ -31,7 +31,12 @@ export interface BayesianMfOptions {
   monitorRows?: Int32Array;
   /** Called after every sweep. */
   onSweep?: (info: BayesianMfSweep) => void;
-  /** Stops sampling after the current sweep (the model is built from the sweeps done; during burn-in, from the last sample). */
+  /**
+   * Stops sampling after the current sweep. The model is built from the sweeps done: biases
+   * averaged over the kept sweeps (during burn-in, the latest sample's), factors the latest
+   * sample's, `nFactors` of them (compressing the average of every kept sample takes seconds, and
+   * a stopped run must end within one).
+   */
   signal?: AbortSignal;
 }
 
@@ -291,8 +296,19 @@ export async function fitBayesianMf(
   let averaged = 0;
   const start = now();
   let lastYield = start;
+  /** Lets a Ctrl-C (or any timer) be handled when 50 ms have passed; true once stopped. */
+  const stopRequested = async (): Promise<boolean> => {
+    if (now() - lastYield > 50) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      lastYield = now();
+    }
+    return options.signal?.aborted === true;
+  };
   for (let sweep = 0; sweep < sweeps; sweep++) {
+    if (await stopRequested()) break;
     sampleSide(U, V, nU, byUser, itemIndex);
+    // between the halves too: the first sweep (cold code) can take a second on a busy machine
+    if (await stopRequested()) break;
     sampleSide(V, U, nI, byItem, userIndex);
     if (options.noisePrecision === undefined) {
       let sse = 0;
@@ -332,30 +348,34 @@ export async function fitBayesianMf(
       seconds: (now() - start) / 1000,
     });
     if (options.signal?.aborted) break;
-    // let a Ctrl-C (or any timer) be handled between sweeps
-    if (now() - lastYield > 50) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      lastYield = now();
-      if (options.signal?.aborted) break;
+  }
+  let userFactors: Float32Array;
+  let itemFactors: Float32Array;
+  let nFactors = rank;
+  if (averaged === 0 || options.signal?.aborted) {
+    // Stopped: the latest sample's factors as they are (compressing the average of the kept
+    // samples takes seconds, and a stopped run must end within one). During burn-in the biases
+    // are the latest sample's too.
+    if (averaged === 0) {
+      averaged = 1;
+      for (let u = 0; u < nU; u++) userBiasSum[u] = U[u * D]!;
+      for (let i = 0; i < nI; i++) itemBiasSum[i] = V[i * D]!;
     }
+    nFactors = f;
+    userFactors = new Float32Array(nU * f);
+    itemFactors = new Float32Array(nI * f);
+    for (let u = 0; u < nU; u++)
+      for (let d = 0; d < f; d++) userFactors[u * f + d] = U[u * D + 1 + d]!;
+    for (let i = 0; i < nI; i++)
+      for (let d = 0; d < f; d++) itemFactors[i * f + d] = V[i * D + 1 + d]!;
+  } else {
+    ({ userFactors, itemFactors } = compressAverage(kept, nU, nI, f, rank, random));
   }
-  if (averaged === 0) {
-    // stopped during burn-in: use the last sample
-    averaged = 1;
-    for (let u = 0; u < nU; u++) userBiasSum[u] = U[u * D]!;
-    for (let i = 0; i < nI; i++) itemBiasSum[i] = V[i * D]!;
-    const user = new Float32Array(nU * f);
-    const item = new Float32Array(nI * f);
-    for (let u = 0; u < nU; u++) for (let d = 0; d < f; d++) user[u * f + d] = U[u * D + 1 + d]!;
-    for (let i = 0; i < nI; i++) for (let d = 0; d < f; d++) item[i * f + d] = V[i * D + 1 + d]!;
-    kept.push({ user, item });
-  }
-  const { userFactors, itemFactors } = compressAverage(kept, nU, nI, f, rank, random);
   const config: BiasedMatrixFactorizationConfig = {
     type: 'biased-mf',
     nUsers: nU,
     nItems: nI,
-    nFactors: rank,
+    nFactors,
     ratingRange,
   };
   return createModelFromConfig(config, {

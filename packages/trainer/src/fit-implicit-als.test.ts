@@ -45,10 +45,10 @@ describe('fitImplicitAls', () => {
   const { table } = makeSyntheticRatings({ nUsers: 30, nItems: 20, density: 0.3, seed: 5 });
   const rows = Int32Array.from({ length: table.rating.length }, (_, r) => r);
 
-  it('never increases the iALS objective from one sweep to the next (each half-sweep is an exact minimisation)', () => {
+  it('never increases the iALS objective from one sweep to the next (each half-sweep is an exact minimisation)', async () => {
     const losses: number[] = [];
     for (let sweeps = 0; sweeps <= 4; sweeps++) {
-      const model = fitImplicitAls(table, rows, {
+      const model = await fitImplicitAls(table, rows, {
         nFactors: 4,
         sweeps,
         unobservedWeight: 0.2,
@@ -61,9 +61,9 @@ describe('fitImplicitAls', () => {
     expect(losses[4]!).toBeLessThan(0.6 * losses[0]!);
   });
 
-  it('is deterministic, and at convergence a fold-in of a training user gives back its row', () => {
-    const model = fitImplicitAls(table, rows, { nFactors: 4, sweeps: 60 });
-    const again = fitImplicitAls(table, rows, { nFactors: 4, sweeps: 60 });
+  it('is deterministic, and at convergence a fold-in of a training user gives back its row', async () => {
+    const model = await fitImplicitAls(table, rows, { nFactors: 4, sweeps: 60 });
+    const again = await fitImplicitAls(table, rows, { nFactors: 4, sweeps: 60 });
     expect(again.parameter('userEmbedding').values).toEqual(
       model.parameter('userEmbedding').values,
     );
@@ -84,10 +84,10 @@ describe('fitImplicitAls', () => {
     expect(diff).toBeLessThan(1e-3 * size);
   });
 
-  it('weights ratings by the confidence map', () => {
-    const rated = fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2 });
+  it('weights ratings by the confidence map', async () => {
+    const rated = await fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2 });
     expect(rated.config.confidence).toEqual({ threshold: 4, atOrAbove: 1, below: 0.1 });
-    const flat = fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2, confidence: null });
+    const flat = await fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2, confidence: null });
     expect(flat.config.confidence).toBeNull();
     expect(flat.parameter('itemEmbedding').values).not.toEqual(
       rated.parameter('itemEmbedding').values,
@@ -95,8 +95,39 @@ describe('fitImplicitAls', () => {
   });
 });
 
+describe('fitImplicitAls under a stop signal', () => {
+  it('lets a timer run while it solves and stops soon after the signal is aborted', async () => {
+    const { table } = makeSyntheticRatings({ nUsers: 30, nItems: 20, density: 0.3, seed: 5 });
+    const rows = Int32Array.from({ length: table.rating.length }, (_, r) => r);
+    const controller = new AbortController();
+    // a synchronous fit would run every sweep before this timer could fire
+    setTimeout(() => controller.abort(), 0);
+    let sweepsDone = 0;
+    const model = await fitImplicitAls(table, rows, {
+      nFactors: 4,
+      sweeps: 200_000,
+      signal: controller.signal,
+      onSweep: () => sweepsDone++,
+    });
+    expect(controller.signal.aborted).toBe(true);
+    expect(sweepsDone).toBeGreaterThan(0);
+    expect(sweepsDone).toBeLessThan(200_000);
+    expect(model.parameter('userEmbedding').values.every(Number.isFinite)).toBe(true);
+  });
+
+  it('does no sweep when the signal is aborted before it starts', async () => {
+    const { table } = makeSyntheticRatings({ nUsers: 5, nItems: 5, density: 0.5, seed: 1 });
+    let sweepsDone = 0;
+    await fitImplicitAls(table, Int32Array.of(0, 1, 2), {
+      signal: AbortSignal.abort(),
+      onSweep: () => sweepsDone++,
+    });
+    expect(sweepsDone).toBe(0);
+  });
+});
+
 describeEachBackend('fitImplicitAls on an implicit table', () => {
-  it('counts every row 1', () => {
+  it('counts every row 1', async () => {
     const implicit = createRatingsTable(
       [
         { userId: 'a', itemId: 'x' },
@@ -105,7 +136,10 @@ describeEachBackend('fitImplicitAls on an implicit table', () => {
       ],
       { implicit: true },
     );
-    const model = fitImplicitAls(implicit, Int32Array.of(0, 1, 2), { sweeps: 2, nFactors: 2 });
+    const model = await fitImplicitAls(implicit, Int32Array.of(0, 1, 2), {
+      sweeps: 2,
+      nFactors: 2,
+    });
     expect(model.config.confidence).toBeNull();
     expect(model.confidenceOf(1)).toBe(1);
     // user b interacted with y only: y must outscore x for b
@@ -117,8 +151,12 @@ describeEachBackend('fitImplicitAls on an implicit table', () => {
 describe('fitImplicitAls arguments', () => {
   const { table } = makeSyntheticRatings({ nUsers: 5, nItems: 5, density: 0.5, seed: 1 });
   const rows = Int32Array.of(0, 1, 2);
-  it('refuses no rows and a bad number of sweeps', () => {
-    expect(() => fitImplicitAls(table, new Int32Array(0))).toThrow(/at least one training row/);
-    expect(() => fitImplicitAls(table, rows, { sweeps: -1 })).toThrow(/non-negative integer/);
+  it('refuses no rows and a bad number of sweeps', async () => {
+    await expect(fitImplicitAls(table, new Int32Array(0))).rejects.toThrow(
+      /at least one training row/,
+    );
+    await expect(fitImplicitAls(table, rows, { sweeps: -1 })).rejects.toThrow(
+      /non-negative integer/,
+    );
   });
 });

@@ -184,9 +184,13 @@ export interface RecipeResult {
   baseline: BiasBaseline;
   /** One list of epoch rows per `fit` call. */
   fits: EpochResult[][];
+  /** Validation MSE; NaN for `topn` (a ranking model) and for a run stopped by `signal` (not evaluated). */
   mse: number;
+  /** Validation RMSE; NaN for `topn` and for a stopped run, as `mse`. */
   rmse: number;
+  /** Validation MAE; NaN for `topn` and for a stopped run, as `mse`. */
   mae: number;
+  /** The bias baseline's validation RMSE; NaN for a stopped run. */
   baselineRmse: number;
   /** Median seconds of a training pass (of a Gibbs sweep for `best`). */
   secondsPerEpoch: number;
@@ -372,48 +376,51 @@ export async function runRecipe(
         options.onSweep?.(info);
       },
     });
-    // the second member: a well-regularised gradient-trained MF of another family
-    const mfSpec = best.mf;
-    const mf = createEmbeddingDotBias({
-      nUsers,
-      nItems,
-      nFactors: mfSpec.nFactors,
-      yRange: [0, 5.5],
-      seed,
-    });
-    const byName = (names: string[]) => mf.parameters.filter((p) => names.includes(p.name));
-    const opt = createAdamW(mf.parameters, {
-      lr: mfSpec.lr,
-      embeddingUpdate,
-      groups: [
-        { parameters: byName(['userEmbedding', 'itemEmbedding']), weightDecay: mfSpec.wdFactors },
-        { parameters: byName(['userBias', 'itemBias']), weightDecay: mfSpec.wdBiases },
-      ],
-    });
     const rows: EpochResult[] = [];
     fits.push(rows);
-    if (options.signal?.aborted) {
-      mf.dispose(); // stopped while sampling: the Bayesian MF alone
-    } else {
+    // stopped while sampling: the Bayesian MF alone, without building the other members
+    if (!options.signal?.aborted) {
+      // the second member: a well-regularised gradient-trained MF of another family
+      const mfSpec = best.mf;
+      const mf = createEmbeddingDotBias({
+        nUsers,
+        nItems,
+        nFactors: mfSpec.nFactors,
+        yRange: [0, 5.5],
+        seed,
+      });
+      const byName = (names: string[]) => mf.parameters.filter((p) => names.includes(p.name));
+      const opt = createAdamW(mf.parameters, {
+        lr: mfSpec.lr,
+        embeddingUpdate,
+        groups: [
+          { parameters: byName(['userEmbedding', 'itemEmbedding']), weightDecay: mfSpec.wdFactors },
+          { parameters: byName(['userBias', 'itemBias']), weightDecay: mfSpec.wdBiases },
+        ],
+      });
       options.onFitBegin?.(0, mfSpec.epochs);
       await fit(mf, data, mfSpec.epochs, opt, 'mse', {
         ...fitOptions,
         callbacks: [oneCycleSchedule(mfSpec.lr), ...fitOptions.callbacks, record(rows)],
       });
-      const autorec = await fitItemAutoRec(table, split.train, {
-        ...best.autorec,
-        seed,
-        ...(options.onAutoRecEpoch ? { onEpoch: options.onAutoRecEpoch } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      model = createEnsemble([model, mf, autorec], {
-        weights: [...best.weights],
-        ratingRange: [table.stats.minRating, table.stats.maxRating],
-      });
+      if (options.signal?.aborted) {
+        mf.dispose(); // stopped during the gradient epochs: the Bayesian MF alone
+      } else {
+        const autorec = await fitItemAutoRec(table, split.train, {
+          ...best.autorec,
+          seed,
+          ...(options.onAutoRecEpoch ? { onEpoch: options.onAutoRecEpoch } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        model = createEnsemble([model, mf, autorec], {
+          weights: [...best.weights],
+          ratingRange: [table.stats.minRating, table.stats.maxRating],
+        });
+      }
     }
   } else if (recipe === 'topn') {
     const topn = RECIPE_DEFAULTS.topn;
-    model = fitImplicitAls(table, split.train, {
+    model = await fitImplicitAls(table, split.train, {
       nFactors,
       sweeps: options.sweeps ?? topn.sweeps,
       unobservedWeight: topn.unobservedWeight,
@@ -505,12 +512,14 @@ export async function runRecipe(
     }
   }
   const trainSeconds = (performance.now() - trainStart) / 1000;
-  // a top-N model scores for ranking, not ratings: its rating errors would mean nothing
+  // a top-N model scores for ranking, not ratings: its rating errors would mean nothing; and a
+  // stopped run is not evaluated at all (the caller asked to stop, not to wait for numbers)
+  const stopped = options.signal?.aborted === true;
   const final =
-    recipe === 'topn'
+    recipe === 'topn' || stopped
       ? { metrics: { mse: NaN, rmse: NaN, mae: NaN } as Record<string, number> }
       : evaluate(model, data, [mse, rmse, mae]);
-  const baselineRmse = evaluate(baseline, data, [rmse]).metrics['rmse']!;
+  const baselineRmse = stopped ? NaN : evaluate(baseline, data, [rmse]).metrics['rmse']!;
   return {
     recipe,
     model,

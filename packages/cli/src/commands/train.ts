@@ -422,15 +422,16 @@ async function trainInto(
     ...(resume ? { resume } : {}),
     ...(save ? { save } : {}),
   });
-  if (interrupted) {
+  const stopped = (): number => {
     // printed even with --quiet: the run did not finish
     const canResume = existsSync(join(checkpointDir, 'model.json'));
     io.stderr.write(
-      `interrupted: training stopped after the current batch; the model in ${modelDir} is unchanged; ${canResume ? `continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})` : 'no epoch was completed, so there is nothing to resume'}\n`,
+      `interrupted: training stopped at the next safe point (a batch, a sweep or an epoch); the model in ${modelDir} is unchanged; ${canResume ? `continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})` : recipe === 'best' || recipe === 'topn' || recipe === 'bias' ? `the ${recipe} recipe writes no checkpoints, so there is nothing to resume` : 'no epoch was completed, so there is nothing to resume'}\n`,
     );
     result.model.dispose();
     return EXIT.interrupted;
-  }
+  };
+  if (interrupted) return stopped();
   if ('rmse' in result && recipe !== 'topn')
     log(
       `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
@@ -447,6 +448,9 @@ async function trainInto(
         nTrain: split.train.length,
         nValid: split.valid.length,
       };
+  // a Ctrl-C during the evaluation is handled here, before anything is written
+  await new Promise((resolve) => setImmediate(resolve));
+  if (io.signal?.aborted) return stopped();
   // seen items (never recommended): every row of the file, the validation rows included
   const trained = createTrainedModel(result.model, table, {
     trainRows: split.train,
