@@ -84,6 +84,36 @@ describe('fitImplicitAls', () => {
     expect(diff).toBeLessThan(1e-3 * size);
   });
 
+  it('the conjugate-gradient solver lowers the objective and lands close to the exact (Cholesky) fit', async () => {
+    const options = { nFactors: 4, unobservedWeight: 0.2, regularization: 0.02 };
+    const start = objective(
+      await fitImplicitAls(table, rows, { ...options, sweeps: 0 }),
+      table,
+      rows,
+    );
+    const exact = objective(
+      await fitImplicitAls(table, rows, { ...options, sweeps: 8 }),
+      table,
+      rows,
+    );
+    const cg = await fitImplicitAls(table, rows, {
+      ...options,
+      sweeps: 8,
+      solver: 'conjugate-gradient',
+      conjugateGradientSteps: 3,
+    });
+    const approximate = objective(cg, table, rows);
+    expect(approximate).toBeLessThan(0.6 * start);
+    expect(approximate).toBeLessThan(exact * 1.02);
+    const again = await fitImplicitAls(table, rows, {
+      ...options,
+      sweeps: 8,
+      solver: 'conjugate-gradient',
+      conjugateGradientSteps: 3,
+    });
+    expect(again.parameter('itemEmbedding').values).toEqual(cg.parameter('itemEmbedding').values);
+  });
+
   it('weights ratings by the confidence map', async () => {
     const rated = await fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2 });
     expect(rated.config.confidence).toEqual({ threshold: 4, atOrAbove: 1, below: 0.1 });
@@ -158,5 +188,13 @@ describe('fitImplicitAls arguments', () => {
     await expect(fitImplicitAls(table, rows, { sweeps: -1 })).rejects.toThrow(
       /non-negative integer/,
     );
+  });
+  it('refuses an unknown solver and a bad number of conjugate-gradient steps', async () => {
+    await expect(
+      fitImplicitAls(table, rows, { solver: 'lu' as unknown as 'cholesky' }),
+    ).rejects.toThrow(/'cholesky' or 'conjugate-gradient'/);
+    await expect(
+      fitImplicitAls(table, rows, { solver: 'conjugate-gradient', conjugateGradientSteps: 0 }),
+    ).rejects.toThrow(/positive integer/);
   });
 });

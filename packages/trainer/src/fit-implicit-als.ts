@@ -25,6 +25,14 @@ export interface ImplicitAlsOptions {
    * Default `{threshold: 4, atOrAbove: 1, below: 0.1}` (chosen on an inner split); `null` counts every row 1.
    */
   confidence?: RatingConfidence | null;
+  /**
+   * How each row's least-squares system is solved: `'cholesky'` (exact, `O(nFactors³)` per row) or
+   * `'conjugate-gradient'` (`conjugateGradientSteps` steps warm-started from the previous sweep,
+   * `O(nFactors²)` per step: what makes 128 factors affordable). Default `'cholesky'`.
+   */
+  solver?: ImplicitAlsSolver;
+  /** Steps per row of the `'conjugate-gradient'` solver. Default 3. */
+  conjugateGradientSteps?: number;
   /** Seed of the initial factors. Default 42. */
   seed?: number;
   /** Called after every sweep. */
@@ -35,6 +43,9 @@ export interface ImplicitAlsOptions {
    */
   signal?: AbortSignal;
 }
+
+/** How {@link fitImplicitAls} solves each row: exactly, or by a few conjugate-gradient steps. */
+export type ImplicitAlsSolver = 'cholesky' | 'conjugate-gradient';
 
 /** Progress of one iALS sweep. */
 export interface ImplicitAlsSweep {
@@ -110,17 +121,33 @@ async function halfSweep(
   out: Float32Array,
   config: Parameters<typeof implicitRowRegularization>[0],
   yielder: Yielder,
+  cgSteps: number,
 ): Promise<boolean> {
   const d = solver.dim;
   const gramian = scaledGramian(other, nOther, d, config.unobservedWeight);
   const nRows = data.offsets.length - 1;
   for (let x = 0; x < nRows; x++) {
-    // checking the clock every 64 rows costs nothing next to 64 Cholesky solves
+    // checking the clock every 64 rows costs nothing next to 64 row solves
     if ((x & 63) === 63 && (await yielder.stopRequested())) return false;
     const start = data.offsets[x]!;
     const end = data.offsets[x + 1]!;
     const reg = implicitRowRegularization(config, end - start, nOther);
-    solver.solve(gramian, other, data.columns, data.confidence, start, end, reg, out, x * d);
+    if (cgSteps > 0) {
+      solver.solveConjugateGradient(
+        gramian,
+        other,
+        data.columns,
+        data.confidence,
+        start,
+        end,
+        reg,
+        out,
+        x * d,
+        cgSteps,
+      );
+    } else {
+      solver.solve(gramian, other, data.columns, data.confidence, start, end, reg, out, x * d);
+    }
   }
   return true;
 }
@@ -145,6 +172,19 @@ export async function fitImplicitAls(
     throw new InvalidArgumentError('sweeps', `must be a non-negative integer, got ${sweeps}`);
   if (rows.length === 0)
     throw new InvalidArgumentError('rows', 'iALS needs at least one training row');
+  const solverName = options.solver ?? 'cholesky';
+  if (solverName !== 'cholesky' && solverName !== 'conjugate-gradient')
+    throw new InvalidArgumentError(
+      'solver',
+      `must be 'cholesky' or 'conjugate-gradient', got ${String(solverName)}`,
+    );
+  const steps = options.conjugateGradientSteps ?? 3;
+  if (!(Number.isInteger(steps) && steps >= 1))
+    throw new InvalidArgumentError(
+      'conjugateGradientSteps',
+      `must be a positive integer, got ${steps}`,
+    );
+  const cgSteps = solverName === 'conjugate-gradient' ? steps : 0;
   const nUsers = table.userIds.size;
   const nItems = table.itemIds.size;
   const confidenceMap = table.implicit
@@ -174,8 +214,26 @@ export async function fitImplicitAls(
     if (await yielder.stopRequested()) break;
     const started = now();
     const whole =
-      (await halfSweep(solver, byUser, item.values, nItems, user.values, model.config, yielder)) &&
-      (await halfSweep(solver, byItem, user.values, nUsers, item.values, model.config, yielder));
+      (await halfSweep(
+        solver,
+        byUser,
+        item.values,
+        nItems,
+        user.values,
+        model.config,
+        yielder,
+        cgSteps,
+      )) &&
+      (await halfSweep(
+        solver,
+        byItem,
+        user.values,
+        nUsers,
+        item.values,
+        model.config,
+        yielder,
+        cgSteps,
+      ));
     user.markChanged();
     item.markChanged();
     if (!whole) break;

@@ -71,6 +71,10 @@ export { resolveThreads, currentThreadEnvironment } from './threads.js';
 export { setDotBiasEngineEnabled } from './dot-bias-engine.js';
 export type { ThreadEnvironment, ThreadChoice } from './threads.js';
 export { fitImplicitAls, DEFAULT_RATING_CONFIDENCE } from './fit-implicit-als.js';
-export type { ImplicitAlsOptions, ImplicitAlsSweep } from './fit-implicit-als.js';
+export type {
+  ImplicitAlsOptions,
+  ImplicitAlsSolver,
+  ImplicitAlsSweep,
+} from './fit-implicit-als.js';
 export { fitBpr } from './fit-bpr.js';
 export type { BprOptions } from './fit-bpr.js';

@@ -3,7 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeEachBackend, expectClose, makeSyntheticRatings } from '@cf/test-utils';
 import { createTrainedModel } from '../inference/trained-model.js';
 import { loadModel, saveModel } from '../io/save-model.js';
-import { choleskySolveInPlace, scaledGramian } from '../core/implicit-row-solver.js';
+import {
+  ImplicitRowSolver,
+  choleskySolveInPlace,
+  scaledGramian,
+} from '../core/implicit-row-solver.js';
 import {
   createImplicitMatrixFactorization,
   implicitRowRegularization,
@@ -148,6 +152,70 @@ it('scaledGramian is α Σ y yᵀ, symmetric', () => {
     0.5 * (2 - 3),
     0.5 * 5,
   ]);
+});
+
+// host arithmetic only (no tensors): one run covers every backend
+describe('ImplicitRowSolver.solveConjugateGradient', () => {
+  const d = 5;
+  const nRows = 9;
+  const y = Float32Array.from({ length: nRows * d }, (_, k) => Math.sin(k * 1.7) * 0.8);
+  const columns = Int32Array.of(0, 2, 3, 7);
+  const confidence = Float32Array.of(1, 0.1, 1, 0.5);
+  const gramian = scaledGramian(y, nRows, d, 0.2);
+  const reference = referenceSolve(y, nRows, d, [...columns], [...confidence], 0.2, 0.05);
+
+  it('with dim steps gives the exact solution, from any start', () => {
+    const out = Float32Array.from({ length: d + 2 }, (_, k) => k - 3);
+    new ImplicitRowSolver(d).solveConjugateGradient(
+      gramian,
+      y,
+      columns,
+      confidence,
+      0,
+      columns.length,
+      0.05,
+      out,
+      2,
+      d,
+    );
+    expectClose(out.subarray(2), Float32Array.from(reference), 1e-4);
+    expect([...out.subarray(0, 2)]).toEqual([-3, -2]); // nothing outside the row is written
+  });
+
+  it('each step lowers the error, and starting at the solution stays there', () => {
+    const errors = [1, 2, 3].map((steps) => {
+      const out = new Float32Array(d);
+      new ImplicitRowSolver(d).solveConjugateGradient(
+        gramian,
+        y,
+        columns,
+        confidence,
+        0,
+        columns.length,
+        0.05,
+        out,
+        0,
+        steps,
+      );
+      return out.reduce((s, v, k) => s + (v - reference[k]!) ** 2, 0);
+    });
+    expect(errors[1]!).toBeLessThan(errors[0]!);
+    expect(errors[2]!).toBeLessThan(errors[1]!);
+    const exact = Float32Array.from(reference);
+    new ImplicitRowSolver(d).solveConjugateGradient(
+      gramian,
+      y,
+      columns,
+      confidence,
+      0,
+      columns.length,
+      0.05,
+      exact,
+      0,
+      3,
+    );
+    expectClose(exact, Float32Array.from(reference), 1e-5);
+  });
 });
 
 describeEachBackend('ImplicitMatrixFactorization in a TrainedModel', () => {
