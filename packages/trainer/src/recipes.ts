@@ -255,9 +255,13 @@ export const RECIPE_DEFAULTS = {
     batchSize: 64,
     epochs: [],
     embeddingUpdate: 'lazy',
-    nFactors: 64,
+    nFactors: 128,
     /** iALS sweeps. */
     sweeps: 8,
+    /** Row solver: conjugate gradient warm-started from the previous sweep (Cholesky costs `nFactors³` per row). */
+    solver: 'conjugate-gradient',
+    /** Conjugate-gradient steps per row solve. */
+    conjugateGradientSteps: 6,
     /** α₀: weight of the unobserved pairs. */
     unobservedWeight: 0.1,
     /** λ, scaled per row by `(n + α₀·N)^ν`. */
@@ -427,6 +431,8 @@ export async function runRecipe(
       regularization: topn.regularization,
       frequencyExponent: topn.frequencyExponent,
       confidence: { ...topn.confidence },
+      solver: topn.solver,
+      conjugateGradientSteps: topn.conjugateGradientSteps,
       seed,
       ...(options.signal ? { signal: options.signal } : {}),
       onSweep: (info) => {
@@ -559,6 +565,8 @@ export async function runRecipe(
               regularization: RECIPE_DEFAULTS.topn.regularization,
               frequencyExponent: RECIPE_DEFAULTS.topn.frequencyExponent,
               confidence: table.implicit ? null : RECIPE_DEFAULTS.topn.confidence,
+              solver: RECIPE_DEFAULTS.topn.solver,
+              conjugateGradientSteps: RECIPE_DEFAULTS.topn.conjugateGradientSteps,
               seed,
             }
           : hyperParameters,
