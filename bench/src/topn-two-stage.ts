@@ -19,7 +19,7 @@ const inner = innerSplit(splitByCvIdxs(table, { cvIdx: 0, valPct: 0.2, seed: 42 
 const topn = RECIPE_DEFAULTS.topn;
 
 let started = performance.now();
-const ials = fitImplicitAls(table, inner.train, {
+const ials = await fitImplicitAls(table, inner.train, {
   nFactors: topn.nFactors,
   solver: topn.solver,
   conjugateGradientSteps: topn.conjugateGradientSteps,
