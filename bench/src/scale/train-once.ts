@@ -43,7 +43,9 @@ const result = await runRecipe(recipe, table, split, {
         cpuAtLastBatch = cpuAtStart;
       },
       // at the last batch's end, before the evaluation
-      onBatchEnd: () => void (cpuAtLastBatch = process.cpuUsage()),
+      onBatchEnd: (c: FitContext) => {
+        if (c.batch === c.batchesPerEpoch - 1) cpuAtLastBatch = process.cpuUsage();
+      },
       onEpochEnd: () =>
         void epochCpuSeconds.push(cpuSeconds(cpuAtLastBatch) - cpuSeconds(cpuAtStart)),
     },

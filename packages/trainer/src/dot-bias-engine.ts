@@ -35,7 +35,11 @@ export interface DotBiasLayout {
   nItems: number;
   /** Factors per row. */
   f: number;
-  /** Floats per section (weights and bias, m, v): `f + 1` rounded up to 4. */
+  /**
+   * Floats per section (weights and bias, m, v): `f + 2` rounded up to 4. Float `f + 1` of the
+   * weights section holds, as an int32, the step the row is current at (lazy AdamW's catch-up),
+   * so that reading it touches a line the forward pass has just loaded.
+   */
   sectionFloats: number;
   /** Bytes per row: three sections. */
   rowBytes: number;
@@ -101,8 +105,9 @@ export function dotBiasUnsupportedReason(
   return undefined;
 }
 
+/** Floats per section: the weights, the bias and (weights section) the row's step, rounded up to 4. */
 function sectionOf(f: number): number {
-  return Math.ceil((f + 1) / 4) * 4;
+  return Math.ceil((f + 2) / 4) * 4;
 }
 
 /** Bytes {@link DotBiasTables.layOut} takes for `model`. */
@@ -224,6 +229,37 @@ export class DotBiasTables {
     const [uw, ub, iw, ib] = this.#parameters as [Parameter, Parameter, Parameter, Parameter];
     this.#interleave(true, uw, ub, state);
     this.#interleave(false, iw, ib, state);
+    // every row current: step 0
+    this.#fillSteps(true, 0);
+    this.#fillSteps(false, 0);
+  }
+
+  /** Each row's step slot, strided: entry `r·rowFloats` is row `r`'s (a view from the slot of row 0). */
+  #stepView(user: boolean): Int32Array {
+    const l = this.layout;
+    const rows = user ? l.nUsers : l.nItems;
+    const at = (user ? l.users : l.items) + 4 * (l.f + 1);
+    return new Int32Array(
+      this.#kernel.memory.buffer,
+      at,
+      rows > 0 ? (rows - 1) * 3 * l.sectionFloats + 1 : 0,
+    );
+  }
+
+  /** Sets every row's step to `value`. */
+  #fillSteps(user: boolean, value: number): void {
+    const view = this.#stepView(user);
+    const stride = 3 * this.layout.sectionFloats;
+    const rows = user ? this.layout.nUsers : this.layout.nItems;
+    for (let r = 0; r < rows; r++) view[r * stride] = value;
+  }
+
+  /** Copies the rows' steps into `into` (one entry per row). */
+  #readSteps(user: boolean, into: Int32Array): void {
+    const view = this.#stepView(user);
+    const stride = 3 * this.layout.sectionFloats;
+    const rows = user ? this.layout.nUsers : this.layout.nItems;
+    for (let r = 0; r < rows; r++) into[r] = view[r * stride]!;
   }
 
   #interleave(
@@ -263,8 +299,15 @@ export class DotBiasTables {
     this.#deinterleave(false, iw, ib, state);
     this.#parameters.forEach((p, k) => {
       const [m, v] = state[p.name]!;
-      const dim = k % 2 === 0 ? this.layout.f : 1;
-      catchUps[k]?.flush(dim, p.values, m!, v!, optimizer.eps);
+      const weights = k % 2 === 0;
+      const catchUp = catchUps[k];
+      if (catchUp) {
+        // the rows' steps live in the table: the catch-up reads them from its own array
+        if (weights || catchUp !== catchUps[k - 1]) this.#readSteps(k < 2, catchUp.sharedRowStep);
+        // a bias sharing its weights' catch-up is flushed by the same clock: keep it for the bias
+        const shared = weights && catchUps[k + 1] === catchUp;
+        catchUp.flush(weights ? this.layout.f : 1, p.values, m!, v!, optimizer.eps, !shared);
+      }
       p.markChanged();
     });
     optimizer.loadStateDict(state, stepCount);
@@ -294,6 +337,26 @@ export class DotBiasTables {
       }
     }
   }
+}
+
+function groupOf(optimizer: Adam, parameter: Parameter): unknown {
+  return optimizer.groups.find((g) => g.parameters.includes(parameter));
+}
+
+/**
+ * One catch-up per {@link DOT_BIAS_PARAMETERS} entry from `make`, except that a bias whose scalars
+ * are always its weights' (`same`) shares the weights' catch-up: the same factors, computed once.
+ */
+export function sharedCatchUps<P>(
+  parameters: P[],
+  make: (p: P) => LazyCatchUp | undefined,
+  same: (weights: P, bias: P) => boolean,
+): (LazyCatchUp | undefined)[] {
+  const out: (LazyCatchUp | undefined)[] = [];
+  parameters.forEach((p, k) => {
+    out.push(k % 2 === 1 && same(parameters[k - 1]!, p) ? out[k - 1] : make(p));
+  });
+  return out;
 }
 
 /** The weight decay Adam applies to `parameter`: its group's times its scale. */
@@ -337,6 +400,8 @@ export class DotBiasStepper {
   readonly #listU: Int32Array;
   readonly #listI: Int32Array;
   readonly #counts: Int32Array;
+  /** The whole memory as int32s, for the rows' step slots. */
+  readonly #ints: Int32Array;
   readonly #factors: Float32Array[];
 
   constructor(
@@ -359,6 +424,7 @@ export class DotBiasStepper {
     this.#listU = new Int32Array(buffer, scratch.listU, bs);
     this.#listI = new Int32Array(buffer, scratch.listI, bs);
     this.#counts = new Int32Array(buffer, scratch.counts, 4);
+    this.#ints = new Int32Array(buffer);
     this.#factors = scratch.factors.map((at) => new Float32Array(buffer, at, 4 * bs));
   }
 
@@ -416,15 +482,30 @@ export class DotBiasStepper {
       s.counts,
     );
     const counts = [this.#counts[0]!, this.#counts[1]!];
+    const rowInts = l.rowBytes >> 2;
+    const ints = this.#ints;
     for (let side = 0; side < 2; side++) {
       const list = side === 0 ? this.#listU : this.#listI;
       const count = counts[side]!;
       const w = 2 * side;
       const b = w + 1;
       const cw = catchUps[w];
-      const cb = catchUps[b];
-      if (cw) for (let k = 0; k < count; k++) cw.catchUpFactors(list[k]!, this.#factors[w]!, 4 * k);
-      if (cb) for (let k = 0; k < count; k++) cb.catchUpFactors(list[k]!, this.#factors[b]!, 4 * k);
+      // the bias takes the weights' factors when they share a catch-up (same group and decay)
+      const cb = catchUps[b] === cw ? undefined : catchUps[b];
+      if (cw) {
+        const slot = ((side === 0 ? l.users : l.items) >> 2) + l.f + 1;
+        const step = cw.step;
+        const fw = this.#factors[w]!;
+        const fb = this.#factors[b]!;
+        for (let k = 0; k < count; k++) {
+          const at = slot + list[k]! * rowInts;
+          const last = ints[at]!;
+          // never move a row back: another worker may have updated it at a later step already
+          if (last < step) ints[at] = step;
+          cw.factorsSince(last, fw, 4 * k);
+          cb?.factorsSince(last, fb, 4 * k);
+        }
+      }
       const sw = scalars[w]!;
       const sb = scalars[b]!;
       x.dotBiasAdam(
@@ -437,7 +518,7 @@ export class DotBiasStepper {
         side === 0 ? s.slotU : s.slotI,
         count,
         cw ? s.factors[w]! : 0,
-        cb ? s.factors[b]! : 0,
+        cb ? s.factors[b]! : cw && catchUps[b] ? s.factors[w]! : 0,
         this.#beta2,
         1 - this.#beta2,
         Math.sqrt(sw.bc2),
@@ -538,8 +619,12 @@ export class DotBiasOneThread {
     this.#tables.copyIn(optimizer);
     this.#stepBase = optimizer.stepCount;
     this.#taken = 0;
-    this.#catchUps = this.#parameters.map((p) =>
-      optimizer.decoupled ? new LazyCatchUp(p.shape[0] ?? 1, optimizer.beta2) : undefined,
+    this.#catchUps = sharedCatchUps(
+      this.#parameters,
+      (p) => (optimizer.decoupled ? new LazyCatchUp(p.shape[0] ?? 1, optimizer.beta2) : undefined),
+      (a, b) =>
+        groupOf(optimizer, a) === groupOf(optimizer, b) &&
+        a.weightDecayScale === b.weightDecayScale,
     );
   }
 
@@ -586,7 +671,10 @@ export class DotBiasOneThread {
     const optimizer = this.#optimizer;
     this.#parameters.forEach((p, k) => {
       const s = adamScalarsOf(optimizer, p, step, this.#scalars[k]!);
-      this.#catchUps[k]?.beginStep(s.lr, weightDecayOf(optimizer, p), s.beta1, s.bc1, s.bc2);
+      const catchUp = this.#catchUps[k];
+      // a bias sharing its weights' catch-up: one clock, begun once
+      if (catchUp && (k % 2 === 0 || catchUp !== this.#catchUps[k - 1]))
+        catchUp.beginStep(s.lr, weightDecayOf(optimizer, p), s.beta1, s.bc1, s.bc2);
     });
     return stepper.step(n, this.#scalars, this.#catchUps);
   }

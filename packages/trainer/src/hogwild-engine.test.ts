@@ -83,6 +83,33 @@ describe('threaded (Hogwild) training', { timeout: 60_000 }, () => {
     expect(Math.abs(two.rmse - one.rmse)).toBeLessThan(0.01);
   });
 
+  it('EmbeddingDotBias with factors and biases in groups of their own decay (best) on 2 threads lands within 0.01 RMSE of 1 thread', async () => {
+    const { createAdamW } = await import('./adam.js');
+    const { oneCycleSchedule } = await import('./one-cycle.js');
+    const run = async (threads: number): Promise<number> => {
+      const model = smallDotBias();
+      const named = (names: string[]) => model.parameters.filter((p) => names.includes(p.name));
+      const opt = createAdamW(model.parameters, {
+        lr: 1e-2,
+        groups: [
+          { parameters: named(['userEmbedding', 'itemEmbedding']), weightDecay: 0.3 },
+          { parameters: named(['userBias', 'itemBias']), weightDecay: 0.05 },
+        ],
+      });
+      const { seen, callback } = threadsSeen();
+      const [loss] = await fit(model, createModelData(table, split, { seed: 3 }), 4, opt, 'mse', {
+        threads,
+        threadEnvironment,
+        callbacks: [oneCycleSchedule(1e-2), callback],
+      });
+      expect(seen).toEqual([threads]);
+      return Math.sqrt(loss!);
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(Math.abs(two - one)).toBeLessThan(0.01);
+  });
+
   it('an optimizer the workers cannot run falls back to one thread and says why', async () => {
     const model = smallDotBias();
     const data = createModelData(table, split, { batchSize: 64 });

@@ -7,7 +7,7 @@
 import { createModelFromConfig, SeededRandom, type Parameter, type RatingModel } from '@cf/model';
 import { KernelInstance } from '@cf/kernels';
 import { LazyCatchUp } from './lazy-catch-up.js';
-import { DOT_BIAS_PARAMETERS, DotBiasStepper } from './dot-bias-engine.js';
+import { DOT_BIAS_PARAMETERS, DotBiasStepper, sharedCatchUps } from './dot-bias-engine.js';
 import {
   CONTROL,
   emptyStepScalars,
@@ -116,7 +116,21 @@ class HogwildWorker {
         catchUps.push(p);
       }
     }
-    const dotBiasCatchUps = DOT_BIAS_PARAMETERS.map((name) => this.#parameters.get(name)?.catchUp);
+    // the dot-bias engine: a bias whose group and decay are its weights' shares their catch-up
+    // (the same factors, computed once); the rows' steps live in the tables
+    const dotBiasCatchUps = this.#dotBias
+      ? sharedCatchUps(
+          DOT_BIAS_PARAMETERS.map((name) => this.#parameters.get(name)!),
+          (p) => p.catchUp,
+          (w, b) =>
+            w.shared.group === b.shared.group && w.shared.weightDecay === b.shared.weightDecay,
+        )
+      : [];
+    if (this.#dotBias)
+      for (let k = catchUps.length - 1; k >= 0; k--) {
+        const p = catchUps[k]!;
+        if (p.catchUp && !dotBiasCatchUps.includes(p.catchUp)) catchUps.splice(k, 1);
+      }
     const bs = init.batchSize;
     for (;;) {
       if (Atomics.load(control, CONTROL.stop) !== 0) break;

@@ -184,9 +184,18 @@ export class LazyCatchUp {
    */
   catchUpFactors(row: number, out: Float32Array | Float64Array, at: number): boolean {
     const last = this.#rowStep[row]!;
-    const target = this.#step - 1;
     // never move a row back: another worker may have updated it at a later step already
     if (last < this.#step) this.#rowStep[row] = this.#step;
+    return this.factorsSince(last, out, at);
+  }
+
+  /**
+   * {@link LazyCatchUp.catchUpFactors} for a row whose step the caller keeps (and marks current
+   * itself): the factors from the end of step `last` to the end of the previous step, or the
+   * identity (and false) when `last` is that step or later. Reads and writes no row state.
+   */
+  factorsSince(last: number, out: Float32Array | Float64Array, at: number): boolean {
+    const target = this.#step - 1;
     if (last >= target) {
       out[at] = 1;
       out[at + 1] = 1;
@@ -214,8 +223,19 @@ export class LazyCatchUp {
     if (this.catchUpFactors(row, f, 0)) apply(row * dim, dim, w, m, v, eps, f);
   }
 
-  /** Brings every row to the end of the current step (before evaluation or saving). */
-  flush(dim: number, w: Float32Array, m: Float32Array, v: Float32Array, eps: number): void {
+  /**
+   * Brings every row to the end of the current step (before evaluation or saving), then restarts
+   * the clock (every row current at step 0). With `restart` false the clock and the rows' steps
+   * are kept, to flush a second table that shares them (a bias beside its weights).
+   */
+  flush(
+    dim: number,
+    w: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    eps: number,
+    restart = true,
+  ): void {
     const target = this.#step;
     const f = this.#scratch;
     for (let row = 0; row < this.#rowStep.length; row++) {
@@ -224,6 +244,7 @@ export class LazyCatchUp {
       this.#factors(last, target, f, 0);
       apply(row * dim, dim, w, m, v, eps, f);
     }
+    if (!restart) return;
     // Every row is now current: the recorded history is no longer needed. Restart the clock so
     // memory stays bounded by the steps between flushes (an epoch), not the whole run.
     this.#rowStep.fill(0);
