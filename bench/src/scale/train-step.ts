@@ -6,6 +6,7 @@
 // Options: --train-threads (default 1,2; the first is the ratio's reference), --train-runs
 // (default 1: a 25M-row epoch takes minutes on one core), --train-recipe-epochs (default 5; 0
 // skips the whole-recipe row). BENCH_TRAIN_THREADS, BENCH_TRAIN_RUNS likewise.
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 interface TrainRun {
   epochSeconds: number[];
+  /** CPU seconds of each epoch's training pass, every thread of the process. */
+  epochCpuSeconds: number[];
+  trainRows: number;
+  /** 1-minute load average when the run ended (this bench's own process included). */
+  load: number;
   rmse: number;
   loadSeconds: number;
   trainSeconds: number;
@@ -47,7 +53,7 @@ function trainOptions(): { threads: number[]; runs: number; recipeEpochs: number
 }
 
 function trainOnce(folder: string, threads: number, epochs: number): TrainRun {
-  return runJson<TrainRun>(process.execPath, [
+  const run = runJson<Omit<TrainRun, 'load'>>(process.execPath, [
     '--import',
     'tsx',
     join(here, 'train-once.ts'),
@@ -57,6 +63,17 @@ function trainOnce(folder: string, threads: number, epochs: number): TrainRun {
     '1024',
     'fastai',
   ]);
+  return { ...run, load: loadavg()[0]! };
+}
+
+/** "epoch 12.3 s (CPU 20.1 s, 1.01 µs/example, load 3.2)" for each run. */
+function describeRuns(runs: TrainRun[], epoch = 0): string {
+  return runs
+    .map((r) => {
+      const cpu = r.epochCpuSeconds[epoch]!;
+      return `${r.epochSeconds[epoch]!.toFixed(1)} s (CPU ${cpu.toFixed(1)} s, ${((cpu / r.trainRows) * 1e6).toFixed(2)} µs/example, load ${r.load.toFixed(1)})`;
+    })
+    .join(', ');
 }
 
 /** The training pass only: its seconds, and the process's peak RSS (data, model, optimizer, workers). */
@@ -88,7 +105,7 @@ export const trainStep: ScaleStep = {
           ),
         );
         notes.push(
-          `train ${size.rows.toLocaleString('en-US')} rows, ${t} thread(s): epoch ${got.map((r) => r.epochSeconds[0]!.toFixed(1)).join(', ')} s, RMSE after 1 epoch ${got.map((r) => r.rmse.toFixed(4)).join(', ')}, load ${got.map((r) => r.loadSeconds.toFixed(1)).join(', ')} s`,
+          `train ${size.rows.toLocaleString('en-US')} rows, ${t} thread(s): epoch ${describeRuns(got)}, RMSE after 1 epoch ${got.map((r) => r.rmse.toFixed(4)).join(', ')}, load ${got.map((r) => r.loadSeconds.toFixed(1)).join(', ')} s`,
         );
       }
     }
@@ -112,7 +129,7 @@ export const trainStep: ScaleStep = {
       );
       const floor = largest.planted.bestRmse;
       notes.push(
-        `fastai recipe ${recipeEpochs} epochs, ${run.threads} threads, ${largest.rows.toLocaleString('en-US')} rows: RMSE ${run.rmse.toFixed(4)} against the planted best ${floor} (${(((run.rmse - floor) / floor) * 100).toFixed(2)} % above; goal ≤ 3 %), epochs ${run.epochSeconds.map((s) => s.toFixed(1)).join(', ')} s, load ${run.loadSeconds.toFixed(1)} s`,
+        `fastai recipe ${recipeEpochs} epochs, ${run.threads} threads, ${largest.rows.toLocaleString('en-US')} rows: RMSE ${run.rmse.toFixed(4)} against the planted best ${floor} (${(((run.rmse - floor) / floor) * 100).toFixed(2)} % above; goal ≤ 3 %), epochs ${run.epochSeconds.map((s) => s.toFixed(1)).join(', ')} s (CPU ${run.epochCpuSeconds.map((s) => s.toFixed(1)).join(', ')} s), peak RSS ${Math.round(run.maxRssMB)} MB, reading the file ${run.loadSeconds.toFixed(1)} s, load average ${run.load.toFixed(1)}`,
       );
     }
     return rows;
