@@ -2,14 +2,14 @@
 // loads FOLDER's ratings, splits them as `cf train` does (getCvIdxs, valPct 0.2, seed 42), trains
 // RECIPE for EPOCHS epochs at batch BS on THREADS threads, and prints
 // {"epochSeconds": [...], "epochCpuSeconds": [...], "trainRows", "rmse", "loadSeconds", "trainSeconds", "threads", "baselineRssMB", "maxRssMB"}.
-// Usage: train-once.ts FOLDER THREADS [EPOCHS=1] [BS=1024] [RECIPE=fastai]
+// Usage: train-once.ts FOLDER THREADS [EPOCHS=1] [BS=1024] [RECIPE=fastai] [WD] [LR] (WD, LR: the recipe's when not given)
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { splitByCvIdxs } from '@cf/data';
 import { loadRatings } from '@cf/data/node';
 import { runRecipe, setDotBiasEngineEnabled, type FitContext } from '@cf/trainer';
 
-const [folder, threadsText, epochsText = '1', bsText = '1024', recipe = 'fastai'] =
+const [folder, threadsText, epochsText = '1', bsText = '1024', recipe = 'fastai', wdText, lrText] =
   process.argv.slice(2);
 if (!folder || !threadsText || (recipe !== 'fastai' && recipe !== 'notebook')) {
   console.error('usage: train-once.ts FOLDER THREADS [EPOCHS] [BS] [fastai|notebook]');
@@ -34,6 +34,8 @@ const result = await runRecipe(recipe, table, split, {
   // the notebook recipe's two fits: all epochs in the first
   epochs: recipe === 'notebook' ? [epochs, 0] : [epochs],
   batchSize: Number(bsText),
+  ...(wdText ? { wd: Number(wdText) } : {}),
+  ...(lrText ? { lr: Number(lrText) } : {}),
   threads: Number(threadsText),
   callbacks: [
     {
