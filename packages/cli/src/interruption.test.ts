@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +13,8 @@ import { makeSyntheticRatings } from '@cf/test-utils';
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
 let root: string;
 let data: string;
+// the temporary folders go with the run (CI machines and developers' /tmp keep no leftovers)
+afterAll(() => (root ? rm(root, { recursive: true, force: true }) : undefined));
 
 function runCf(
   args: string[],

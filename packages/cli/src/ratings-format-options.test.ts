@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSyntheticRatings } from '@cf/test-utils';
@@ -46,6 +46,7 @@ beforeAll(async () => {
     `sku;stars\n${product(0)};5\n${product(1)};1\n${product(2)};4.5\n`,
   );
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const cf = cliRunner(() => dir);
 

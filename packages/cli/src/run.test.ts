@@ -1,7 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,7 @@ beforeAll(async () => {
   ];
   await writeFile(join(dataDir, 'movies.csv'), movies.join('\n') + '\n');
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function cf(argv: string[]) {
   const io = memoryIO(dir);

@@ -1,5 +1,5 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -24,6 +24,7 @@ beforeAll(async () => {
     );
   await writeFile(join(dir, 'ratings.csv'), lines.join('\n') + '\n');
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const cf = cliRunner(() => dir);
 

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '@cf/data';
 import { crc32Hex } from './crc32.js';
 import { ModelFormatError } from './model-format-error.js';
+import { isPlainWeightsFileName, modelJsonOf, modelJsonTextEdit } from './model-json-text.js';
 
 /** The parts of `node:fs/promises` that {@link fileSystemIO} uses (injectable for tests and virtual file systems). */
 export type FileSystemPromises = Pick<
@@ -38,18 +39,6 @@ function isNotFound(error: unknown): boolean {
   );
 }
 
-/** model.json's fields in the order `save` writes them (absent ones left out). */
-function modelJsonOf(json: {
-  [K in keyof tf.io.ModelJSON]?: tf.io.ModelJSON[K] | undefined;
-}): Record<string, unknown> {
-  return {
-    modelTopology: json.modelTopology,
-    weightsManifest: json.weightsManifest,
-    ...(json.format === undefined ? {} : { format: json.format }),
-    ...(json.generatedBy === undefined ? {} : { generatedBy: json.generatedBy }),
-    ...(json.convertedBy === undefined ? {} : { convertedBy: json.convertedBy }),
-  };
-}
 
 /**
  * A tfjs IO handler over a directory in the tfjs layout: `model.json` (`modelTopology`,
@@ -174,14 +163,8 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
       // model.json must be exactly the text `save` writes for those values (no added key or space,
       // no other spelling of a number or string), so every byte of it is covered.
       // (Only for cf models: other files get the loader's clearer "not a cf model".)
-      const topology = json.modelTopology as { format?: unknown } | undefined;
-      if (topology?.format === 'cf-model' && text !== JSON.stringify(modelJsonOf(json))) {
-        throw new ModelFormatError(
-          dir,
-          'json',
-          `${MODEL_JSON} is not the text cf writes (a key was added, moved or removed, or spacing or spelling changed); it was edited: save the model again`,
-        );
-      }
+      const edited = modelJsonTextEdit(text, json);
+      if (edited !== undefined) throw new ModelFormatError(dir, 'json', edited);
       const manifest = json.weightsManifest;
       // Without a usable manifest, return the topology alone: its format and version are checked first.
       if (
@@ -192,12 +175,7 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
       const buffers: ArrayBuffer[] = [];
       for (const group of manifest) {
         for (const path of group.paths) {
-          if (
-            typeof path !== 'string' ||
-            basename(path) !== path ||
-            path === '..' ||
-            path === '.'
-          ) {
+          if (!isPlainWeightsFileName(path)) {
             throw new ModelFormatError(
               dir,
               'format',

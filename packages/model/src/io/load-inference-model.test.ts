@@ -2,7 +2,7 @@
 // refuses damaged files with the same ModelFormatError reasons as loadModel. The fixture is saved
 // with the tfjs path; loading registers no tfjs backend and needs none.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { InvalidArgumentError, createRatingsTable, type RawId } from '@cf/data';
 import { createEmbeddingNet } from '../models/embedding-net.js';
 import { randomizeParameters } from '../models/models-for-test.test-helper.js';
 import { createTrainedModel } from '../inference/trained-model.js';
-import { saveModelToDirectory } from './model-directory.js';
+import { loadModelFromDirectory, saveModelToDirectory } from './model-directory.js';
 import { ModelFormatError } from './model-format-error.js';
 import {
   loadInferenceModel,
@@ -149,10 +149,88 @@ describe('loadInferenceModel', () => {
         ),
       'version',
     ],
+    [
+      'model.json was re-indented and given an extra key (the digest covers values, this the bytes)',
+      () =>
+        withFile('model.json', (b) => {
+          const json = JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>;
+          json['comment'] = 'edited by hand';
+          return new TextEncoder().encode(JSON.stringify(json, null, 2));
+        }),
+      'json',
+    ],
+    [
+      'model.json names its weights in a subfolder',
+      () =>
+        withFile(
+          'model.json',
+          editJson((j) => {
+            (j['weightsManifest'] as { paths: string[] }[])[0]!.paths = [`sub/${weightsName}`];
+          }),
+        ),
+      'format',
+    ],
+    [
+      'model.json names its weights through ..',
+      () =>
+        withFile(
+          'model.json',
+          editJson((j) => {
+            (j['weightsManifest'] as { paths: string[] }[])[0]!.paths = [`../m/${weightsName}`];
+          }),
+        ),
+      'format',
+    ],
   ])('refuses a model when %s', async (_, served, reason) => {
     const map = served();
     if (reason === 'missing') map.delete('model.json');
     expect(await reasonOf(map)).toBe(reason);
+  });
+
+  it('refuses what the file-system loader refuses, for the same reason', async () => {
+    const edits: [Map<string, Uint8Array>, string][] = [
+      [
+        withFile('model.json', (b) => new TextEncoder().encode(new TextDecoder().decode(b) + ' ')),
+        'json',
+      ],
+      [
+        withFile(
+          'model.json',
+          editJson((j) => {
+            (j['weightsManifest'] as { paths: string[] }[])[0]!.paths = [`./${weightsName}`];
+          }),
+        ),
+        'format',
+      ],
+    ];
+    for (const [served, reason] of edits) {
+      const folder = mkdtempSync(join(tmpdir(), 'cf-inference-parity-'));
+      try {
+        for (const [name, bytes] of served) writeFileSync(join(folder, name), bytes);
+        const fromDirectory = await loadModelFromDirectory(folder).catch((e: unknown) => e);
+        expect((fromDirectory as ModelFormatError).reason).toBe(reason);
+        expect(await reasonOf(served)).toBe(reason);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('turns a connection that fails while a body is read into ModelFormatError unreadable', async () => {
+    const failing: FetchLike = () =>
+      Promise.resolve({
+        ok: true,
+        status: 200,
+        statusText: 'OK',
+        text: () => Promise.reject(new TypeError('terminated')),
+        arrayBuffer: () => Promise.reject(new TypeError('terminated')),
+      });
+    const error = await loadInferenceModel('https://cdn.test/m/model.json', {
+      fetch: failing,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelFormatError);
+    expect((error as ModelFormatError).reason).toBe('unreadable');
+    expect((error as ModelFormatError).message).toMatch(/terminated/);
   });
 
   it('refuses a missing weights file as missing', async () => {

@@ -9,6 +9,7 @@ import {
   type SavedWeightSpec,
 } from './read-model-artifacts.js';
 import { resolveAgainstPage } from './resolve-against-page.js';
+import { isPlainWeightsFileName, modelJsonTextEdit } from './model-json-text.js';
 
 /** The part of a `fetch` response {@link loadInferenceModel} reads. */
 export interface FetchResponseLike {
@@ -114,8 +115,21 @@ export async function loadInferenceModel(
       );
     return response;
   };
+  /** A response's body, or a ModelFormatError `unreadable` when the connection fails while it is read. */
+  const body = async <T>(what: string, at: string, read: () => Promise<T>): Promise<T> => {
+    try {
+      return await read();
+    } catch (cause) {
+      return fail(
+        'unreadable',
+        `reading ${what} from ${at} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause,
+      );
+    }
+  };
   let json: unknown;
-  const text = await (await request('model.json', url)).text();
+  const modelResponse = await request('model.json', url);
+  const text = await body('model.json', url, () => modelResponse.text());
   try {
     json = JSON.parse(text);
   } catch (cause) {
@@ -128,6 +142,9 @@ export async function loadInferenceModel(
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     return fail('format', 'model.json is not a JSON object');
   const modelJson = json as Record<string, unknown>;
+  // every byte of model.json, as the file-system loader checks it
+  const edited = modelJsonTextEdit(text, modelJson);
+  if (edited !== undefined) return fail('json', edited);
   // the fields tfjs's http loader keeps, as they are (the digest covers them)
   const artifacts: SavedModelArtifacts = {
     modelTopology: modelJson['modelTopology'],
@@ -155,14 +172,14 @@ export async function loadInferenceModel(
     const buffers: ArrayBuffer[] = [];
     for (const group of groups)
       for (const path of group.paths) {
-        if (typeof path !== 'string' || /^[a-z][a-z0-9+.-]*:|^\//i.test(path))
+        if (!isPlainWeightsFileName(path))
           return fail(
             'format',
-            `model.json names weights file ${JSON.stringify(path)}, which is not a path relative to model.json`,
+            `model.json names weights file ${JSON.stringify(path)}, which is not a plain file name in model.json's folder`,
           );
-        buffers.push(
-          await (await request(`weights file ${path}`, prefix + path + suffix)).arrayBuffer(),
-        );
+        const at = prefix + path + suffix;
+        const response = await request(`weights file ${path}`, at);
+        buffers.push(await body(`weights file ${path}`, at, () => response.arrayBuffer()));
       }
     artifacts.weightSpecs = groups.flatMap((g) => g.weights);
     artifacts.weightData = concatenate(buffers);
