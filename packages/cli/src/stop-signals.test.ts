@@ -119,4 +119,46 @@ describe('cf under Ctrl-C and SIGTERM (built binary)', () => {
     expect(result.stderr).toMatch(/interrupt: stopping/);
     expect(result.signal).toBe('SIGINT');
   }, 30_000);
+
+  describe('on a catalogue large enough that ranking every item takes seconds', () => {
+    let wide: string;
+    beforeAll(async () => {
+      // 12,000 users × 12,000 items, 200,000 rows: ranking all items for every user is the slow part
+      wide = join(root, 'wide.csv');
+      const lines = ['userId,movieId,rating,timestamp'];
+      let state = 7;
+      const next = (n: number): number => (state = (state * 1103515245 + 12345) % 2 ** 31) % n;
+      for (let r = 0; r < 200_000; r++)
+        lines.push(
+          `${next(12_000)},${next(12_000)},${1 + (next(9) >> 1) + (next(2) ? 0.5 : 0)},${r}`,
+        );
+      await writeFile(wide, lines.join('\n') + '\n');
+    });
+
+    it('Ctrl-C while cf train ranks stops before saving (exit 130, no model)', async () => {
+      const out = join(root, 'ranking-stopped');
+      const result = await runUntil(
+        [bin, 'train', '--data', wide, '--recipe', 'fastai', '--epochs', '1', '--out', out],
+        /ranking: the top 10/,
+        'SIGINT',
+      );
+      expect(result.code).toBe(130);
+      expect(result.stderr).toMatch(/interrupted: /);
+      expect(result.stderr).not.toMatch(/model saved/);
+      // it stopped inside the ranking, not after it: no numbers were reported
+      expect(result.stderr).not.toMatch(/validation RMSE|top-10 ranking of all/);
+      expect(existsSync(join(out, 'model.json'))).toBe(false);
+    }, 120_000);
+
+    it('Ctrl-C during cf cv trains no further fold (exit 130)', async () => {
+      const result = await runUntil(
+        [bin, 'cv', '--data', wide, '--recipe', 'fastai', '--epochs', '1'],
+        /fold 0: training/,
+        'SIGINT',
+      );
+      expect(result.code).toBe(130);
+      expect(result.stderr).not.toMatch(/fold 1: training/);
+      expect(result.stderr).toMatch(/interrupted: stopped after 0 of 5 folds/);
+    }, 120_000);
+  });
 });

@@ -59,10 +59,10 @@ export class NumpyRandomState {
     this.#pos = 0;
   }
 
-  /** The next raw 32-bit output of MT19937, as an unsigned integer (numpy's `next_uint32`). */
   /** Swap positions of {@link NumpyRandomState.#shuffleInt32}, drawn a block ahead. */
   readonly #ahead = new Int32Array(256);
 
+  /** The next raw 32-bit output of MT19937, as an unsigned integer (numpy's `next_uint32`). */
   nextUint32(): number {
     if (this.#pos === N) this.#generate();
     let y = this.#mt[this.#pos++]!;

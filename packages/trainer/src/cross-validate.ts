@@ -2,7 +2,7 @@ import { kFoldSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/da
 import type { RatingModel } from '@cf/model';
 import { mae, rmse, type Metric } from './metrics.js';
 import {
-  rankingMetrics,
+  rankingMetricsAsync,
   type RankingMetricsOptions,
   type RankingMetricsResult,
 } from './ranking-metrics.js';
@@ -22,6 +22,8 @@ export interface CrossValidationResult {
   folds: FoldResult[];
   mean: Record<string, number>;
   std: Record<string, number>;
+  /** True when {@link CrossValidateOptions.signal} stopped the run: `folds` holds the folds completed before. */
+  stopped: boolean;
 }
 
 /** Options of {@link crossValidate}. */
@@ -40,6 +42,13 @@ export interface CrossValidateOptions {
   ranking?: RankingMetricsOptions;
   /** Called after each fold (for progress tables). */
   onFold?: (result: FoldResult) => void;
+  /**
+   * Stops once aborted: no further fold is trained, and a fold whose training was stopped is not
+   * evaluated (the ranking, the longest part of a fold's evaluation, stops between users). The
+   * result then holds the folds completed before, and `stopped` is true. Pass the same signal to
+   * the training in `train` so that it stops too.
+   */
+  signal?: AbortSignal;
 }
 
 /** The names under which {@link crossValidate} records the ranking metrics of its `ranking` option. */
@@ -64,11 +73,22 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
   const metrics = options.metrics ?? [rmse, mae];
   const { table } = options;
   const folds: FoldResult[] = [];
+  const signal = options.signal;
+  let stopped = false;
   for (let fold = 0; fold < options.folds.length; fold++) {
+    if (signal?.aborted) {
+      stopped = true;
+      break;
+    }
     const split = options.folds[fold]!;
     const fitStart = now();
     const model = await options.train(split, fold);
     const fitSeconds = (now() - fitStart) / 1000;
+    if (signal?.aborted) {
+      model.dispose();
+      stopped = true;
+      break;
+    }
     const testStart = now();
     const prediction = model.predict(
       Int32Array.from(split.valid, (r) => table.userIndex[r]!),
@@ -78,7 +98,17 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
     const values = Object.fromEntries(metrics.map((m) => [m.name, m.compute(prediction, target)]));
     let ranked: RankingMetricsResult | undefined;
     if (options.ranking) {
-      ranked = rankingMetrics(model, table, split, options.ranking);
+      try {
+        ranked = await rankingMetricsAsync(model, table, split, {
+          ...options.ranking,
+          ...(signal ? { signal } : {}),
+        });
+      } catch (error) {
+        model.dispose();
+        if (!signal?.aborted) throw error;
+        stopped = true;
+        break;
+      }
       const names = rankingMetricNames(ranked.k);
       values[names.ndcg] = ranked.ndcgAtK;
       values[names.recall] = ranked.recallAtK;
@@ -108,7 +138,7 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
     std[key] =
       xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
   }
-  return { folds, mean, std };
+  return { folds, mean, std, stopped };
 }
 
 /** The five fastai `getCvIdxs` folds (cvIdx 0..⌊1/valPct⌋−1) of a table. */

@@ -6,6 +6,7 @@ import {
   type BiasedMatrixFactorizationConfig,
 } from '@cf/model';
 import { groupRows } from './group-rows.js';
+import { EventLoopYielder } from './event-loop-yielder.js';
 
 /** Options of {@link fitBayesianMf}; defaults are what the `best` recipe uses (see the trainer README). */
 export interface BayesianMfOptions {
@@ -295,15 +296,8 @@ export async function fitBayesianMf(
   const kept: { user: Float32Array; item: Float32Array }[] = [];
   let averaged = 0;
   const start = now();
-  let lastYield = start;
-  /** Lets a Ctrl-C (or any timer) be handled when 50 ms have passed; true once stopped. */
-  const stopRequested = async (): Promise<boolean> => {
-    if (now() - lastYield > 50) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      lastYield = now();
-    }
-    return options.signal?.aborted === true;
-  };
+  const yielder = new EventLoopYielder(options.signal);
+  const stopRequested = (): Promise<boolean> => yielder.stopRequested();
   for (let sweep = 0; sweep < sweeps; sweep++) {
     if (await stopRequested()) break;
     sampleSide(U, V, nU, byUser, itemIndex);

@@ -145,6 +145,23 @@ describe('fitImplicitAls under a stop signal', () => {
     expect(model.parameter('userEmbedding').values.every(Number.isFinite)).toBe(true);
   });
 
+  it('stops inside a half-sweep: a table whose one sweep takes seconds is left within it', async () => {
+    // 20,000 users: one user half-sweep is far longer than the 50 ms between yields on any machine
+    const { table } = makeSyntheticRatings({ nUsers: 20_000, nItems: 40, density: 0.2, seed: 2 });
+    const rows = Int32Array.from({ length: table.rating.length }, (_, r) => r);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 0);
+    let sweepsDone = 0;
+    await fitImplicitAls(table, rows, {
+      nFactors: 32,
+      sweeps: 1,
+      signal: controller.signal,
+      onSweep: () => sweepsDone++,
+    });
+    // a fit that yielded only between sweeps would have finished its one sweep
+    expect(sweepsDone).toBe(0);
+  });
+
   it('does no sweep when the signal is aborted before it starts', async () => {
     const { table } = makeSyntheticRatings({ nUsers: 5, nItems: 5, density: 0.5, seed: 1 });
     let sweepsDone = 0;

@@ -37,8 +37,9 @@ export {
   formatEpochHeader,
 } from './standard-callbacks.js';
 export type { EarlyStoppingOptions } from './standard-callbacks.js';
-export { rankingMetrics } from './ranking-metrics.js';
+export { rankingMetrics, rankingMetricsAsync } from './ranking-metrics.js';
 export type {
+  RankingMetricsAsyncOptions,
   RankingMetricsOptions,
   RankingMetricsResult,
   RankingScorer,

@@ -1,5 +1,6 @@
 import type { RatingsTable, Split } from '@cf/data';
 import type { RatingModel } from '@cf/model';
+import { EventLoopYielder } from './event-loop-yielder.js';
 
 /**
  * What {@link rankingMetrics} needs of a model: its eval-mode `predict`, and the one-user fast path
@@ -48,22 +49,13 @@ function groupByUser(
   return { offsets, items };
 }
 
-/**
- * Top-N quality of a rating model: for each user, all items are scored, the user's training items
- * are excluded, and the top `k` are compared with the user's relevant validation items
- * (rating ≥ `relevanceThreshold`). Binary relevance; NDCG with log2 discounts; ties go to the lower
- * item index. The mean is over the users with at least one relevant validation item.
- *
- * Items are scored with the model's one-user fast path ({@link RatingModel.scoreItemsForUser})
- * when it has one (its `predict` otherwise), into one reused buffer: on ml-latest-small
- * (610 users × 9,724 items) this takes well under a second for every shipped model on one core.
- */
-export function rankingMetrics(
+/** The work of {@link rankingMetrics}, one user per step, so that {@link rankingMetricsAsync} can pause between users. */
+function* rankingSteps(
   model: RankingScorer,
   table: RatingsTable,
   split: Split,
-  options: RankingMetricsOptions = {},
-): RankingMetricsResult {
+  options: RankingMetricsOptions,
+): Generator<undefined, RankingMetricsResult, undefined> {
   const k = options.k ?? 10;
   const threshold = options.relevanceThreshold ?? (table.implicit ? -Infinity : 4);
   const nItems = table.itemIds.size;
@@ -127,6 +119,7 @@ export function rankingMetrics(
     recall += hits / nRelevant;
     ndcg += dcg / idcgPrefix[Math.min(k, nRelevant)]!;
     hitRate += hits > 0 ? 1 : 0;
+    yield;
   }
   idcgPrefix = [];
   const mean = (v: number): number => (users ? v / users : NaN);
@@ -138,4 +131,54 @@ export function rankingMetrics(
     hitRateAtK: mean(hitRate),
     users,
   };
+}
+
+/**
+ * Top-N quality of a rating model: for each user, all items are scored, the user's training items
+ * are excluded, and the top `k` are compared with the user's relevant validation items
+ * (rating ≥ `relevanceThreshold`). Binary relevance; NDCG with log2 discounts; ties go to the lower
+ * item index. The mean is over the users with at least one relevant validation item.
+ *
+ * Items are scored with the model's one-user fast path ({@link RatingModel.scoreItemsForUser})
+ * when it has one (its `predict` otherwise), into one reused buffer: on ml-latest-small
+ * (610 users × 9,724 items) this takes well under a second for every shipped model on one core.
+ */
+export function rankingMetrics(
+  model: RankingScorer,
+  table: RatingsTable,
+  split: Split,
+  options: RankingMetricsOptions = {},
+): RankingMetricsResult {
+  const steps = rankingSteps(model, table, split, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Options of {@link rankingMetricsAsync}. */
+export interface RankingMetricsAsyncOptions extends RankingMetricsOptions {
+  /** Stops between two users once aborted: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * {@link rankingMetrics} that lets timers and signal handlers run at least every 50 ms, for a
+ * program that must stay responsive (a Ctrl-C) while it ranks every item for every user, which
+ * takes minutes on a catalogue of ml-25m's size. Same numbers as {@link rankingMetrics}.
+ */
+export async function rankingMetricsAsync(
+  model: RankingScorer,
+  table: RatingsTable,
+  split: Split,
+  options: RankingMetricsAsyncOptions = {},
+): Promise<RankingMetricsResult> {
+  const yielder = new EventLoopYielder(options.signal);
+  options.signal?.throwIfAborted();
+  const steps = rankingSteps(model, table, split, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (await yielder.stopRequested()) options.signal!.throwIfAborted();
+  }
 }

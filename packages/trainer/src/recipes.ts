@@ -43,6 +43,11 @@ export interface RecipeOptions {
   embeddingUpdate?: EmbeddingUpdateMode;
   nFactors?: number;
   callbacks?: FitCallback[];
+  /**
+   * Stops training at the next safe point (a batch, a sweep, an epoch). A stopped run is not
+   * evaluated (its metrics are NaN); `best` stopped before its last member is trained returns the
+   * Bayesian MF alone rather than a blend with a half-trained member.
+   */
   signal?: AbortSignal;
   engine?: 'auto' | 'tfjs' | 'fused';
   /** Training threads of the notebook and fastai recipes and of `best`'s EmbeddingDotBias (see `FitOptions.threads`). Default 1. */
@@ -416,10 +421,16 @@ export async function runRecipe(
           ...(options.onAutoRecEpoch ? { onEpoch: options.onAutoRecEpoch } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
         });
-        model = createEnsemble([model, mf, autorec], {
-          weights: [...best.weights],
-          ratingRange: [table.stats.minRating, table.stats.maxRating],
-        });
+        if (options.signal?.aborted) {
+          // stopped during AutoRec's epochs: not a blend with a half-trained member
+          autorec.dispose();
+          mf.dispose();
+        } else {
+          model = createEnsemble([model, mf, autorec], {
+            weights: [...best.weights],
+            ratingRange: [table.stats.minRating, table.stats.maxRating],
+          });
+        }
       }
     }
   } else if (recipe === 'topn') {

@@ -71,6 +71,7 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     folds,
     metrics: [rmse, mae],
     ranking: { k: RANKING_K },
+    ...(io.signal ? { signal: io.signal } : {}),
     train: async (split, fold) => {
       log(`fold ${fold}: training on ${split.train.length} rows`);
       const run = await runRecipe(
@@ -83,8 +84,10 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
       return run.model;
     },
   });
-  if (io.signal?.aborted) {
-    log('interrupted');
+  if (result.stopped || io.signal?.aborted) {
+    log(
+      `interrupted: stopped after ${result.folds.length} of ${folds.length} folds; nothing is reported for an incomplete cross-validation`,
+    );
     return EXIT.interrupted;
   }
   log(formatCrossValidation(result));

@@ -14,7 +14,7 @@ import { fileSystemIO, saveModelToDirectory } from '@cf/model/node';
 import {
   checkpointFromArtifacts,
   checkpointToArtifacts,
-  rankingMetrics,
+  rankingMetricsAsync,
   runRecipe,
   trainOnAllRows,
   type RecipeName,
@@ -307,12 +307,22 @@ export async function trainAndEvaluate(
       seconds: r.seconds,
     })),
   );
-  const interrupted = io.signal?.aborted === true;
   // top-N quality beside RMSE: every item ranked for every user (the models' one-user fast path);
-  // not for a run that was interrupted, which reports nothing
-  const ranking = interrupted
+  // not for a run that was interrupted, which reports nothing; a Ctrl-C while it ranks stops it
+  if (!io.signal?.aborted)
+    log(
+      `ranking: the top ${RANKING_K} of all ${table.itemIds.size} items for every user with a validation rating (Ctrl-C stops it)`,
+    );
+  const ranking = io.signal?.aborted
     ? undefined
-    : rankingSummaryOf(rankingMetrics(result.model, table, split, { k: RANKING_K }));
+    : await rankingMetricsAsync(result.model, table, split, {
+        k: RANKING_K,
+        ...(io.signal ? { signal: io.signal } : {}),
+      }).then(rankingSummaryOf, (error: unknown) => {
+        if (io.signal?.aborted) return undefined;
+        throw error;
+      });
+  const interrupted = io.signal?.aborted === true;
   const summary = {
     rmse: result.rmse,
     mse: result.mse,
@@ -448,8 +458,9 @@ async function trainInto(
         nTrain: split.train.length,
         nValid: split.valid.length,
       };
-  // a Ctrl-C during the evaluation is handled here, before anything is written
-  await new Promise((resolve) => setImmediate(resolve));
+  // a Ctrl-C that arrived since is handled here, before anything is written (through a timer:
+  // the event loop handles pending signals before it runs timers again)
+  await new Promise((resolve) => setTimeout(resolve, 0));
   if (io.signal?.aborted) return stopped();
   // seen items (never recommended): every row of the file, the validation rows included
   const trained = createTrainedModel(result.model, table, {

@@ -13,8 +13,11 @@ import { isPlainWeightsFileName, modelJsonTextEdit } from './model-json-text.js'
 
 /** The part of a `fetch` response {@link loadInferenceModel} reads. */
 export interface FetchResponseLike {
+  /** True for an HTTP status in 200–299; otherwise the load fails (`missing` for 404, else `unreadable`). */
   readonly ok: boolean;
+  /** The HTTP status code, named in the error of a failed request. */
   readonly status: number;
+  /** The HTTP status text, named in the error of a failed request. */
   readonly statusText: string;
   /** The body as text (model.json). */
   text(): Promise<string>;
