@@ -39,7 +39,6 @@ function isNotFound(error: unknown): boolean {
   );
 }
 
-
 /**
  * A tfjs IO handler over a directory in the tfjs layout: `model.json` (`modelTopology`,
  * `weightsManifest: [{paths, weights}]`) and one weights file next to it, so the directory can also
