@@ -60,11 +60,9 @@ export interface HogwildInit {
   decoupled: boolean;
   /** Groups of the optimizer (the schedule holds lr and momentum for each). */
   groups: number;
-  /** The whole table's columns (training rows are picked through `order`). */
-  userIndex: SharedArrayBuffer;
-  itemIndex: SharedArrayBuffer;
-  rating: SharedArrayBuffer;
-  /** The epoch's shuffled training rows, `Int32Array` (positions in `dotBias.packed` with it). */
+  /** The training rows packed (`packTrainingRows`: user, item, rating bits per row). */
+  packed: SharedArrayBuffer;
+  /** The epoch's shuffled positions in `packed`, `Int32Array`. */
   order: SharedArrayBuffer;
   control: SharedArrayBuffer;
   /** Per batch: 1 once done (`Int32Array`). */
@@ -78,12 +76,7 @@ export interface HogwildInit {
    * EmbeddingDotBias: the interleaved tables (`dot-bias-engine.ts`) and this worker's scratch; the
    * parameters' `weights`, `m` and `v` are then unused (only their `rowStep`).
    */
-  dotBias?: {
-    layout: DotBiasLayout;
-    scratch: DotBiasScratch;
-    /** The training rows packed (`packTrainingRows`); `order` then holds positions in them. */
-    packed: SharedArrayBuffer;
-  };
+  dotBias?: { layout: DotBiasLayout; scratch: DotBiasScratch };
 }
 
 /** Starts an epoch on every worker. */

@@ -38,17 +38,14 @@ class HogwildWorker {
   readonly #model: RatingModel | undefined;
   /** EmbeddingDotBias: the fused engine's step on this worker's scratch. */
   readonly #dotBias: DotBiasStepper | undefined;
-  readonly #packed: Int32Array | undefined;
-  readonly #packedRatings: Float32Array | undefined;
+  readonly #packed: Int32Array;
+  readonly #packedRatings: Float32Array;
   readonly #parameters: Map<string, WorkerParameter>;
   readonly #control: Int32Array;
   readonly #batchDone: Int32Array;
   readonly #losses: Float64Array;
   readonly #schedule: Float64Array;
   readonly #order: Int32Array;
-  readonly #userIndex: Int32Array;
-  readonly #itemIndex: Int32Array;
-  readonly #rating: Float32Array;
   readonly #batchUser: Int32Array;
   readonly #batchItem: Int32Array;
   readonly #batchRating: Float32Array;
@@ -72,8 +69,8 @@ class HogwildWorker {
     this.#dotBias = init.dotBias
       ? new DotBiasStepper(kernel, init.dotBias.layout, init.dotBias.scratch, init.beta2, init.eps)
       : undefined;
-    this.#packed = init.dotBias ? new Int32Array(init.dotBias.packed) : undefined;
-    this.#packedRatings = init.dotBias ? new Float32Array(init.dotBias.packed) : undefined;
+    this.#packed = new Int32Array(init.packed);
+    this.#packedRatings = new Float32Array(init.packed);
     const byName = new Map((this.#model?.parameters ?? []).map((p) => [p.name, p]));
     this.#parameters = new Map(
       init.parameters.map((p) => [
@@ -95,9 +92,6 @@ class HogwildWorker {
     this.#losses = new Float64Array(init.losses);
     this.#schedule = new Float64Array(init.schedule);
     this.#order = new Int32Array(init.order);
-    this.#userIndex = new Int32Array(init.userIndex);
-    this.#itemIndex = new Int32Array(init.itemIndex);
-    this.#rating = new Float32Array(init.rating);
     this.#batchUser = new Int32Array(init.batchSize);
     this.#batchItem = new Int32Array(init.batchSize);
     this.#batchRating = new Float32Array(init.batchSize);
@@ -140,13 +134,13 @@ class HogwildWorker {
       const start = b * bs;
       const size = Math.min(bs, epoch.rowsPerEpoch - start);
       const dotBias = this.#dotBias;
-      if (dotBias) dotBias.gather(this.#packed!, this.#packedRatings!, this.#order, start, size);
+      if (dotBias) dotBias.gather(this.#packed, this.#packedRatings, this.#order, start, size);
       else
         for (let r = 0; r < size; r++) {
-          const row = this.#order[start + r]!;
-          this.#batchUser[r] = this.#userIndex[row]!;
-          this.#batchItem[r] = this.#itemIndex[row]!;
-          this.#batchRating[r] = this.#rating[row]!;
+          const at = 3 * this.#order[start + r]!;
+          this.#batchUser[r] = this.#packed[at]!;
+          this.#batchItem[r] = this.#packed[at + 1]!;
+          this.#batchRating[r] = this.#packedRatings[at + 2]!;
         }
       for (const p of catchUps) this.#advance(p, k, epoch.stepBase);
       if (dotBias) {
