@@ -7,6 +7,7 @@ import {
   type ImplicitMatrixFactorization,
   type RatingConfidence,
 } from '@cf/model';
+import { EventLoopYielder } from './event-loop-yielder.js';
 
 /** Options of {@link fitImplicitAls}; defaults are what the `topn` recipe uses (see the trainer README). */
 export interface ImplicitAlsOptions {
@@ -93,23 +94,6 @@ function compress(
 }
 
 /**
- * Lets timers and signal handlers run at most every 50 ms of solving, so that a Ctrl-C is seen
- * within a fraction of a second even when one half-sweep takes minutes (a 25M-row table).
- */
-class Yielder {
-  private last = now();
-  constructor(private readonly signal: AbortSignal | undefined) {}
-  /** True when the signal is aborted; yields to the event loop first when 50 ms have passed. */
-  async stopRequested(): Promise<boolean> {
-    if (now() - this.last > 50) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      this.last = now();
-    }
-    return this.signal?.aborted === true;
-  }
-}
-
-/**
  * One half-sweep: every row of `out` solved against the fixed `other` table. Returns false when
  * stopped part-way (the rows solved so far keep their new values).
  */
@@ -120,7 +104,7 @@ async function halfSweep(
   nOther: number,
   out: Float32Array,
   config: Parameters<typeof implicitRowRegularization>[0],
-  yielder: Yielder,
+  yielder: EventLoopYielder,
   cgSteps: number,
 ): Promise<boolean> {
   const d = solver.dim;
@@ -209,7 +193,7 @@ export async function fitImplicitAls(
   const user = model.parameter('userEmbedding');
   const item = model.parameter('itemEmbedding');
   const solver = new ImplicitRowSolver(model.config.nFactors);
-  const yielder = new Yielder(options.signal);
+  const yielder = new EventLoopYielder(options.signal);
   for (let sweep = 1; sweep <= sweeps; sweep++) {
     if (await yielder.stopRequested()) break;
     const started = now();

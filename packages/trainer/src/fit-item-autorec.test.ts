@@ -124,3 +124,23 @@ describe('fitItemAutoRec', () => {
     model.dispose();
   });
 });
+
+describe('fitItemAutoRec under a stop signal', () => {
+  it('stops inside an epoch: a full-batch epoch that takes a while is left part-way', async () => {
+    // 20,000 items × 500 hidden units: one epoch is far longer than the 50 ms between yields
+    const { table } = makeSyntheticRatings({ nUsers: 150, nItems: 20_000, density: 0.1, seed: 4 });
+    const rows = Int32Array.from({ length: table.rating.length }, (_, r) => r);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 0);
+    let epochsDone = 0;
+    const model = await fitItemAutoRec(table, rows, {
+      hidden: 500,
+      epochs: 1,
+      signal: controller.signal,
+      onEpoch: () => epochsDone++,
+    });
+    // a fit that looked for the signal only between epochs would have finished its one epoch
+    expect(epochsDone).toBe(0);
+    model.dispose();
+  });
+});

@@ -6,6 +6,7 @@ import {
   type BiasedMatrixFactorizationConfig,
 } from '@cf/model';
 import { groupRows } from './group-rows.js';
+import { EventLoopYielder } from './event-loop-yielder.js';
 
 /** Options of {@link fitItemAutoRec}; defaults are what the `best` recipe uses (see the trainer README). */
 export interface ItemAutoRecOptions {
@@ -23,7 +24,7 @@ export interface ItemAutoRecOptions {
   seed?: number;
   /** Called after every epoch. */
   onEpoch?: (info: ItemAutoRecEpoch) => void;
-  /** Stops after the current epoch (the model is built from the weights so far). */
+  /** Stops inside the current epoch (its partial gradient dropped; the model is the last complete epoch's). */
   signal?: AbortSignal;
 }
 
@@ -52,9 +53,9 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
  * Uses only `rows` of `table`. Host arithmetic only, no tensors. The caller owns the returned model
  * (dispose it).
  *
- * Asynchronous so that it can be stopped: between epochs it lets timers and signal handlers run (at
- * most every 50 ms), and an aborted `signal` ends training after the current epoch, returning the
- * model as it stands.
+ * Asynchronous so that it can be stopped: between epochs, and every 256 items within one, it lets
+ * timers and signal handlers run (at most every 50 ms); an aborted `signal` ends training inside
+ * the current epoch (its partial gradient dropped), returning the model of the last complete epoch.
  */
 export async function fitItemAutoRec(
   table: RatingsTable,
@@ -106,11 +107,17 @@ export async function fitItemAutoRec(
   const h = new Float64Array(H);
   const dh = new Float64Array(H);
   const start = now();
-  let lastYield = start;
+  const yielder = new EventLoopYielder(options.signal);
   for (let epoch = 0; epoch < epochs; epoch++) {
     grad.fill(0);
     let sse = 0;
+    let stoppedInEpoch = false;
     for (let i = 0; i < nI; i++) {
+      // a full-batch epoch takes up to a second on a busy machine: look for a Ctrl-C inside it too
+      if ((i & 255) === 255 && (await yielder.stopRequested())) {
+        stoppedInEpoch = true;
+        break;
+      }
       const from = byItem.offsets[i]!;
       const to = byItem.offsets[i + 1]!;
       if (from === to) continue;
@@ -147,6 +154,8 @@ export async function fitItemAutoRec(
         for (let d = 0; d < H; d++) grad[v + d]! += r * dh[d]!;
       }
     }
+    // stopped part-way: the partial gradient is dropped, the model is the last complete epoch's
+    if (stoppedInEpoch) break;
     // weight decay on V and W (not the biases), then one Adam step at the cosine-annealed rate
     for (let k = vAt; k < bAt; k++) grad[k]! += lambda * theta[k]!;
     for (let k = wAt; k < cAt; k++) grad[k]! += lambda * theta[k]!;
@@ -165,13 +174,7 @@ export async function fitItemAutoRec(
       trainRmse: Math.sqrt(sse / rows.length),
       seconds: (now() - start) / 1000,
     });
-    if (options.signal?.aborted) break;
-    // let a Ctrl-C (or any timer) be handled between epochs
-    if (now() - lastYield > 50) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      lastYield = now();
-      if (options.signal?.aborted) break;
-    }
+    if (await yielder.stopRequested()) break;
   }
 
   // The trained network as a biased MF: item factors h_i, user factors W_u, user biases c_u.

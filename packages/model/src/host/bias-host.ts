@@ -6,7 +6,7 @@ export function biasBaselineSpecs(config: BiasBaselineConfig): ParameterSpec[] {
   return [
     { name: 'userBias', kind: 'embedding', shape: [config.nUsers, 1] },
     { name: 'itemBias', kind: 'embedding', shape: [config.nItems, 1] },
-    { name: 'globalBias', kind: 'dense', shape: [1] },
+    { name: 'globalBias', kind: 'dense', shape: [1], weightDecayScale: 0 },
   ];
 }
 

@@ -12,7 +12,7 @@ export function biasedMatrixFactorizationSpecs(
     { name: 'itemEmbedding', kind: 'embedding', shape: [config.nItems, f] },
     { name: 'userBias', kind: 'embedding', shape: [config.nUsers, 1] },
     { name: 'itemBias', kind: 'embedding', shape: [config.nItems, 1] },
-    { name: 'globalBias', kind: 'dense', shape: [1] },
+    { name: 'globalBias', kind: 'dense', shape: [1], weightDecayScale: 0 },
   ];
 }
 

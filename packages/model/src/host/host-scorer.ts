@@ -15,6 +15,8 @@ export interface ParameterSpec {
   readonly name: string;
   readonly kind: ParameterKind;
   readonly shape: readonly number[];
+  /** How much of the optimizer's weight decay applies (`Parameter.weightDecayScale`); absent means 1. */
+  readonly weightDecayScale?: number;
 }
 
 /**

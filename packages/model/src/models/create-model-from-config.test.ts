@@ -60,7 +60,12 @@ describe('createModelFromConfig', () => {
         model.parameters.map((p) => [p.name, p.kind, p.shape, p.weightDecayScale]),
       );
       expect(parameterSpecsOf(model.config)).toEqual(
-        model.parameters.map((p) => ({ name: p.name, kind: p.kind, shape: p.shape })),
+        model.parameters.map((p) => ({
+          name: p.name,
+          kind: p.kind,
+          shape: p.shape,
+          ...(p.weightDecayScale === 1 ? {} : { weightDecayScale: p.weightDecayScale }),
+        })),
       );
     },
   );
@@ -137,13 +142,14 @@ describe('parameterSpecsOf', () => {
   });
 
   it.each(configs.map((c) => [c.type, c] as const))(
-    '%s: are the names, kinds and shapes of the parameters the model is built with',
+    '%s: are the names, kinds, shapes and weight-decay scales of the parameters the model is built with',
     (_, config) => {
       expect(parameterSpecsOf(config)).toEqual(
-        createModelFromConfig(config).parameters.map(({ name, kind, shape }) => ({
+        createModelFromConfig(config).parameters.map(({ name, kind, shape, weightDecayScale }) => ({
           name,
           kind,
           shape,
+          ...(weightDecayScale === 1 ? {} : { weightDecayScale }),
         })),
       );
     },

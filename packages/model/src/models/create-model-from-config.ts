@@ -138,9 +138,11 @@ export function createModelFromConfig(
   options: { seed?: number } = {},
 ): RatingModel {
   const entry = entryOf(config);
-  const fresh = entry.initial(config, options.seed ?? 42);
-  if (!parameters) return entry.build(config, fresh);
-  const expected = new Set(fresh.map((p) => p.name));
+  if (!parameters) return entry.build(config, entry.initial(config, options.seed ?? 42));
+  // given values: the specs say what each parameter is, so no random initial values are drawn
+  // (for a 500-unit AutoRec or a large catalogue that took a noticeable part of a second)
+  const specs = parameterSpecsOf(config);
+  const expected = new Set(specs.map((p) => p.name));
   const extra = namesOf(parameters).filter((name) => !expected.has(name));
   if (extra.length > 0) {
     throw new InvalidArgumentError(
@@ -148,9 +150,10 @@ export function createModelFromConfig(
       `a ${config.type} model has no parameter ${extra.map((n) => JSON.stringify(n)).join(', ')}; expected ${[...expected].join(', ')}`,
     );
   }
-  const built = fresh.map((p) => {
+  const built = specs.map((p) => {
     const given = valueOf(parameters, p.name);
     const shape = `[${p.shape.join(', ')}]`;
+    const size = p.shape.reduce((a, b) => a * b, 1);
     if (given === undefined)
       throw new InvalidArgumentError(
         'parameters',
@@ -166,14 +169,14 @@ export function createModelFromConfig(
         `parameter ${JSON.stringify(p.name)} has shape [${given.shape.join(', ')}] but the config needs ${shape}`,
       );
     }
-    if (values.length !== p.values.length) {
+    if (values.length !== size) {
       throw new InvalidArgumentError(
         'parameters',
-        `parameter ${JSON.stringify(p.name)} has ${values.length} values but the config needs ${shape} (${p.values.length} values)`,
+        `parameter ${JSON.stringify(p.name)} has ${values.length} values but the config needs ${shape} (${size} values)`,
       );
     }
-    return createParameter(p.name, p.kind, p.shape, values, {
-      weightDecayScale: p.weightDecayScale,
+    return createParameter(p.name, p.kind, [...p.shape], values, {
+      weightDecayScale: p.weightDecayScale ?? 1,
     });
   });
   return entry.build(config, built);
