@@ -127,7 +127,8 @@ describe('cf under Ctrl-C and SIGTERM (built binary)', () => {
       wide = join(root, 'wide.csv');
       const lines = ['userId,movieId,rating,timestamp'];
       let state = 7;
-      const next = (n: number): number => (state = (state * 1103515245 + 12345) % 2 ** 31) % n;
+      const next = (n: number): number =>
+        ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) >>> 8) % n;
       for (let r = 0; r < 200_000; r++)
         lines.push(
           `${next(12_000)},${next(12_000)},${1 + (next(9) >> 1) + (next(2) ? 0.5 : 0)},${r}`,
@@ -148,6 +149,20 @@ describe('cf under Ctrl-C and SIGTERM (built binary)', () => {
       // it stopped inside the ranking, not after it: no numbers were reported
       expect(result.stderr).not.toMatch(/validation RMSE|top-10 ranking of all/);
       expect(existsSync(join(out, 'model.json'))).toBe(false);
+    }, 120_000);
+
+    it('ranks only the first 10,000 users of a larger table, and says so', async () => {
+      const out = join(root, 'ranking-capped');
+      const result = await runUntil(
+        [bin, 'train', '--data', wide, '--recipe', 'bias', '--out', out],
+        /a line that never comes/,
+        'SIGINT',
+      );
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/users among the first 10000 of 1\d{4} users\): NDCG/);
+      const counted = /; (\d+) users among the first/.exec(result.stderr);
+      expect(Number(counted![1])).toBeLessThanOrEqual(10_000);
+      expect(Number(counted![1])).toBeGreaterThan(1_000);
     }, 120_000);
 
     it('Ctrl-C during cf cv trains no further fold (exit 130)', async () => {

@@ -20,7 +20,16 @@ export interface FitOptions {
   callbacks?: readonly FitCallback[];
   /** Stops training cleanly after the current batch when aborted. */
   signal?: AbortSignal;
-  /** Engine for the training steps (see `LossAndGradientsOptions.engine`). Default `auto`. */
+  /**
+   * Engine for the training steps (see `LossAndGradientsOptions.engine`). Default `auto`.
+   *
+   * An EmbeddingDotBias trained with lazy Adam/AdamW on a host backend (cpu, wasm) goes through the
+   * fused dot-bias engine (see `setDotBiasEngineEnabled`), which keeps the weights and Adam moments
+   * in its own interleaved rows during an epoch and writes them back at the epoch's end: callbacks
+   * that read `context.model`'s values or `context.optimizer.stepCount` between batches see the
+   * start-of-epoch values (losses, batch counters and learning-rate schedules are live). Switch the
+   * engine off for callbacks that must see every step's weights.
+   */
   engine?: 'auto' | 'tfjs' | 'fused';
   /** Number of the first epoch in the reported rows (a resumed run continues its numbering). Default 0. */
   startEpoch?: number;

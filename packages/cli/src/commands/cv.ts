@@ -16,6 +16,7 @@ import { EXIT, UsageError, type CliIO } from '../cli-io.js';
 import { loadDataset } from '../dataset.js';
 import {
   RANKING_K,
+  CLI_RANKING,
   recipeOptionsOf,
   resolveRecipe,
   type RankingSummary,
@@ -70,7 +71,7 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     table,
     folds,
     metrics: [rmse, mae],
-    ranking: { k: RANKING_K },
+    ranking: { ...CLI_RANKING },
     ...(io.signal ? { signal: io.signal } : {}),
     train: async (split, fold) => {
       log(`fold ${fold}: training on ${split.train.length} rows`);
