@@ -45,6 +45,32 @@ describeEachBackend('fitBayesianMf', () => {
     model.dispose();
   });
 
+  it('stopped while it compresses the kept samples, returns the latest sample instead', async () => {
+    const { table: wide } = makeSyntheticRatings({
+      nUsers: 100,
+      nItems: 3000,
+      density: 0.05,
+      seed: 8,
+    });
+    const all = Int32Array.from({ length: wide.rating.length }, (_, r) => r);
+    const controller = new AbortController();
+    const sweeps = 300;
+    const model = await fitBayesianMf(wide, all, {
+      nFactors: 4,
+      sweeps,
+      burnIn: 0,
+      thin: 1,
+      rank: 32,
+      signal: controller.signal,
+      // every sweep done: the stop arrives while the 300 kept samples are being compressed
+      onSweep: (info) => {
+        if (info.sweep === sweeps - 1) setTimeout(() => controller.abort(), 0);
+      },
+    });
+    expect(model.config.nFactors).toBe(4);
+    model.dispose();
+  });
+
   it('lets a timer run while it samples, so a Ctrl-C handler can abort it', async () => {
     const controller = new AbortController();
     // a fit that never yielded would run all the sweeps before this timer could fire

@@ -346,7 +346,14 @@ export async function fitBayesianMf(
   let userFactors: Float32Array;
   let itemFactors: Float32Array;
   let nFactors = rank;
-  if (averaged === 0 || options.signal?.aborted) {
+  // the compression checks for a stop too: it takes seconds with many kept samples
+  const compressed =
+    averaged === 0 || options.signal?.aborted
+      ? undefined
+      : await compressAverage(kept, nU, nI, f, rank, random, yielder);
+  if (compressed) {
+    ({ userFactors, itemFactors } = compressed);
+  } else {
     // Stopped: the latest sample's factors as they are (compressing the average of the kept
     // samples takes seconds, and a stopped run must end within one). During burn-in the biases
     // are the latest sample's too.
@@ -362,8 +369,6 @@ export async function fitBayesianMf(
       for (let d = 0; d < f; d++) userFactors[u * f + d] = U[u * D + 1 + d]!;
     for (let i = 0; i < nI; i++)
       for (let d = 0; d < f; d++) itemFactors[i * f + d] = V[i * D + 1 + d]!;
-  } else {
-    ({ userFactors, itemFactors } = compressAverage(kept, nU, nI, f, rank, random));
   }
   const config: BiasedMatrixFactorizationConfig = {
     type: 'biased-mf',
@@ -384,21 +389,24 @@ export async function fitBayesianMf(
 /**
  * Rank-`rank` factors of `M = (1/S) Σ_s P_s Q_sᵀ`: `Y = M Ω` (Gaussian Ω), `B = orth(Y)`, then
  * `M ≈ B (Mᵀ B)ᵀ`, i.e. user factors `B` and item factors `Mᵀ B` (Halko et al.'s range finder).
+ * Undefined when `yielder` reports a stop (it is asked between kept samples).
  */
-function compressAverage(
+async function compressAverage(
   kept: { user: Float32Array; item: Float32Array }[],
   nU: number,
   nI: number,
   f: number,
   rank: number,
   random: SeededRandom,
-): { userFactors: Float32Array; itemFactors: Float32Array } {
+  yielder: EventLoopYielder,
+): Promise<{ userFactors: Float32Array; itemFactors: Float32Array } | undefined> {
   const S = kept.length;
   const omega = new Float64Array(nI * rank);
   for (let k = 0; k < omega.length; k++) omega[k] = random.normal();
   const y = new Float64Array(nU * rank);
   const t = new Float64Array(f * rank);
   for (const { user, item } of kept) {
+    if (await yielder.stopRequested()) return undefined;
     // t = Q_sᵀ Ω  (f × rank)
     t.fill(0);
     for (let i = 0; i < nI; i++) {
@@ -439,6 +447,7 @@ function compressAverage(
   // itemFactors = Mᵀ B = (1/S) Σ_s Q_s (P_sᵀ B)
   const itemFactors = new Float64Array(nI * rank);
   for (const { user, item } of kept) {
+    if (await yielder.stopRequested()) return undefined;
     t.fill(0);
     for (let u = 0; u < nU; u++) {
       const uo = u * f;
