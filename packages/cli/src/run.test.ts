@@ -47,6 +47,45 @@ async function cf(argv: string[]) {
 }
 
 describe('cf train', () => {
+  it('warns, even with --quiet, when the saved model is worse than the bias baseline', async () => {
+    // a learning rate too small to move the notebook model off its initial guess
+    const stuck = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--epochs',
+      '1',
+      '--lr',
+      '1e-9',
+      '--out',
+      'm-stuck',
+      '--quiet',
+      '--json',
+    ]);
+    expect(stuck.code).toBe(0);
+    const json = JSON.parse(stuck.out) as { rmse: number; baselineRmse: number };
+    expect(json.rmse).toBeGreaterThan(json.baselineRmse);
+    expect(stuck.err).toMatch(
+      /warning: the notebook model's validation RMSE .* is worse than the bias baseline's/,
+    );
+    // a model that beats the baseline gets no warning
+    const fine = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--recipe',
+      'best',
+      '--out',
+      'm-fine',
+      '--quiet',
+      '--json',
+    ]);
+    expect(fine.code).toBe(0);
+    const fineJson = JSON.parse(fine.out) as { rmse: number; baselineRmse: number };
+    expect(fineJson.rmse).toBeLessThan(fineJson.baselineRmse);
+    expect(fine.err).not.toMatch(/warning/);
+  });
+
   it('trains the notebook recipe, prints the table and saves a model; --json prints one object', async () => {
     const { code, out, err } = await cf([
       'train',

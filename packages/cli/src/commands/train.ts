@@ -456,11 +456,16 @@ async function trainInto(
     return EXIT.interrupted;
   };
   if (interrupted) return stopped();
-  if ('rmse' in result && recipe !== 'topn')
+  if ('rmse' in result && recipe !== 'topn') {
     log(
       `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
     );
-  else if (!('rmse' in result)) log(`no validation numbers: trained on every row (--all)`);
+    // printed even with --quiet: the saved model is worse than the one-line baseline
+    if (result.rmse > result.baselineRmse && recipe !== 'bias')
+      io.stderr.write(
+        `warning: the ${recipe} model's validation RMSE ${result.rmse.toFixed(4)} is worse than the bias baseline's ${result.baselineRmse.toFixed(4)}: the recipe does not fit this data as set (on millions of rows the fastai recipe's per-step weight decay is too strong at batch 64: try --bs 1024 --wd 0.02; see docs/scaling.md)\n`,
+      );
+  } else if (!('rmse' in result)) log(`no validation numbers: trained on every row (--all)`);
   if (summary.ranking) log(formatRankingSummary(summary.ranking, table));
   const splitInfo = all
     ? { kind: 'all', nTrain: split.train.length, nValid: 0 }
