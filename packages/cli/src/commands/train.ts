@@ -460,10 +460,10 @@ async function trainInto(
     log(
       `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
     );
-    // printed even with --quiet: the saved model is worse than the one-line baseline
+    // the saved model is worse than the one-line baseline: say so beside the two numbers
     if (result.rmse > result.baselineRmse && recipe !== 'bias')
-      io.stderr.write(
-        `warning: the ${recipe} model's validation RMSE ${result.rmse.toFixed(4)} is worse than the bias baseline's ${result.baselineRmse.toFixed(4)}: the recipe does not fit this data as set (on millions of rows the fastai recipe's per-step weight decay is too strong at batch 64: try --bs 1024 --wd 0.02; see docs/scaling.md)\n`,
+      log(
+        `warning: the ${recipe} model's validation RMSE ${result.rmse.toFixed(4)} is worse than the bias baseline's ${result.baselineRmse.toFixed(4)}: the recipe does not fit this data as set (on millions of rows the fastai recipe's per-step weight decay is too strong at batch 64: try --bs 1024 --wd 0.02; see docs/scaling.md)`,
       );
   } else if (!('rmse' in result)) log(`no validation numbers: trained on every row (--all)`);
   if (summary.ranking) log(formatRankingSummary(summary.ranking, table));
