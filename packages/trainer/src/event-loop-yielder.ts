@@ -1,10 +1,11 @@
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /**
- * Lets timers and signal handlers run during a long computation: {@link stopRequested} yields to
- * the event loop (through a timer, so that pending signals are handled first) once `intervalMs`
- * have passed since the last yield, and says whether `signal` has been aborted. Call it between
- * units of work small enough that a Ctrl-C is seen within a fraction of a second.
+ * Lets timers and signal handlers run during a long computation: once `intervalMs` have passed
+ * since the last yield, {@link pause} hands back a promise that resolves after a timer (so that
+ * pending signals are handled first), and nothing otherwise, so a hot loop pays one clock read
+ * per check. Check between units of work small enough that a Ctrl-C is seen within a fraction of a
+ * second.
  */
 export class EventLoopYielder {
   private last = now();
@@ -13,12 +14,18 @@ export class EventLoopYielder {
     private readonly intervalMs = 50,
   ) {}
 
-  /** True once the signal is aborted; first yields to the event loop when `intervalMs` have passed. */
+  /** A promise to await when `intervalMs` have passed since the last yield; undefined otherwise. */
+  pause(): Promise<void> | undefined {
+    const t = now();
+    if (t - this.last < this.intervalMs) return undefined;
+    this.last = t;
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  /** True once the signal is aborted; first yields to the event loop when {@link pause} says so. */
   async stopRequested(): Promise<boolean> {
-    if (now() - this.last > this.intervalMs) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      this.last = now();
-    }
+    const pause = this.pause();
+    if (pause) await pause;
     return this.signal?.aborted === true;
   }
 }

@@ -9,6 +9,7 @@ import { HogwildEngine, hogwildUnsupportedReason } from './hogwild-engine.js';
 import { resolveThreads, type ThreadEnvironment } from './threads.js';
 import type { Adam } from './adam.js';
 import { DotBiasOneThread, hostEngineChosen } from './dot-bias-engine.js';
+import { EventLoopYielder } from './event-loop-yielder.js';
 
 /** The loss `fit` minimises. Only mean squared error (`F.mse_loss`) is implemented. */
 export type LossName = 'mse';
@@ -60,17 +61,6 @@ export interface FitOptions {
 const AVG_MOM = 0.98;
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
-
-/** Lets timers, signals and UI events run without slowing the loop: at most every 50 ms. */
-function makeYielder(): () => Promise<void> | undefined {
-  let last = now();
-  return () => {
-    const t = now();
-    if (t - last < 50) return undefined;
-    last = t;
-    return new Promise((resolve) => setTimeout(resolve, 0));
-  };
-}
 
 /** Eval-mode loss and metrics over all validation rows. */
 export function evaluate(
@@ -165,7 +155,8 @@ export async function fit(
       if (pending) await pending;
     }
   };
-  const yieldNow = makeYielder();
+  // lets timers, signals and UI events run without slowing the loop: at most every 50 ms
+  const yielder = new EventLoopYielder(undefined);
   // the EWMA of batch losses and its batch count, for the debiasing; continued when resuming
   const smoothing = options.lossSmoothing;
   let smoothedBatches = smoothing && smoothing.batches > 0 ? smoothing.batches : 0;
@@ -240,7 +231,7 @@ export async function fit(
           context.smoothedLoss = avg / (1 - Math.pow(AVG_MOM, smoothedBatches));
           if (callbacks.length) await run('onBatchEnd');
           batchIndex++;
-          const pause = yieldNow();
+          const pause = yielder.pause();
           if (pause) await pause;
           if (stopReason !== undefined) break;
         }
