@@ -8,7 +8,7 @@ import {
   type SavedParameter,
   type SavedWeightSpec,
 } from './read-model-artifacts.js';
-import { resolveAgainstPage } from './resolve-against-page.js';
+import { hasUrlScheme, resolveAgainstPage } from './resolve-against-page.js';
 import { isPlainWeightsFileName, modelJsonTextEdit } from './model-json-text.js';
 
 /** The part of a `fetch` response {@link loadInferenceModel} reads. */
@@ -91,7 +91,7 @@ export async function loadInferenceModel(
   const given = String(location);
   const source = options.source ?? given;
   const url = resolveAgainstPage(given);
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(url))
+  if (!hasUrlScheme(url))
     throw new InvalidArgumentError(
       'url',
       `${JSON.stringify(given)} is relative and there is no page to resolve it against: give an absolute http(s):// URL (in Node, read a model directory with loadModelFromDirectory from @cf/model/node)`,

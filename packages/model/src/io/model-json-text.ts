@@ -2,6 +2,8 @@
 // the file-system loader (@cf/model/node) and the tfjs-free loader (@cf/model/inference), so the
 // two refuse exactly the same edited folders. No tfjs and no Node imports here.
 
+import { hasUrlScheme } from './resolve-against-page.js';
+
 /** The top-level fields of a tfjs-layout `model.json` that cf writes. */
 export interface ModelJsonFields {
   modelTopology?: unknown;
@@ -43,6 +45,6 @@ export function isPlainWeightsFileName(path: unknown): path is string {
     path !== '.' &&
     path !== '..' &&
     !/[\\/]/.test(path) &&
-    !/^[a-z][a-z0-9+.-]*:/i.test(path)
+    !hasUrlScheme(path)
   );
 }
