@@ -52,8 +52,20 @@ function cfData(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation: browsers give a page `SharedArrayBuffer` (and so cf's training on several
+ * threads) only when it is served with both headers. Everything the page loads is same-origin, so
+ * `require-corp` blocks nothing here; a host that serves the build must send them too.
+ */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
 export default defineConfig({
   base: './',
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   plugins: [cfData()],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },

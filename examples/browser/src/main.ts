@@ -15,6 +15,11 @@ export interface PageState {
   data?: Extract<FromWorker, { type: 'data' }>;
   backend?: string;
   engine?: string;
+  /** `crossOriginIsolated` of the page: several training threads need it. */
+  crossOriginIsolated: boolean;
+  /** Threads the last fit trained on, and why fewer than asked for when so. */
+  threads?: number;
+  threadsNote?: string;
   epochs: EpochResult[];
   trained?: Extract<FromWorker, { type: 'trained' }>;
   recommendations?: Recommendation[];
@@ -36,6 +41,7 @@ declare global {
 const state: PageState = {
   ready: false,
   webgpu: false,
+  crossOriginIsolated: globalThis.crossOriginIsolated === true,
   epochs: [],
   saved: [],
   errors: [],
@@ -154,6 +160,10 @@ function onMessage(message: FromWorker): void {
       return;
     case 'fit-begin':
       $('table').textContent += message.fitIndex > 0 ? `setLrs · fit ${message.epochs}\n` : '';
+      state.threads = message.threads;
+      if (message.threadsNote !== undefined) state.threadsNote = message.threadsNote;
+      $('threads-status').textContent =
+        `${message.threads} thread${message.threads === 1 ? '' : 's'}${message.threadsNote ? ` (${message.threadsNote})` : ''}`;
       return;
     case 'progress': {
       const bar = $<HTMLProgressElement>('progress');
@@ -282,6 +292,7 @@ function settings(): TrainSettings {
   const s: TrainSettings = {
     recipe: $<HTMLSelectElement>('recipe').value as TrainSettings['recipe'],
     backend: $<HTMLSelectElement>('backend').value as BackendChoice,
+    threads: $<HTMLSelectElement>('threads').value === 'auto' ? 'auto' : 1,
     valPct: 0.2,
     seed: 42,
   };
@@ -298,6 +309,9 @@ function settings(): TrainSettings {
 button('train').addEventListener('click', () => {
   state.epochs = [];
   delete state.trained;
+  delete state.threads;
+  delete state.threadsNote;
+  $('threads-status').textContent = '';
   resetChart();
   $('table').textContent = '';
   $('result').textContent = '';

@@ -16,6 +16,12 @@ export interface TrainSettings {
   lr?: number;
   nFactors?: number;
   batchSize?: number;
+  /**
+   * Training threads: `'auto'` for every core, 1 for one. Several threads need a cross-origin
+   * isolated page (the dev and preview servers send COOP/COEP) and the fused engine (cpu or wasm
+   * backend); otherwise training runs on one thread and `fit-begin` says why.
+   */
+  threads: 'auto' | 1;
   valPct: number;
   seed: number;
 }
@@ -58,7 +64,16 @@ export type FromWorker =
       titles: number;
     }
   | { type: 'backend'; requested: BackendChoice; active: string; engine: 'fused' | 'tfjs' }
-  | { type: 'fit-begin'; fitIndex: number; epochs: number; batchesPerEpoch: number }
+  | {
+      type: 'fit-begin';
+      fitIndex: number;
+      epochs: number;
+      batchesPerEpoch: number;
+      /** Threads this fit trains on. */
+      threads: number;
+      /** Why fewer threads than asked for, when so. */
+      threadsNote?: string;
+    }
   | { type: 'progress'; batch: number; batchesPerEpoch: number; smoothedLoss: number }
   | { type: 'epoch'; fitIndex: number; result: EpochResult }
   | {

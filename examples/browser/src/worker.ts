@@ -63,6 +63,7 @@ async function train(settings: TrainSettings): Promise<void> {
     seed: settings.seed,
     signal: abort.signal,
     engine: 'auto', // tfjs ops on webgl/webgpu, cf's fused host kernels on cpu/wasm
+    threads: settings.threads, // Hogwild workers over shared memory when the page is isolated
     ...(settings.epochs !== undefined ? { epochs: settings.epochs } : {}),
     ...(settings.lr !== undefined ? { lr: settings.lr } : {}),
     ...(settings.nFactors !== undefined ? { nFactors: settings.nFactors } : {}),
@@ -76,6 +77,8 @@ async function train(settings: TrainSettings): Promise<void> {
             fitIndex,
             epochs: c.epochs,
             batchesPerEpoch: c.batchesPerEpoch,
+            threads: c.threads,
+            ...(c.threadsNote !== undefined ? { threadsNote: c.threadsNote } : {}),
           }),
         onBatchEnd: (c) => {
           const now = performance.now();

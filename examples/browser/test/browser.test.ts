@@ -17,6 +17,7 @@ import { makeSyntheticMovieLens } from '../../synthetic-movielens.mjs';
 import type { PageState } from '../src/main.js';
 import { CHROMIUM_PATH, launchChromium } from '@cf/test-utils/chromium';
 import { serveStatic } from './static-server.js';
+import { ISOLATION_HEADERS } from '../vite.config.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -35,6 +36,7 @@ if (!existsSync(CHROMIUM_PATH)) {
 }
 
 describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', () => {
+  /** Serves the build as `vite preview` does: cross-origin isolated. */
   let server: Awaited<ReturnType<typeof serveStatic>>;
   let context: BrowserContext;
   let page: Page;
@@ -42,13 +44,13 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
   let workDir: string;
   const logs: string[] = [];
 
-  const cf = (): Promise<PageState> => page.evaluate(() => window.__cf);
-  const waitFor = async (predicate: string, timeout = 120_000): Promise<void> => {
-    await page
+  const cf = (on = page): Promise<PageState> => on.evaluate(() => window.__cf);
+  const waitFor = async (predicate: string, timeout = 120_000, on = page): Promise<void> => {
+    await on
       .waitForFunction(predicate, undefined, { timeout, polling: 100 })
       .catch(async (error: unknown) => {
         throw new Error(
-          `${String(error)}\npage state: ${JSON.stringify(await cf())}\nconsole:\n${logs.join('\n')}`,
+          `${String(error)}\npage state: ${JSON.stringify(await cf(on))}\nconsole:\n${logs.join('\n')}`,
         );
       });
   };
@@ -70,7 +72,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
       fallback: trained.baseline,
     });
     await saveModelToDirectory(nodeModel, join(workDir, 'models', 'node-model'));
-    server = await serveStatic(join(root, 'dist'), join(workDir, 'models'));
+    server = await serveStatic(join(root, 'dist'), join(workDir, 'models'), ISOLATION_HEADERS);
     context = await launchChromium(join(workDir, 'profile'), {
       viewport: { width: 1200, height: 900 },
     });
@@ -156,5 +158,65 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
       expect(Math.abs(inPage.rating - inNode.rating)).toBeLessThan(1e-4);
     }
     expect((await cf()).backend).toBe('webgl');
+  });
+  /** RMSE of the bias baseline on the sample's validation rows, computed in Node from the served file. */
+  const sampleBaselineRmse = async (): Promise<number> => {
+    const csv = await (await fetch(new URL('sample/ratings.csv', server.url))).text();
+    const { table } = parseRatingsText(csv);
+    const split = splitByCvIdxs(table, { valPct: 0.2, seed: 42 });
+    const baseline = fitBiasBaseline(table, split.train);
+    const value = evaluate(baseline, createModelData(table, split), [rmse]).metrics['rmse']!;
+    baseline.dispose();
+    return value;
+  };
+
+  /** Trains the fastai recipe for one epoch on the fused engine (wasm backend) with every core asked for. */
+  const trainOnAllCores = async (on: Page): Promise<PageState> => {
+    await on.getByTestId('use-sample').click();
+    await waitFor('window.__cf.data !== undefined', 120_000, on);
+    await on.getByTestId('recipe').selectOption('fastai');
+    await on.getByTestId('backend-select').selectOption('wasm');
+    await on.getByTestId('threads').selectOption('auto');
+    await on.getByTestId('epochs').fill('1');
+    await on.getByTestId('lr').fill('0.05');
+    await on.getByTestId('factors').fill('16');
+    await on.getByTestId('train').click();
+    await waitFor('window.__cf.trained !== undefined || window.__cf.errors.length > 0', 180_000, on);
+    return cf(on);
+  };
+
+  it('trains on every core in Hogwild workers when the page is cross-origin isolated', async () => {
+    const state = await trainOnAllCores(page);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(state.errors).toEqual([]);
+    expect(state.crossOriginIsolated).toBe(true);
+    expect(state.engine).toBe('fused');
+    expect(cores).toBeGreaterThan(1);
+    expect(state.threadsNote).toBeUndefined();
+    expect(state.threads).toBe(cores);
+    expect(state.trained!.rmse).toBeLessThan(await sampleBaselineRmse());
+    expect(await page.getByTestId('threads-status').textContent()).toBe(`${cores} threads`);
+  });
+
+  it('falls back to one thread, saying why, on a page served without COOP/COEP', async () => {
+    const plain = await serveStatic(join(root, 'dist'), join(workDir, 'models'));
+    const other = await context.newPage();
+    try {
+      other.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+      await other.goto(plain.url);
+      await waitFor('window.__cf?.ready === true', 30_000, other);
+      const state = await trainOnAllCores(other);
+      expect(state.errors).toEqual([]);
+      expect(state.crossOriginIsolated).toBe(false);
+      expect(state.threads).toBe(1);
+      expect(state.threadsNote).toMatch(/not cross-origin isolated/);
+      expect(state.trained!.rmse).toBeLessThan(await sampleBaselineRmse());
+      expect(await other.getByTestId('threads-status').textContent()).toMatch(
+        /^1 thread \(the page is not cross-origin isolated/,
+      );
+    } finally {
+      await other.close();
+      await plain.close();
+    }
   });
 });

@@ -14,10 +14,14 @@ const TYPES: Record<string, string> = {
   '.bin': 'application/octet-stream',
 };
 
-/** A tiny static server on 127.0.0.1: `/models/*` from `modelsDir`, everything else from `root`. */
+/**
+ * A tiny static server on 127.0.0.1: `/models/*` from `modelsDir`, everything else from `root`.
+ * With `headers` (e.g. the COOP/COEP pair the example's vite servers send) on every response.
+ */
 export async function serveStatic(
   root: string,
   modelsDir: string,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -32,6 +36,7 @@ export async function serveStatic(
         return;
       }
       res.writeHead(200, {
+        ...headers,
         'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
         'Content-Length': info.size,
       });

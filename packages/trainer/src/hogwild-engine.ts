@@ -88,6 +88,9 @@ export function setHogwildWorkerUrl(url: URL | undefined): void {
   workerUrlOverride = url;
 }
 
+/** The browser's `Worker` (this package compiles without the DOM library). */
+declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker;
+
 interface BrowserWorker {
   postMessage(message: unknown): void;
   terminate(): void;
@@ -104,10 +107,13 @@ async function spawnWorker(): Promise<WorkerHandle> {
   };
   const q = queue();
   if (typeof g.process?.versions?.node !== 'string' && g.Worker) {
-    // written out so that bundlers (Vite, webpack) see the worker and bundle it
+    // `new Worker(new URL('./…', import.meta.url), { type: 'module' })` written out with the global
+    // `Worker` (declared above, not read off `globalThis`): Vite and webpack recognise exactly this
+    // form and bundle the worker with its imports; `new g.Worker(...)` made Vite copy the file as a
+    // bare asset whose `@cf/*` imports no browser can resolve.
     const worker = workerUrlOverride
-      ? new g.Worker(workerUrlOverride, { type: 'module' })
-      : new g.Worker(new URL('./hogwild-worker.js', import.meta.url), { type: 'module' });
+      ? new Worker(workerUrlOverride, { type: 'module' })
+      : new Worker(new URL('./hogwild-worker.js', import.meta.url), { type: 'module' });
     worker.addEventListener('message', (event) => deliver(q, event.data as HogwildReply));
     worker.addEventListener('error', (event) =>
       fail(q, new Error(`training worker failed: ${event.message ?? 'unknown error'}`)),
@@ -122,7 +128,8 @@ async function spawnWorker(): Promise<WorkerHandle> {
     };
   }
   const specifier = 'node:worker_threads';
-  const { Worker } = (await import(/* @vite-ignore */ specifier)) as {
+  // Renamed: a function-scoped `Worker` here would shadow the global one used above (and throw).
+  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as {
     Worker: new (url: URL) => {
       postMessage(message: unknown): void;
       terminate(): Promise<number>;
@@ -131,7 +138,9 @@ async function spawnWorker(): Promise<WorkerHandle> {
       on(type: 'exit', listener: (code: number) => void): void;
     };
   };
-  const worker = new Worker(workerUrlOverride ?? new URL('./hogwild-worker.js', import.meta.url));
+  const worker = new NodeWorker(
+    workerUrlOverride ?? new URL('./hogwild-worker.js', import.meta.url),
+  );
   worker.on('message', (message) => deliver(q, message as HogwildReply));
   worker.on('error', (error) => fail(q, error));
   worker.on('exit', (code) => fail(q, new Error(`training worker exited (code ${code})`)));
