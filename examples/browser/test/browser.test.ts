@@ -181,7 +181,11 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
     await on.getByTestId('lr').fill('0.05');
     await on.getByTestId('factors').fill('16');
     await on.getByTestId('train').click();
-    await waitFor('window.__cf.trained !== undefined || window.__cf.errors.length > 0', 180_000, on);
+    await waitFor(
+      'window.__cf.trained !== undefined || window.__cf.errors.length > 0',
+      180_000,
+      on,
+    );
     return cf(on);
   };
 
