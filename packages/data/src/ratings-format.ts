@@ -21,11 +21,17 @@ export interface RatingsFormat {
   columns: { user: ColumnRef; item: ColumnRef; rating?: ColumnRef; timestamp?: ColumnRef };
   /** Whether `"` quotes fields (RFC 4180). Default true. */
   quoted?: boolean;
+  /**
+   * With a header and a named `timestamp` column: a header without that name loads the file
+   * without timestamps instead of failing (so `userId,movieId,rating` reads with the MovieLens
+   * layout). Default false: a named column must be there.
+   */
+  timestampOptional?: boolean;
 }
 
 /**
  * The MovieLens ratings layouts: `'ratings-csv'` (ml-latest-small, ml-25m, ml-32m: `ratings.csv`
- * with header `userId,movieId,rating,timestamp`), `'u-data'` (ml-100k `u.data` and its
+ * with header `userId,movieId,rating,timestamp`; the timestamp column may be left out), `'u-data'` (ml-100k `u.data` and its
  * `u1.base`… fold files: tab-separated, no header) and `'ratings-dat'` (ml-1m, ml-10m: `::`
  * separated, no header).
  */
@@ -37,6 +43,7 @@ export const RATINGS_LAYOUTS: Readonly<Record<RatingsLayout, Readonly<RatingsFor
     delimiter: ',',
     header: true,
     columns: { user: 'userId', item: 'movieId', rating: 'rating', timestamp: 'timestamp' },
+    timestampOptional: true,
   },
   'u-data': {
     delimiter: '\t',

@@ -326,3 +326,47 @@ describe('parseRatingsText: errors name the file, line and column', () => {
     );
   });
 });
+
+describe('the MovieLens CSV layout without a timestamp column', () => {
+  const text = 'userId,movieId,rating\n1,10,4.5\n1,20,3\n2,10,5\n';
+  const viaBytes = (csv: string): RatingsTable => {
+    const parser = new RatingsParser({ source: 'r.csv' });
+    parser.pushBytes(new TextEncoder().encode(csv));
+    return parser.end().table;
+  };
+
+  it.each([
+    ['text (the full parser)', (csv: string) => parseRatingsText(csv).table],
+    ['bytes (the plain-row scanner)', viaBytes],
+  ])('loads userId,movieId,rating through %s, with no timestamps', (_how, parse) => {
+    const table = parse(text);
+    expect(Array.from(table.rating)).toEqual([4.5, 3, 5]);
+    expect(table.stats.nUsers).toBe(2);
+    expect(table.timestamp).toBeUndefined();
+    // the same file with timestamps still reads them
+    expect(Array.from(parse('userId,movieId,rating,timestamp\n1,10,4,7\n').timestamp!)).toEqual([
+      7,
+    ]);
+  });
+
+  it('still needs the rating column, and a custom format still needs a named timestamp', () => {
+    expectCsvError(
+      () => parseRatingsText('userId,movieId,timestamp\n1,2,3\n', { source: 'r.csv' }),
+      {
+        file: 'r.csv',
+        line: 1,
+        message: /a header with a column named "rating"/,
+      },
+    );
+    const custom = {
+      delimiter: ',',
+      header: true,
+      columns: { user: 'u', item: 'i', rating: 'r', timestamp: 't' },
+    };
+    expectCsvError(() => parseRatingsText('u,i,r\n1,2,3\n', { source: 'r.csv', format: custom }), {
+      file: 'r.csv',
+      line: 1,
+      message: /a header with a column named "t" for the timestamp/,
+    });
+  });
+});

@@ -103,6 +103,8 @@ export class RatingsParser {
   readonly #builder: RatingsTableBuilder;
   readonly #reader: DelimitedTextReader;
   #columns: ResolvedColumns | undefined;
+  /** Whether rows carry a timestamp: the format names one and the header (if any) has it. */
+  #hasTimestamp = false;
   /** Fields of the header line (0 without a header). */
   #headerFields = 0;
   #lastLine = 0;
@@ -160,11 +162,10 @@ export class RatingsParser {
     });
     this.#decoder = new TextDecoder(options.encoding ?? 'utf-8');
     const builder = this.#builder;
-    const hasTimestamp = this.#format.columns.timestamp !== undefined;
     this.#sink = {
       row: (userId, itemId, rating, timestamp, line) => {
         const row = builder.length;
-        builder.addIntegerIds(userId, itemId, rating, hasTimestamp ? timestamp : undefined);
+        builder.addIntegerIds(userId, itemId, rating, this.#hasTimestamp ? timestamp : undefined);
         if (this.#lines) this.#recordLine(row, line);
       },
     };
@@ -282,6 +283,7 @@ export class RatingsParser {
     let columns = this.#columns;
     if (columns === undefined) {
       columns = this.#columns = this.#resolveColumns(fields, line);
+      this.#hasTimestamp = columns.timestamp >= 0;
       if (this.#format.header) {
         this.#headerFields = fields.length;
         this.#lastLine = line;
@@ -410,10 +412,11 @@ export class RatingsParser {
 
   #resolveColumns(fields: string[], line: number): ResolvedColumns {
     const { header, columns } = this.#format;
-    const resolve = (ref: ColumnRef | undefined, what: string): number => {
+    const resolve = (ref: ColumnRef | undefined, what: string, optional = false): number => {
       if (ref === undefined) return -1;
       if (typeof ref === 'number') return ref;
       const index = fields.indexOf(ref);
+      if (index === -1 && optional && fields.length > 1) return -1;
       if (index === -1) {
         if (fields.length === 1)
           this.#throwTooFewFields(
@@ -432,7 +435,11 @@ export class RatingsParser {
       user: resolve(columns.user, 'user id'),
       item: resolve(columns.item, 'item id'),
       rating: resolve(columns.rating, 'rating'),
-      timestamp: resolve(columns.timestamp, 'timestamp'),
+      timestamp: resolve(
+        columns.timestamp,
+        'timestamp',
+        header && this.#format.timestampOptional === true,
+      ),
     };
     const minFields =
       Math.max(resolved.user, resolved.item, resolved.rating, resolved.timestamp) + 1;
