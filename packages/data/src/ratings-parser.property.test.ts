@@ -9,7 +9,8 @@ interface ReferenceRow {
   userId: RawId;
   itemId: RawId;
   rating: number;
-  timestamp: number;
+  /** Absent when the header has no timestamp column (the layout allows leaving it out). */
+  timestamp?: number;
 }
 
 const COLUMNS = ['userId', 'movieId', 'rating', 'timestamp'] as const;
@@ -17,8 +18,8 @@ const COLUMNS = ['userId', 'movieId', 'rating', 'timestamp'] as const;
 /**
  * The simplest reader of the ratings.csv layout that follows cf's documented rules for text
  * without quotes: a leading BOM is dropped; lines end at LF (one CR before it is dropped); empty
- * lines are skipped; the first line names the columns; every later line needs the named fields,
- * non-empty ids and numeric rating and timestamp. NUL and U+FFFD are refused. `undefined` means
+ * lines are skipped; the first line names the columns (`timestamp` may be left out); every later
+ * line needs the named fields, non-empty ids and numeric rating and timestamp. NUL and U+FFFD are refused. `undefined` means
  * the text must be refused.
  */
 function referenceRead(text: string): ReferenceRow[] | undefined {
@@ -32,7 +33,8 @@ function referenceRead(text: string): ReferenceRow[] | undefined {
   const header = records[0];
   if (!header) return undefined;
   const at = COLUMNS.map((c) => header.indexOf(c));
-  if (at.some((i) => i < 0)) return undefined;
+  if (at.slice(0, 3).some((i) => i < 0)) return undefined;
+  const hasTimestamp = at[3]! >= 0;
   const minFields = Math.max(...at) + 1;
   const rows: ReferenceRow[] = [];
   const number = (t: string): number | undefined => {
@@ -44,14 +46,14 @@ function referenceRead(text: string): ReferenceRow[] | undefined {
     const [u, i, r, ts] = at.map((k) => fields[k]!) as [string, string, string, string];
     if (u.length === 0 || i.length === 0) return undefined;
     const rating = number(r);
-    const timestamp = number(ts);
+    const timestamp = hasTimestamp ? number(ts) : 0;
     if (rating === undefined || timestamp === undefined) return undefined;
-    // timestamps are stored as integers where they fit, which has no -0
     rows.push({
       userId: parseRawId(u),
       itemId: parseRawId(i),
       rating: Math.fround(rating),
-      timestamp: timestamp + 0,
+      // timestamps are stored as integers where they fit, which has no -0
+      ...(hasTimestamp ? { timestamp: timestamp + 0 } : {}),
     });
   }
   return rows.length ? rows : undefined;
@@ -83,11 +85,12 @@ function rowsOf(text: string, chunks?: number[], bytes = false): ReferenceRow[] 
     loaded = parseRatingsText(text, { source: 'prop.csv' });
   }
   const { table } = loaded;
+  const { timestamp } = table;
   return Array.from(table.rating, (rating, r) => ({
     userId: table.userIds.idAt(table.userIndex[r]!),
     itemId: table.itemIds.idAt(table.itemIndex[r]!),
     rating,
-    timestamp: table.timestamp![r]! + 0, // -0 and 0 are the same time
+    ...(timestamp ? { timestamp: timestamp[r]! + 0 } : {}), // -0 and 0 are the same time
   }));
 }
 
