@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { createRatingsTable } from '@cf/data';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
 import { fitBayesianMf } from './fit-bayesian-mf.js';
 
@@ -85,6 +86,54 @@ describeEachBackend('fitBayesianMf', () => {
     });
     expect(sweepsDone).toBeLessThan(1_000_000);
     model.dispose();
+  });
+
+  it('with implicit feedback, learns from which items a user rated, not only from the ratings', async () => {
+    // Two groups of 30 users rate disjoint sets of 10 items with ratings that carry no signal (2, 3
+    // or 4 at random); item 20 is rated 5 by group A and 1 by group B, by half of each group in
+    // training. Only the set of items a held-out user rated tells which group they are in.
+    let s = 7;
+    const noise = (): number => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return 2 + Math.floor((s / 4294967296) * 3);
+    };
+    const data: { userId: number; itemId: number; rating: number }[] = [];
+    for (let u = 0; u < 60; u++) {
+      const groupA = u < 30;
+      for (let j = 0; j < 10; j++)
+        data.push({ userId: u, itemId: groupA ? j : 10 + j, rating: noise() });
+      data.push({ userId: u, itemId: 20, rating: groupA ? 5 : 1 });
+    }
+    const implicitTable = createRatingsTable(data, { source: 'synthetic' });
+    const heldOut = (r: number): boolean =>
+      Number(implicitTable.itemIds.idAt(implicitTable.itemIndex[r]!)) === 20 &&
+      Number(implicitTable.userIds.idAt(implicitTable.userIndex[r]!)) % 30 >= 15;
+    const all = Array.from({ length: implicitTable.rating.length }, (_, r) => r);
+    const train = Int32Array.from(all.filter((r) => !heldOut(r)));
+    const test = Int32Array.from(all.filter(heldOut));
+    const gap = async (implicitFeedback: boolean): Promise<number> => {
+      const model = await fitBayesianMf(implicitTable, train, {
+        nFactors: 3,
+        sweeps: 60,
+        burnIn: 10,
+        rank: 6,
+        implicitFeedback,
+      });
+      const p = model.predict(
+        Int32Array.from(test, (r) => implicitTable.userIndex[r]!),
+        Int32Array.from(test, (r) => implicitTable.itemIndex[r]!),
+      );
+      model.dispose();
+      let a = 0;
+      let b = 0;
+      test.forEach((r, k) => {
+        if (implicitTable.rating[r] === 5) a += p[k]! / 15;
+        else b += p[k]! / 15;
+      });
+      return a - b;
+    };
+    expect(await gap(false)).toBeLessThan(0.5);
+    expect(await gap(true)).toBeGreaterThan(2);
   });
 
   it('refuses impossible settings', async () => {

@@ -20,6 +20,15 @@ export interface BayesianMfOptions {
   thin?: number;
   /** Rank of the stored model (the averaged factor products are projected onto this many directions). Default 128. */
   rank?: number;
+  /**
+   * Bayesian SVD++: each user's factor row becomes `p_u + |N(u)|^(−1/2) Σ_{j ∈ N(u)} y_j`, where
+   * `N(u)` is the set of items the user rated in `rows` (which items, not the ratings) and every
+   * item has an implicit factor row `y_j` (Koren 2008's implicit feedback, sampled as in Rendle's
+   * libFM MCMC: one coordinate at a time, zero-mean Gaussian prior whose per-factor precision has
+   * a Gamma(1, 1) hyper-prior). Costs about a quarter more per sweep. The stored user rows are the
+   * combined rows, so the model is still one `biased-mf`. Default false.
+   */
+  implicitFeedback?: boolean;
   /** Fixed noise precision α; by default α is sampled from its Gamma(1, 1)-prior posterior each sweep. */
   noisePrecision?: number;
   /** Normal-Wishart prior strength β0 of the factor means. Default 2. */
@@ -204,6 +213,35 @@ export async function fitBayesianMf(
   for (let k = 0; k < U.length; k++) U[k] = 0.1 * random.normal();
   for (let k = 0; k < V.length; k++) V[k] = 0.1 * random.normal();
   let alpha = options.noisePrecision ?? 2;
+  const implicit = options.implicitFeedback ?? false;
+  // Implicit feedback (Bayesian SVD++): Y holds the items' implicit rows y_j, imp each user's
+  // |N(u)|^(−1/2) Σ y_j, and Z the user rows the predictions use: [b_u, p_u + imp_u] (Z is U without).
+  const Y = implicit ? new Float64Array(nI * f) : undefined;
+  const imp = implicit ? new Float64Array(nU * f) : undefined;
+  const Z = implicit ? new Float64Array(nU * D) : U;
+  const normOf = new Float64Array(nU);
+  for (let u = 0; u < nU; u++) {
+    const n = byUser.offsets[u + 1]! - byUser.offsets[u]!;
+    normOf[u] = n > 0 ? 1 / Math.sqrt(n) : 0;
+  }
+  if (Y && imp) {
+    for (let k = 0; k < Y.length; k++) Y[k] = 0.1 * random.normal();
+    for (let u = 0; u < nU; u++) {
+      const w = normOf[u]!;
+      for (let k = byUser.offsets[u]!; k < byUser.offsets[u + 1]!; k++) {
+        const j = itemIndex[byUser.rows[k]!]! * f;
+        for (let d = 0; d < f; d++) imp[u * f + d]! += w * Y[j + d]!;
+      }
+    }
+  }
+  /** Z = [b_u, p_u + imp_u] for every user. */
+  const combineUserRows = (): void => {
+    if (!imp) return;
+    for (let u = 0; u < nU; u++) {
+      Z[u * D] = U[u * D]!;
+      for (let d = 0; d < f; d++) Z[u * D + 1 + d] = U[u * D + 1 + d]! + imp[u * f + d]!;
+    }
+  };
 
   // Scratch for the conditionals.
   const A = new Float64Array(D * D);
@@ -242,13 +280,17 @@ export async function fitBayesianMf(
     return { lam, mean };
   };
 
-  /** Samples every row of X given the other side Y: features `[1, y_factors]`, target `r − μ − y_bias`. */
+  /**
+   * Samples every row of X given the other side Y: features `[1, y_factors]`, target `r − μ − y_bias`
+   * (minus `offset_x · y_factors` when X's rows have a fixed `f`-wide offset: the users' implicit part).
+   */
   const sampleSide = (
     X: Float64Array,
     Y: Float64Array,
     n: number,
     groups: { offsets: Int32Array; rows: Int32Array },
     otherKey: Int32Array,
+    offset?: Float64Array,
   ): void => {
     const { lam, mean } = sampleHyper(X, n);
     for (let a = 0; a < D; a++) {
@@ -264,7 +306,8 @@ export async function fitBayesianMf(
         const y = otherKey[r]! * D;
         z[0] = 1;
         for (let d = 1; d < D; d++) z[d] = Y[y + d]!;
-        const t = rating[r]! - mu - Y[y]!;
+        let t = rating[r]! - mu - Y[y]!;
+        if (offset) for (let d = 0; d < f; d++) t -= offset[x * f + d]! * z[d + 1]!;
         for (let a = 0; a < D; a++) {
           const za = alpha * z[a]!;
           b[a]! += za * t;
@@ -284,9 +327,78 @@ export async function fitBayesianMf(
   const predictRaw = (u: number, i: number): number => {
     const uo = u * D;
     const io = i * D;
-    let p = mu + U[uo]! + V[io]!;
-    for (let d = 1; d < D; d++) p += U[uo + d]! * V[io + d]!;
+    let p = mu + Z[uo]! + V[io]!;
+    for (let d = 1; d < D; d++) p += Z[uo + d]! * V[io + d]!;
     return p;
+  };
+
+  // Scratch of the implicit step: residuals in byUser order, per-user sums, per-factor precisions.
+  const residual = implicit ? new Float64Array(rows.length) : undefined;
+  const userQQ = new Float64Array(implicit ? nU : 0);
+  const userQE = new Float64Array(implicit ? nU : 0);
+  const userStep = new Float64Array(implicit ? nU : 0);
+  /**
+   * One Gibbs pass over the implicit rows, one factor `d` at a time (libFM's coordinate-wise
+   * MCMC): with `c_u = Σ_i q_id²` and `s_u = Σ_i q_id e_ui` over the user's ratings, `y_jd`'s
+   * conditional is Gaussian with precision `λ_d + α Σ_{u∈N(j)} w_u² c_u` and mean from
+   * `α Σ_{u∈N(j)} w_u (s_u + w_u c_u y_jd)`; after each draw the `s_u` of its users move by
+   * `−w_u c_u δ`, and the residuals by `−q_id Δimp_ud` once the factor is done. O(f · ratings).
+   */
+  const sampleImplicit = (): void => {
+    if (!Y || !imp || !residual) return;
+    for (let u = 0; u < nU; u++)
+      for (let k = byUser.offsets[u]!; k < byUser.offsets[u + 1]!; k++) {
+        const r = byUser.rows[k]!;
+        residual[k] = rating[r]! - predictRaw(u, itemIndex[r]!);
+      }
+    for (let d = 0; d < f; d++) {
+      // the precision of y_·d from its Gamma(1, 1) hyper-prior (zero mean)
+      let ss = 0;
+      for (let j = 0; j < nI; j++) ss += Y[j * f + d]! ** 2;
+      const lam = sampleGamma(1 + nI / 2, random) / (1 + ss / 2);
+      for (let u = 0; u < nU; u++) {
+        let c = 0;
+        let s = 0;
+        for (let k = byUser.offsets[u]!; k < byUser.offsets[u + 1]!; k++) {
+          const q = V[itemIndex[byUser.rows[k]!]! * D + 1 + d]!;
+          c += q * q;
+          s += q * residual[k]!;
+        }
+        userQQ[u] = c;
+        userQE[u] = s;
+      }
+      userStep.fill(0);
+      for (let j = 0; j < nI; j++) {
+        const old = Y[j * f + d]!;
+        let precision = lam;
+        let rhs = 0;
+        const end = byItem.offsets[j + 1]!;
+        for (let k = byItem.offsets[j]!; k < end; k++) {
+          const u = userIndex[byItem.rows[k]!]!;
+          const w = normOf[u]!;
+          const wc = w * userQQ[u]!;
+          precision += alpha * w * wc;
+          rhs += alpha * w * (userQE[u]! + wc * old);
+        }
+        const drawn = rhs / precision + random.normal() / Math.sqrt(precision);
+        const delta = drawn - old;
+        Y[j * f + d] = drawn;
+        for (let k = byItem.offsets[j]!; k < end; k++) {
+          const u = userIndex[byItem.rows[k]!]!;
+          const w = normOf[u]!;
+          userQE[u]! -= w * userQQ[u]! * delta;
+          userStep[u]! += w * delta;
+        }
+      }
+      for (let u = 0; u < nU; u++) {
+        const step = userStep[u]!;
+        if (step === 0) continue;
+        imp[u * f + d]! += step;
+        Z[u * D + 1 + d]! += step;
+        for (let k = byUser.offsets[u]!; k < byUser.offsets[u + 1]!; k++)
+          residual[k]! -= step * V[itemIndex[byUser.rows[k]!]! * D + 1 + d]!;
+      }
+    }
   };
 
   const monitor = options.monitorRows;
@@ -300,10 +412,12 @@ export async function fitBayesianMf(
   const stopRequested = (): Promise<boolean> => yielder.stopRequested();
   for (let sweep = 0; sweep < sweeps; sweep++) {
     if (await stopRequested()) break;
-    sampleSide(U, V, nU, byUser, itemIndex);
+    sampleSide(U, V, nU, byUser, itemIndex, imp);
+    combineUserRows();
     // between the halves too: the first sweep (cold code) can take a second on a busy machine
     if (await stopRequested()) break;
-    sampleSide(V, U, nI, byItem, userIndex);
+    sampleSide(V, Z, nI, byItem, userIndex);
+    sampleImplicit();
     if (options.noisePrecision === undefined) {
       let sse = 0;
       for (const r of rows) sse += (rating[r]! - predictRaw(userIndex[r]!, itemIndex[r]!)) ** 2;
@@ -318,7 +432,7 @@ export async function fitBayesianMf(
         const user = new Float32Array(nU * f);
         const item = new Float32Array(nI * f);
         for (let u = 0; u < nU; u++)
-          for (let d = 0; d < f; d++) user[u * f + d] = U[u * D + 1 + d]!;
+          for (let d = 0; d < f; d++) user[u * f + d] = Z[u * D + 1 + d]!;
         for (let i = 0; i < nI; i++)
           for (let d = 0; d < f; d++) item[i * f + d] = V[i * D + 1 + d]!;
         kept.push({ user, item });
@@ -366,7 +480,7 @@ export async function fitBayesianMf(
     userFactors = new Float32Array(nU * f);
     itemFactors = new Float32Array(nI * f);
     for (let u = 0; u < nU; u++)
-      for (let d = 0; d < f; d++) userFactors[u * f + d] = U[u * D + 1 + d]!;
+      for (let d = 0; d < f; d++) userFactors[u * f + d] = Z[u * D + 1 + d]!;
     for (let i = 0; i < nI; i++)
       for (let d = 0; d < f; d++) itemFactors[i * f + d] = V[i * D + 1 + d]!;
   }
