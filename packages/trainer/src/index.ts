@@ -57,6 +57,7 @@ export { trainOnAllRows } from './train-on-all-rows.js';
 export type { AllRowsRecipeResult, TrainingEpoch } from './train-on-all-rows.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';
 export { fitItemAutoRec } from './fit-item-autorec.js';
+export { scaleByItem } from './scale-by-item.js';
 export type { ItemAutoRecOptions, ItemAutoRecEpoch } from './fit-item-autorec.js';
 export type { BayesianMfOptions, BayesianMfSweep } from './fit-bayesian-mf.js';
 export type { RecipeName, RecipeOptions, RecipeResult } from './recipes.js';

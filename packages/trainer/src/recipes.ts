@@ -11,6 +11,7 @@ import { createAdam, createAdamW } from './adam.js';
 import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
 import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
 import { fitImplicitAls, type ImplicitAlsSweep } from './fit-implicit-als.js';
+import { scaleByItem } from './scale-by-item.js';
 import type { EpochResult, FitCallback } from './callback.js';
 import { evaluate, fit } from './fit.js';
 import { mae, mse, rmse } from './metrics.js';
@@ -250,8 +251,14 @@ export const RECIPE_DEFAULTS = {
     mf: { nFactors: 128, epochs: 8, lr: 5e-3, wdFactors: 0.3, wdBiases: 0.1 },
     /** The item-based AutoRec member ({@link fitItemAutoRec}): hidden units, L2 λ, full-batch Adam epochs and peak lr. */
     autorec: { hidden: 500, lambda: 100, epochs: 150, lr: 0.01 },
-    /** Blend weights of the members [Bayesian MF, gradient-trained MF, AutoRec], fitted on inner splits. */
-    weights: [0.4, 0.25, 0.35],
+    /**
+     * The blend, fitted on inner splits (trainer README): `Σ_k (a_k + b_k·s_i) · member_k + (a₀ + b₀·s_i)`
+     * with `s_i = 1/√(1 + n_i)`, `n_i` the item's training ratings, so rarely rated items lean
+     * on the Bayesian MF and often rated ones on the AutoRec. `[a, b]` of the Bayesian MF, of
+     * the AutoRec and of the offset; the gradient-trained MF (not linear: a sigmoid range) has one
+     * fixed weight.
+     */
+    blend: { bayes: [0.155, 0.583], mf: 0.32, autorec: [0.502, -0.156], offset: [0.105, -1.228] },
   },
   topn: {
     model: 'implicit-mf',
@@ -371,7 +378,7 @@ export async function runRecipe(
   if (recipe === 'best') {
     const best = RECIPE_DEFAULTS.best;
     let last = 0;
-    model = await fitBayesianMf(table, split.train, {
+    const bayes = await fitBayesianMf(table, split.train, {
       nFactors,
       sweeps: options.sweeps ?? best.sweeps,
       burnIn: options.burnIn ?? best.burnIn,
@@ -385,6 +392,7 @@ export async function runRecipe(
         options.onSweep?.(info);
       },
     });
+    model = bayes;
     const rows: EpochResult[] = [];
     fits.push(rows);
     // stopped while sampling: the Bayesian MF alone, without building the other members
@@ -426,8 +434,28 @@ export async function runRecipe(
           autorec.dispose();
           mf.dispose();
         } else {
-          model = createEnsemble([model, mf, autorec], {
-            weights: [...best.weights],
+          // per-item weights folded into the two linear members (each stays a biased-mf)
+          const { bayes: wb, autorec: wa, offset: wo, mf: wm } = best.blend;
+          const counts = new Float64Array(nItems);
+          for (const r of split.train) counts[table.itemIndex[r]!]!++;
+          const s = Float64Array.from(counts, (n) => 1 / Math.sqrt(1 + n));
+          const wide: [number, number] = [-1e6, 1e6]; // the ensemble clips the sum
+          const scaledBayes = scaleByItem(
+            bayes,
+            Float32Array.from(s, (x) => wb[0] + wb[1] * x),
+            Float32Array.from(s, (x) => wo[0] + wo[1] * x),
+            wide,
+          );
+          const scaledAutoRec = scaleByItem(
+            autorec,
+            Float32Array.from(s, (x) => wa[0] + wa[1] * x),
+            new Float32Array(nItems),
+            wide,
+          );
+          bayes.dispose();
+          autorec.dispose();
+          model = createEnsemble([scaledBayes, mf, scaledAutoRec], {
+            weights: [1, wm, 1],
             ratingRange: [table.stats.minRating, table.stats.maxRating],
           });
         }
@@ -563,7 +591,7 @@ export async function runRecipe(
             rank: RECIPE_DEFAULTS.best.rank,
             mf: RECIPE_DEFAULTS.best.mf,
             autorec: RECIPE_DEFAULTS.best.autorec,
-            weights: RECIPE_DEFAULTS.best.weights,
+            blend: RECIPE_DEFAULTS.best.blend,
             embeddingUpdate,
             seed,
           }
