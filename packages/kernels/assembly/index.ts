@@ -586,3 +586,126 @@ export function mlpPass(
   }
   return sum;
 }
+
+/**
+ * Approximate dot-product scores of a block of users against a range of item panels, kept only
+ * where they beat the user's cut (for a per-user running top-k; see `BlockedDotKernel`).
+ * `users`: `[nu, f]` rows (`nu` a multiple of 4; padding rows zero); `userBase`: `[nu]` constant
+ * per user (global bias + user bias); `panels`: items packed eight to a panel, panel `p` holding
+ * `[f][8]` floats at `p · f · 8`; `itemBias`: `[8 · panels]` (padding items −∞); `cut`: `[nu]`.
+ * Score = `userBase[u] + itemBias[i] + Σ_d users[u, d] · item[i, d]`, float32, four users × eight
+ * items per tile. For each score above its user's cut, writes (row, item, score) to `outRow`,
+ * `outItem`, `outScore`; entries come per group of four users, items ascending within each user.
+ * Returns the number of entries written.
+ */
+export function scoreTiles(
+  users: usize,
+  userBase: usize,
+  nu: i32,
+  panels: usize,
+  itemBias: usize,
+  f: i32,
+  p0: i32,
+  p1: i32,
+  cut: usize,
+  outRow: usize,
+  outItem: usize,
+  outScore: usize,
+): i32 {
+  let count: i32 = 0;
+  const fBytes = <usize>f << 2;
+  const panelBytes = <usize>f << 5;
+  for (let q: i32 = 0; q < nu; q += 4) {
+    const r0 = users + <usize>q * fBytes;
+    const r1 = r0 + fBytes;
+    const r2 = r1 + fBytes;
+    const r3 = r2 + fBytes;
+    const qb = userBase + (<usize>q << 2);
+    const base0 = v128.load32_splat(qb);
+    const base1 = v128.load32_splat(qb + 4);
+    const base2 = v128.load32_splat(qb + 8);
+    const base3 = v128.load32_splat(qb + 12);
+    const qc = cut + (<usize>q << 2);
+    const c0 = v128.load32_splat(qc);
+    const c1 = v128.load32_splat(qc + 4);
+    const c2 = v128.load32_splat(qc + 8);
+    const c3 = v128.load32_splat(qc + 12);
+    for (let p: i32 = p0; p < p1; p++) {
+      const pp = panels + <usize>p * panelBytes;
+      const bi = itemBias + (<usize>p << 5);
+      const biA = v128.load(bi);
+      const biB = v128.load(bi, 16);
+      let a0 = f32x4.add(base0, biA);
+      let b0 = f32x4.add(base0, biB);
+      let a1 = f32x4.add(base1, biA);
+      let b1 = f32x4.add(base1, biB);
+      let a2 = f32x4.add(base2, biA);
+      let b2 = f32x4.add(base2, biB);
+      let a3 = f32x4.add(base3, biA);
+      let b3 = f32x4.add(base3, biB);
+      for (let d: i32 = 0; d < f; d++) {
+        const o = <usize>d << 2;
+        const x = pp + (<usize>d << 5);
+        const iA = v128.load(x);
+        const iB = v128.load(x, 16);
+        const u0 = v128.load32_splat(r0 + o);
+        const u1 = v128.load32_splat(r1 + o);
+        const u2 = v128.load32_splat(r2 + o);
+        const u3 = v128.load32_splat(r3 + o);
+        a0 = f32x4.add(a0, f32x4.mul(u0, iA));
+        b0 = f32x4.add(b0, f32x4.mul(u0, iB));
+        a1 = f32x4.add(a1, f32x4.mul(u1, iA));
+        b1 = f32x4.add(b1, f32x4.mul(u1, iB));
+        a2 = f32x4.add(a2, f32x4.mul(u2, iA));
+        b2 = f32x4.add(b2, f32x4.mul(u2, iB));
+        a3 = f32x4.add(a3, f32x4.mul(u3, iA));
+        b3 = f32x4.add(b3, f32x4.mul(u3, iB));
+      }
+      const item0 = p << 3;
+      count = emitTile(a0, b0, c0, q, item0, count, outRow, outItem, outScore);
+      count = emitTile(a1, b1, c1, q + 1, item0, count, outRow, outItem, outScore);
+      count = emitTile(a2, b2, c2, q + 2, item0, count, outRow, outItem, outScore);
+      count = emitTile(a3, b3, c3, q + 3, item0, count, outRow, outItem, outScore);
+    }
+  }
+  return count;
+}
+
+/** Writes the lanes of one user's eight scores (`a`, `b`) that beat `c`; returns the new count. */
+// @ts-ignore: decorator
+@inline
+function emitTile(
+  a: v128,
+  b: v128,
+  c: v128,
+  row: i32,
+  item0: i32,
+  count: i32,
+  outRow: usize,
+  outItem: usize,
+  outScore: usize,
+): i32 {
+  const ma = f32x4.gt(a, c);
+  const mb = f32x4.gt(b, c);
+  if (!v128.any_true(v128.or(ma, mb))) return count;
+  const bits = i32x4.bitmask(ma) | (i32x4.bitmask(mb) << 4);
+  for (let lane: i32 = 0; lane < 8; lane++) {
+    if ((bits & (1 << lane)) == 0) continue;
+    const at = <usize>count << 2;
+    store<i32>(outRow + at, row);
+    store<i32>(outItem + at, item0 + lane);
+    store<f32>(outScore + at, laneOf(lane < 4 ? a : b, lane & 3));
+    count++;
+  }
+  return count;
+}
+
+/** Lane `k` (0..3) of `v`. */
+// @ts-ignore: decorator
+@inline
+function laneOf(v: v128, k: i32): f32 {
+  if (k == 0) return f32x4.extract_lane(v, 0);
+  if (k == 1) return f32x4.extract_lane(v, 1);
+  if (k == 2) return f32x4.extract_lane(v, 2);
+  return f32x4.extract_lane(v, 3);
+}

@@ -17,3 +17,8 @@ export {
   type EmbeddingMlpShape,
   type EmbeddingMlpLayer,
 } from './embedding-mlp-kernel.js';
+export {
+  BlockedDotKernel,
+  type BlockedDotItems,
+  type BlockedDotKernelOptions,
+} from './blocked-dot-kernel.js';

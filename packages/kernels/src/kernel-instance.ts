@@ -113,6 +113,21 @@ export interface KernelExports {
     offset: number,
     train: number,
   ): number;
+  /** Approximate dot-product scores of a block of users × item panels above per-user cuts (see `BlockedDotKernel`); returns the entries written. */
+  scoreTiles(
+    users: number,
+    userBase: number,
+    nu: number,
+    panels: number,
+    itemBias: number,
+    f: number,
+    p0: number,
+    p1: number,
+    cut: number,
+    outRow: number,
+    outItem: number,
+    outScore: number,
+  ): number;
 }
 
 /** A region of an instance's memory: its byte offset and a typed view of it. */

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { BlockedDotKernel } from './blocked-dot-kernel.js';
+
+// 21 items (two full panels and a partial third), f 5, six users (a group of four and a partial one)
+const nItems = 21;
+const f = 5;
+const nUsers = 6;
+const factors = Float32Array.from({ length: nItems * f }, (_, k) => Math.sin(1.3 * k + 0.2));
+const bias = Float32Array.from({ length: nItems }, (_, i) => 0.1 * Math.cos(i));
+const userRows = Float32Array.from({ length: nUsers * f }, (_, k) => Math.cos(0.7 * k));
+
+/** Every (row, item, score) entry of one call, with the users' bases and cuts given. */
+function entries(
+  kernel: BlockedDotKernel,
+  cut: number[],
+  item0: number,
+): { row: number; item: number; score: number }[] {
+  kernel.users.set(userRows);
+  for (let r = 0; r < nUsers; r++) kernel.userBase[r] = 0.5 - 0.1 * r;
+  kernel.cut.set(cut);
+  const n = kernel.score(nUsers, item0);
+  return Array.from({ length: n }, (_, e) => ({
+    row: kernel.outRow[e]!,
+    item: kernel.outItem[e]!,
+    score: kernel.outScore[e]!,
+  }));
+}
+
+/** The same scores in plain float64. */
+function expected(cut: number[], from: number, to: number) {
+  const out: { row: number; item: number; score: number }[] = [];
+  for (let q = 0; q < 8; q += 4)
+    for (let p = from / 8; p < Math.ceil(Math.min(to, nItems) / 8); p++)
+      for (let r = q; r < Math.min(q + 4, nUsers); r++)
+        for (let i = 8 * p; i < Math.min(8 * p + 8, nItems); i++) {
+          let s = 0.5 - 0.1 * r + bias[i]!;
+          for (let d = 0; d < f; d++) s += userRows[r * f + d]! * factors[i * f + d]!;
+          if (s > cut[r]!) out.push({ row: r, item: i, score: s });
+        }
+  return out;
+}
+
+describe('BlockedDotKernel', () => {
+  for (const wasm of [true, false]) {
+    it(`returns every score above its user's cut, grouped by four users, items ascending (${wasm ? 'WebAssembly' : 'JavaScript twin'})`, () => {
+      const kernel = BlockedDotKernel.create(
+        { factors, bias, nItems, nFactors: f },
+        { wasm, blockUsers: 8, blockItems: 16 },
+      );
+      expect(kernel.usesWasm).toBe(wasm);
+      const cut = [-Infinity, 0, 0.5, 1, -0.5, 2];
+      for (const item0 of [0, 16]) {
+        const got = entries(kernel, cut, item0);
+        const want = expected(cut, item0, item0 + 16);
+        expect(got.map((e) => [e.row, e.item])).toEqual(want.map((e) => [e.row, e.item]));
+        got.forEach((e, k) => expect(e.score).toBeCloseTo(want[k]!.score, 5));
+      }
+      // padding items (21..23) never come back, even under a cut of −∞
+      expect(entries(kernel, cut, 16).some((e) => e.item >= nItems)).toBe(false);
+    });
+  }
+
+  it('scores without item biases, and refuses a misaligned item range', () => {
+    const kernel = BlockedDotKernel.create({ factors, nItems, nFactors: f }, { blockUsers: 4 });
+    kernel.users.set(userRows.subarray(0, f));
+    kernel.userBase[0] = 0;
+    kernel.cut[0] = -Infinity;
+    expect(kernel.score(1, 0)).toBe(nItems);
+    let s = 0;
+    for (let d = 0; d < f; d++) s += userRows[d]! * factors[3 * f + d]!;
+    expect(kernel.outScore[3]).toBeCloseTo(s, 5);
+    expect(() => kernel.score(1, 3)).toThrow(RangeError);
+    expect(() => kernel.score(5, 0)).toThrow(RangeError);
+  });
+});
