@@ -16,6 +16,16 @@ export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   };
 }
 
+/** Parses `auto` or a whole number ≥ 1 (a thread count). */
+export function threadCount(value: string): number | 'auto' {
+  if (value.trim() === 'auto') return 'auto';
+  try {
+    return wholeNumber(1)(value);
+  } catch {
+    throw new InvalidArgumentError("expected 'auto' or a whole number ≥ 1");
+  }
+}
+
 /** Seeds are 32-bit, as numpy's `np.random.seed` takes them. */
 export const SEED_MAX = 0xffffffff;
 

@@ -311,6 +311,52 @@ describe('inference commands on a saved model', () => {
     expect(s.items.map((i) => i.itemId)).not.toContain(5001);
   });
 
+  it('recommend --all lists every user, the same on two threads as on one and as per user', async () => {
+    const one = await cf(['recommend', '--model', 'm2', '--all', '-k', '3', '--threads', '1']);
+    expect(one.code).toBe(0);
+    expect(one.err).toMatch(/on 1 thread \(blocked dot products\)/);
+    const lines = one.out.trim().split('\n');
+    expect(lines[0]).toBe('userId,rank,itemId,score');
+    expect(lines).toHaveLength(1 + 30 * 3);
+    const two = await cf([
+      'recommend',
+      '--model',
+      'm2',
+      '--all',
+      '-k',
+      '3',
+      '--threads',
+      '2',
+      '--out',
+      'all.csv',
+    ]);
+    expect(two.code).toBe(0);
+    expect(two.err).toMatch(/on 2 threads/);
+    expect(readFileSync(join(dir, 'all.csv'), 'utf8')).toBe(one.out);
+    const single = JSON.parse(
+      (await cf(['recommend', '--model', 'm2', '--user', '1000', '-k', '3', '--json'])).out,
+    ) as { items: { itemId: number; score: number }[] };
+    expect(lines.filter((l) => l.startsWith('1000,'))).toEqual(
+      single.items.map((r, j) => `1000,${j + 1},${r.itemId},${r.score}`),
+    );
+    const json = await cf([
+      'recommend',
+      '--model',
+      'm1',
+      '--all',
+      '-k',
+      '2',
+      '--json',
+      '--threads',
+      '2',
+    ]);
+    expect(json.err).toMatch(/one user at a time/);
+    expect(json.out.trim().split('\n')).toHaveLength(30);
+    expect((await cf(['recommend', '--model', 'm2', '--all', '--user', '1000'])).code).toBe(2);
+    expect((await cf(['recommend', '--model', 'm2'])).code).toBe(2);
+    expect((await cf(['recommend', '--model', 'm2', '--all', '--threads', 'many'])).code).toBe(2);
+  });
+
   it('similar on an EmbeddingNet or a bias model says why not and suggests topn or fastai (exit 1)', async () => {
     const net = await cf(['similar', '--model', 'm1', '--item', '5001', '-k', '4', '--json']);
     expect(net.code).toBe(1);

@@ -7,6 +7,7 @@ import {
   SEED_MAX,
   validationFraction,
   wholeNumber,
+  threadCount,
 } from './options.js';
 import { addRatingsFormatOptions } from './ratings-format-options.js';
 import { trainCommand, type TrainCommandOptions } from './commands/train.js';
@@ -102,7 +103,17 @@ export async function run(argv: readonly string[], cliIO: CliIO): Promise<number
       'top-k items for a user, excluding every item they rated in the data the model was trained from',
     )
     .requiredOption('--model <dir>', 'a model folder saved by cf train')
-    .requiredOption('--user <id>', 'raw user id')
+    .option('--user <id>', 'raw user id')
+    .option(
+      '--all',
+      'every user: CSV userId,rank,itemId,score (JSON lines with --json) on stdout or in --out',
+    )
+    .option(
+      '--threads <n>',
+      'with --all: threads ranking users (default auto: every core; the result is the same for any count)',
+      threadCount,
+    )
+    .option('--out <file>', 'with --all: write the lists to this file instead of stdout')
     .option('-k, --k <n>', 'how many', wholeNumber(1), 10)
     .option('--include-seen', 'keep items the user already rated')
     .addOption(backendOption())

@@ -56,3 +56,5 @@ export {
   ML_100K_GENRES,
 } from './item-titles.js';
 export type { ItemInfo, ItemTitles, TitlesLayout, ItemTitlesOptions } from './item-titles.js';
+export { resolveThreads, currentThreadEnvironment } from './threads.js';
+export type { ThreadEnvironment, ThreadChoice } from './threads.js';

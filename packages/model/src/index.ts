@@ -64,6 +64,18 @@ export { SimilarityUnsupportedError } from './inference/similarity-unsupported-e
 export type { SimilarityUnsupportedReason } from './inference/similarity-unsupported-error.js';
 export type { ModelFormatReason } from './io/model-format-error.js';
 export { InferenceModel } from './inference/inference-model.js';
+export { BlockedRanker } from './inference/blocked-ranker.js';
+export { rankAllUsers } from './inference/rank-all-users.js';
+export type { RankAllUsersOptions, RankAllUsersResult } from './inference/rank-all-users.js';
+export { recommendForAllUsers } from './inference/recommend-for-all-users.js';
+export type {
+  RecommendForAllUsersOptions,
+  RecommendForAllUsersResult,
+} from './inference/recommend-for-all-users.js';
+export type { BlockedRankerOptions, BlockedRankOptions } from './inference/blocked-ranker.js';
+export { TopK } from './inference/top-k.js';
+export { dotProductForm } from './inference/dot-product-form.js';
+export type { DotProductForm, DotProductHead } from './inference/dot-product-form.js';
 export type { InferenceModelParts, FallbackBiases } from './inference/inference-model.js';
 export type { ScoringModel, ScoringParameter } from './inference/scoring-model.js';
 export { TrainedModel, createTrainedModel } from './inference/trained-model.js';

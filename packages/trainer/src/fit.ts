@@ -6,7 +6,7 @@ import type { Metric } from './metrics.js';
 import type { ModelData } from './model-data.js';
 import type { Optimizer } from './optimizer.js';
 import { HogwildEngine, hogwildUnsupportedReason } from './hogwild-engine.js';
-import { resolveThreads, type ThreadEnvironment } from './threads.js';
+import { resolveThreads, type ThreadEnvironment } from '@cf/data';
 import type { Adam } from './adam.js';
 import { DotBiasOneThread, hostEngineChosen } from './dot-bias-engine.js';
 import { EventLoopYielder } from './event-loop-yielder.js';

@@ -69,9 +69,9 @@ export {
 } from './training-checkpoint.js';
 export type { TrainingCheckpoint } from './training-checkpoint.js';
 export type { OneCycleResume } from './one-cycle.js';
-export { resolveThreads, currentThreadEnvironment } from './threads.js';
+export { resolveThreads, currentThreadEnvironment } from '@cf/data';
 export { setDotBiasEngineEnabled } from './dot-bias-engine.js';
-export type { ThreadEnvironment, ThreadChoice } from './threads.js';
+export type { ThreadEnvironment, ThreadChoice } from '@cf/data';
 export { fitImplicitAls, DEFAULT_RATING_CONFIDENCE } from './fit-implicit-als.js';
 export type {
   ImplicitAlsOptions,

@@ -21,7 +21,7 @@ import { setLrs, type EmbeddingUpdateMode, type Optimizer } from './optimizer.js
 import { ImplicitDataError } from './errors.js';
 import { CheckpointError, type TrainingCheckpoint } from './training-checkpoint.js';
 import type { ModelData } from './model-data.js';
-import type { ThreadEnvironment } from './threads.js';
+import type { ThreadEnvironment } from '@cf/data';
 
 /** The named training recipes. */
 export type RecipeName = 'notebook' | 'fastai' | 'bias' | 'best' | 'topn';

@@ -233,7 +233,12 @@ export class InferenceModel<
     return toRecommendations(heap!, this.itemIds, this.itemTitles);
   }
 
-  /** {@link InferenceModel.recommend} for every user, in blocks of users (benchmarks, batch exports). */
+  /**
+   * {@link InferenceModel.recommend} for every user, in blocks of users (benchmarks, batch exports).
+   * One user at a time here (no WebAssembly in this tfjs-free entry's path); `TrainedModel`
+   * ranks dot-product models in blocks, and {@link recommendForAllUsers} (any bundle, every core)
+   * does too: same lists.
+   */
   recommendForAll(
     options: { k?: number; excludeSeen?: boolean } = {},
   ): Map<RawId, Recommendation[]> {

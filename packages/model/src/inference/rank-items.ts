@@ -11,7 +11,7 @@ export interface RankItemsOptions {
   /** Dense item indices to score, ascending and distinct. */
   candidates: Int32Array;
   /** Items to leave out for the user at position `p` of `userIndex`: ascending, or undefined for none. */
-  excluded?: (position: number) => Int32Array | undefined;
+  excluded?: ((position: number) => Int32Array | undefined) | undefined;
   /** Override of the items-per-chunk budget (tests). */
   pairsPerChunk?: number;
 }

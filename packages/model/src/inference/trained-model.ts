@@ -2,6 +2,9 @@ import type { RatingsTable, RawId } from '@cf/data';
 import type { RatingModel } from '../models/rating-model.js';
 import { fitBiasBaseline, type BiasBaseline } from '../models/bias-baseline.js';
 import { buildSeenItems } from './seen-items.js';
+import { BlockedRanker } from './blocked-ranker.js';
+import { toRecommendations, type Recommendation } from './recommendation.js';
+import { checkK } from './check-k.js';
 import { foldInUser, type FoldedInUser, type FoldInOptions, type FoldInRating } from './fold-in.js';
 import {
   InferenceModel,
@@ -45,6 +48,40 @@ export class TrainedModel extends InferenceModel<RatingModel, BiasBaseline> {
       { ratingRange: this.ratingRange, ...options },
       this.itemTitles,
     );
+  }
+
+  /**
+   * {@link InferenceModel.recommend} for every user, on this thread: a dot-product model
+   * (EmbeddingDotBias, biased MF, implicit MF) through {@link BlockedRanker} (blocks of users ×
+   * items in WebAssembly SIMD, then the few candidates scored exactly), any other one user at a
+   * time. The same lists as `recommend`. For every core: `recommendForAllUsers`.
+   */
+  override recommendForAll(
+    options: { k?: number; excludeSeen?: boolean } = {},
+  ): Map<RawId, Recommendation[]> {
+    const ranker = BlockedRanker.create(this.model);
+    if (!ranker) return super.recommendForAll(options);
+    const k = checkK(options.k ?? 10);
+    const seen = (options.excludeSeen ?? true) ? this.seen : undefined;
+    const result = new Map<RawId, Recommendation[]>();
+    const nUsers = this.userIds.size;
+    const block = 1024;
+    for (let u0 = 0; u0 < nUsers; u0 += block) {
+      const users = Int32Array.from({ length: Math.min(block, nUsers - u0) }, (_, j) => u0 + j);
+      const heaps = ranker.rank(users, {
+        k,
+        excluded: seen
+          ? (p) => seen.itemIndex.subarray(seen.offsets[users[p]!], seen.offsets[users[p]! + 1])
+          : undefined,
+      });
+      heaps.forEach((heap, p) =>
+        result.set(
+          this.userIds.idAt(users[p]!),
+          toRecommendations(heap, this.itemIds, this.itemTitles),
+        ),
+      );
+    }
+    return result;
   }
 
   /** Frees the tensors the model and the fallback cache. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '@cf/data';
+import { InvalidArgumentError } from './errors.js';
 
 /** What the running platform offers for shared-memory threads; {@link currentThreadEnvironment} reads it. */
 export interface ThreadEnvironment {
@@ -12,7 +12,7 @@ export interface ThreadEnvironment {
   cores: number;
 }
 
-/** How many threads training will use and, when fewer than asked, why. */
+/** How many threads a job (training, ranking) will use and, when fewer than asked, why. */
 export interface ThreadChoice {
   threads: number;
   /** Set when the request could not be met (e.g. a page that is not cross-origin isolated). */
@@ -46,7 +46,7 @@ export function currentThreadEnvironment(nodeCores?: number): ThreadEnvironment 
 }
 
 /**
- * Chooses the number of training threads: `requested` (a whole number ≥ 1, or `'auto'` for every
+ * Chooses the number of threads (training's, or ranking's with `purpose` `'ranking'`): `requested` (a whole number ≥ 1, or `'auto'` for every
  * core) capped by what `environment` allows. Shared parameters need `SharedArrayBuffer` and
  * workers, and a browser page must be cross-origin isolated (served with
  * `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`);
@@ -56,6 +56,7 @@ export function currentThreadEnvironment(nodeCores?: number): ThreadEnvironment 
 export function resolveThreads(
   requested: number | 'auto' | undefined,
   environment: ThreadEnvironment = currentThreadEnvironment(),
+  purpose = 'training',
 ): ThreadChoice {
   if (requested !== undefined && requested !== 'auto') {
     if (!Number.isInteger(requested) || requested < 1)
@@ -70,12 +71,11 @@ export function resolveThreads(
   if (environment.crossOriginIsolated === false)
     return {
       threads: 1,
-      reason:
-        'the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp): training on one thread',
+      reason: `the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp): ${purpose} on one thread`,
     };
   if (!environment.sharedMemory)
-    return { threads: 1, reason: 'SharedArrayBuffer is unavailable: training on one thread' };
+    return { threads: 1, reason: `SharedArrayBuffer is unavailable: ${purpose} on one thread` };
   if (!environment.workers)
-    return { threads: 1, reason: 'this platform cannot start workers: training on one thread' };
+    return { threads: 1, reason: `this platform cannot start workers: ${purpose} on one thread` };
   return { threads: wanted };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '@cf/data';
+import { InvalidArgumentError } from './errors.js';
 import { currentThreadEnvironment, resolveThreads, type ThreadEnvironment } from './threads.js';
 
 const node: ThreadEnvironment = {
