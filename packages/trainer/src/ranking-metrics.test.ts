@@ -1,8 +1,15 @@
 import { expect, it } from 'vitest';
-import { createRatingsTable } from '@cf/data';
-import { createBiasBaseline } from '@cf/model';
-import { describeEachBackend } from '@cf/test-utils';
-import { rankingMetrics, type RankingScorer } from './ranking-metrics.js';
+import { createRatingsTable, randomHoldoutSplit } from '@cf/data';
+import {
+  createBiasBaseline,
+  createBiasedMatrixFactorization,
+  createEmbeddingDotBias,
+  createImplicitMatrixFactorization,
+  SeededRandom,
+  type RatingModel,
+} from '@cf/model';
+import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
+import { rankingMetrics, rankingMetricsAsync, type RankingScorer } from './ranking-metrics.js';
 
 describeEachBackend('rankingMetrics', () => {
   // Scores rank items 0 > 1 > 2 > 3 for every user (item biases 0.4 … 0.1).
@@ -72,5 +79,41 @@ describeEachBackend('rankingMetrics', () => {
     expect(m.recallAtK).toBeCloseTo((2 / 3 + 1) / 2, 12);
     expect(m.ndcgAtK).toBeCloseTo((1 + 1 / Math.log2(3)) / 2, 12);
     expect(m.precisionAtK).toBeCloseTo((1 + 1 / 2) / 2, 12);
+  });
+
+  it('ranks dot-product models in blocks, and on two threads, with the numbers of one user at a time', async () => {
+    const { table: big } = makeSyntheticRatings({ nUsers: 40, nItems: 70, density: 0.3, seed: 3 });
+    const held = randomHoldoutSplit(big.rating.length, { valPct: 0.3, seed: 1 });
+    const size = { nUsers: big.userIds.size, nItems: big.itemIds.size };
+    const models: RatingModel[] = [
+      createEmbeddingDotBias({ ...size, nFactors: 6, seed: 1 }),
+      createBiasedMatrixFactorization({ ...size, nFactors: 5, ratingRange: [0.5, 5], seed: 2 }),
+      createImplicitMatrixFactorization({ ...size, nFactors: 4, seed: 3 }),
+    ];
+    const random = new SeededRandom(5);
+    for (const m of models)
+      for (const p of m.parameters) {
+        for (let k = 0; k < p.values.length; k++) p.values[k] = random.uniform(-0.8, 0.8);
+        p.markChanged();
+      }
+    for (const m of models) {
+      // no config: the one-user-at-a-time path
+      const perUser: RankingScorer = {
+        predict: (u, i, out) => m.predict(u, i, out),
+        scoreItemsForUser: (u, i, out) => m.scoreItemsForUser!(u, i, out),
+      };
+      const want = rankingMetrics(perUser, big, held, { k: 5, relevanceThreshold: 3 });
+      expect(want.users).toBeGreaterThan(20);
+      expect(rankingMetrics(m, big, held, { k: 5, relevanceThreshold: 3 })).toEqual(want);
+      let used = 0;
+      const threaded = await rankingMetricsAsync(m, big, held, {
+        k: 5,
+        relevanceThreshold: 3,
+        threads: 2,
+        onThreads: (t) => (used = t),
+      });
+      expect(used).toBe(2);
+      expect(threaded).toEqual(want);
+    }
   });
 });
