@@ -37,7 +37,11 @@ export {
   formatEpochHeader,
 } from './standard-callbacks.js';
 export type { EarlyStoppingOptions } from './standard-callbacks.js';
-export { rankingMetrics, rankingMetricsAsync } from './ranking-metrics.js';
+export {
+  defaultRelevanceThreshold,
+  rankingMetrics,
+  rankingMetricsAsync,
+} from './ranking-metrics.js';
 export type {
   RankingMetricsAsyncOptions,
   RankingMetricsOptions,

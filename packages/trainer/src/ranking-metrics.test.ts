@@ -1,4 +1,4 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRatingsTable, randomHoldoutSplit } from '@cf/data';
 import {
   createBiasBaseline,
@@ -9,7 +9,12 @@ import {
   type RatingModel,
 } from '@cf/model';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
-import { rankingMetrics, rankingMetricsAsync, type RankingScorer } from './ranking-metrics.js';
+import {
+  defaultRelevanceThreshold,
+  rankingMetrics,
+  rankingMetricsAsync,
+  type RankingScorer,
+} from './ranking-metrics.js';
 
 describeEachBackend('rankingMetrics', () => {
   // Scores rank items 0 > 1 > 2 > 3 for every user (item biases 0.4 … 0.1).
@@ -115,5 +120,36 @@ describeEachBackend('rankingMetrics', () => {
       expect(used).toBe(2);
       expect(threaded).toEqual(want);
     }
+  });
+});
+
+describe('defaultRelevanceThreshold', () => {
+  const tableOf = (ratings: number[]) =>
+    createRatingsTable(ratings.map((rating, i) => ({ userId: i % 3, itemId: i, rating })));
+
+  it('is 4 stars on MovieLens scales, 70 % up the range elsewhere, -Infinity when implicit', () => {
+    expect(defaultRelevanceThreshold(tableOf([0.5, 3.5, 4, 5]))).toBeCloseTo(3.65, 12);
+    expect(defaultRelevanceThreshold(tableOf([1, 2, 3, 4, 5]))).toBeCloseTo(3.8, 12);
+    expect(defaultRelevanceThreshold(tableOf([1, 2, 3]))).toBeCloseTo(2.4, 12);
+    const implicit = createRatingsTable([{ userId: 1, itemId: 2 }], { implicit: true });
+    expect(defaultRelevanceThreshold(implicit)).toBe(-Infinity);
+  });
+
+  it('gives a 1–3 scale relevant items, where a fixed 4 gave none and undefined metrics', () => {
+    // every user rates items 0..5 on 1..3; validation = each user's last two rows
+    const rows = [];
+    for (let u = 0; u < 4; u++)
+      for (let i = 0; i < 6; i++) rows.push({ userId: u, itemId: i, rating: 1 + ((u + i) % 3) });
+    const table = createRatingsTable(rows, { idOrder: 'sorted' });
+    const valid = Int32Array.from({ length: 4 * 2 }, (_, j) => Math.floor(j / 2) * 6 + 4 + (j % 2));
+    const train = Int32Array.from({ length: 24 }, (_, r) => r).filter((r) => r % 6 < 4);
+    const model = createBiasBaseline({ nUsers: 4, nItems: 6, ratingRange: [1, 3] });
+    const m = rankingMetrics(model, table, { train, valid }, { k: 2 });
+    // relevant = rating 3: user u's items 4 and 5 rate 1 + (u + 4) % 3 and 1 + (u + 5) % 3
+    expect(m.users).toBe(3);
+    expect(Number.isNaN(m.ndcgAtK)).toBe(false);
+    expect(
+      rankingMetrics(model, table, { train, valid }, { k: 2, relevanceThreshold: 4 }).users,
+    ).toBe(0);
   });
 });

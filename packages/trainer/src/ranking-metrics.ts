@@ -29,13 +29,27 @@ function asModel(
 /** Users ranked per step of the blocked path (between two pauses of {@link rankingMetricsAsync}). */
 const BLOCKED_USERS_PER_STEP = 512;
 
+/**
+ * The rating from which a validation rating counts as relevant when none is given:
+ * `min + 0.7 · (max − min)` of the table's ratings, so "4 stars or more" on MovieLens' 0.5–5 and
+ * 1–5 scales (3.65 and 3.8: no rating lies between those and 4), 3 on a 1–3 scale, 7.3 on 1–10 —
+ * a fixed 4 left every user of a 1–3 table without a relevant item and the metrics undefined.
+ * `-Infinity` for an implicit table (every interaction is relevant).
+ */
+export function defaultRelevanceThreshold(table: RatingsTable): number {
+  if (table.implicit) return -Infinity;
+  const { minRating, maxRating } = table.stats;
+  return minRating + 0.7 * (maxRating - minRating);
+}
+
 /** Options of {@link rankingMetrics}. */
 export interface RankingMetricsOptions {
   /** List length. Default 10. */
   k?: number;
   /**
-   * A validation rating at or above this is relevant. Default 4; for an implicit table
-   * (`table.implicit`, every rating 1) every validation interaction is relevant.
+   * A validation rating at or above this is relevant. Default
+   * {@link defaultRelevanceThreshold}: 70 % of the way up the table's rating range (4 stars on
+   * MovieLens' 0.5–5 and 1–5 scales); for an implicit table every validation interaction.
    */
   relevanceThreshold?: number;
   /** Evaluate at most this many users (the first ones by index), for speed. Default all. */
@@ -89,7 +103,7 @@ function evaluation(
   firstUsers: number | undefined;
 } {
   const k = options.k ?? 10;
-  const threshold = options.relevanceThreshold ?? (table.implicit ? -Infinity : 4);
+  const threshold = options.relevanceThreshold ?? defaultRelevanceThreshold(table);
   const relevant = groupByUser(table, split.valid, (r) => table.rating[r]! >= threshold);
   const nUsers = table.userIds.size;
   const limit = Math.min(

@@ -14,6 +14,7 @@ import { fileSystemIO, saveModelToDirectory } from '@cf/model/node';
 import {
   checkpointFromArtifacts,
   checkpointToArtifacts,
+  defaultRelevanceThreshold,
   rankingMetricsAsync,
   runRecipe,
   trainOnAllRows,
@@ -202,7 +203,7 @@ export interface RankingSummary {
   recall: number;
   precision: number;
   hitRate: number;
-  /** Users with at least one relevant validation item (rating ≥ 4; any, in an implicit table): the mean is over them. */
+  /** Users with at least one relevant validation item (see `defaultRelevanceThreshold`; any, in an implicit table): the mean is over them. */
   users: number;
   /** Set when only the users of index below this were looked at (a model ranked one user at a time, on a large table). */
   firstUsers?: number;
@@ -221,10 +222,22 @@ export function rankingSummaryOf(result: RankingMetricsResult): RankingSummary {
   };
 }
 
+/** The lowest rating of the table that counts as relevant (4 on MovieLens), for the human line. */
+function lowestRelevantRating(table: RatingsTable): number {
+  const threshold = defaultRelevanceThreshold(table);
+  let lowest = Infinity;
+  for (const rating of table.rating) if (rating >= threshold && rating < lowest) lowest = rating;
+  return Number.isFinite(lowest) ? lowest : Number(threshold.toFixed(2));
+}
+
 /** The human line for a {@link RankingSummary}. */
 export function formatRankingSummary(r: RankingSummary, table: RatingsTable): string {
   const f = (x: number): string => x.toFixed(4);
-  const relevant = table.implicit ? 'every validation interaction' : 'validation rating ≥ 4';
+  const relevant = table.implicit
+    ? 'every validation interaction'
+    : `validation rating ≥ ${lowestRelevantRating(table)}`;
+  if (r.users === 0)
+    return `top-${r.k} ranking: no validation user has a relevant item (${relevant}), so there is nothing to rank against`;
   const sampled =
     r.firstUsers !== undefined
       ? ` among the first ${r.firstUsers} of ${table.userIds.size} users`
