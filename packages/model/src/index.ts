@@ -108,4 +108,4 @@ export {
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
 } from './io/model-artifacts.js';
-export type { SavedModelJson } from './io/model-artifacts.js';
+export type { SavedModelJson, ToModelArtifactsOptions } from './io/model-artifacts.js';

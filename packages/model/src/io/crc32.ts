@@ -11,10 +11,11 @@ function crcTable(): Uint32Array {
   return table;
 }
 
-/** CRC-32 (IEEE, as zip and PNG) of the bytes, as 8 lower-case hex digits. */
-export function crc32Hex(bytes: Uint8Array): string {
+/** CRC-32 (IEEE, as zip and PNG) of the bytes (or of several parts, in order, as one run of bytes), as 8 lower-case hex digits. */
+export function crc32Hex(bytes: Uint8Array | readonly Uint8Array[]): string {
   const t = crcTable();
   let c = 0xffffffff;
-  for (let k = 0; k < bytes.length; k++) c = t[(c ^ bytes[k]!) & 0xff]! ^ (c >>> 8);
+  for (const part of bytes instanceof Uint8Array ? [bytes] : bytes)
+    for (let k = 0; k < part.length; k++) c = t[(c ^ part[k]!) & 0xff]! ^ (c >>> 8);
   return ((c ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
 }

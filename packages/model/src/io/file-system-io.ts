@@ -52,12 +52,20 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
   const dir = toModelDirectory(dirOrUrl);
   const fs = options.fileSystem ?? fsPromises;
 
-  async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
+  async function writeAtomically(
+    path: string,
+    data: Uint8Array | readonly Uint8Array[],
+  ): Promise<void> {
     const temp = `${path}.tmp-${typeof process === 'object' ? process.pid : 0}-${++tempCounter}`;
     try {
       const handle = await fs.open(temp, 'w');
       try {
-        await handle.writeFile(data);
+        if (data instanceof Uint8Array) await handle.writeFile(data);
+        else
+          for (const part of data)
+            // a write may take fewer bytes than given: continue from where it stopped
+            for (let done = 0; done < part.length;)
+              done += (await handle.write(part, done, part.length - done)).bytesWritten;
         await handle.sync();
       } finally {
         await handle.close();
@@ -90,12 +98,13 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
           'fileSystemIO saves JSON model topologies only',
         );
       }
-      // One buffer or several (tfjs ≥ 4.9 may pass a list); tfjs < 4.9's concatenateArrayBuffers
-      // takes only a list, so a single buffer is used as it is.
+      // One buffer or several (tfjs ≥ 4.9 may pass a list; `toModelArtifacts` with `weightParts`
+      // does): a list is written part after part into the one weights file, never concatenated
+      // in memory.
       const data = artifacts.weightData ?? [];
-      const weights = new Uint8Array(
-        Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data,
-      );
+      const weights = Array.isArray(data)
+        ? data.map((b) => new Uint8Array(b))
+        : new Uint8Array(data as ArrayBuffer);
       const weightsFile = `weights.${crc32Hex(weights)}.bin`;
       await fs.mkdir(dir, { recursive: true });
       await writeAtomically(join(dir, weightsFile), weights);
@@ -117,7 +126,15 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
         if ((WEIGHTS_FILE.test(name) && name !== weightsFile) || STALE_TEMP_FILE.test(name))
           await fs.unlink(join(dir, name)).catch(() => undefined);
       }
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+      // tfjs < 4.9 counts the bytes of one buffer only
+      const weightDataBytes = Array.isArray(weights)
+        ? weights.reduce((a, b) => a + b.byteLength, 0)
+        : weights.byteLength;
+      const info = tf.io.getModelArtifactsInfoForJSON({
+        ...artifacts,
+        weightData: new ArrayBuffer(0),
+      });
+      return { modelArtifactsInfo: { ...info, weightDataBytes } };
     },
 
     async load(): Promise<tf.io.ModelArtifacts> {

@@ -11,11 +11,12 @@ export const MODEL_DIGEST_ALGORITHM = 'sha256';
  * so a reordered, added, removed or changed field changes it) followed by the weight bytes. Every
  * value a loader reads is covered; `integrity.digest` itself is what the result is compared with.
  * `@noble/hashes` (audited, synchronous, the same code in Node and browsers) computes it, since
- * WebCrypto is asynchronous and missing from pages served over plain http.
+ * WebCrypto is asynchronous and missing from pages served over plain http. `weights` may come in
+ * parts (hashed in order, as one run of bytes).
  */
 export function modelDigest(
   artifacts: Omit<SavedModelArtifacts, 'weightData'>,
-  weights: Uint8Array,
+  weights: Uint8Array | readonly Uint8Array[],
 ): string {
   const topology = artifacts.modelTopology as Record<string, unknown>;
   const integrity = topology['integrity'];
@@ -37,6 +38,6 @@ export function modelDigest(
   ]);
   const hash = sha256.create();
   hash.update(new TextEncoder().encode(head));
-  hash.update(weights);
+  for (const part of weights instanceof Uint8Array ? [weights] : weights) hash.update(part);
   return bytesToHex(hash.digest());
 }

@@ -24,7 +24,7 @@ import { createTrainedModel, type TrainedModel } from '../inference/trained-mode
 import { loadModel, saveModel } from './save-model.js';
 import { ModelFormatError } from './model-format-error.js';
 import { fileSystemIO, loadModelFromDirectory, saveModelToDirectory } from '../node.js';
-import { MODEL_FORMAT_VERSION } from './model-artifacts.js';
+import { MODEL_FORMAT_VERSION, toModelArtifacts } from './model-artifacts.js';
 
 // Saving and loading move host bytes only (no tensor is created), so one backend is enough: cpu.
 beforeAll(async () => {
@@ -307,6 +307,34 @@ describe('saveModel / loadModel', () => {
       rmSync(weights);
       await expectFormatError(loadModelFromDirectory(dir), { reason: 'missing' }, /does not exist/);
     });
+  });
+
+  it('saveModelToDirectory writes the weights part by part from the arrays: the same files as one concatenated buffer', async () => {
+    for (const kind of ['net', 'dot', 'bias', 'biased-mf'] as const) {
+      const trained = makeTrained(kind);
+      const parts = toModelArtifacts(trained, { weightParts: true });
+      const whole = toModelArtifacts(trained);
+      // no copy of the seen items: the part is the array's own buffer
+      expect(Array.isArray(parts.weightData)).toBe(true);
+      expect((parts.weightData as ArrayBuffer[]).at(-1)).toBe(trained.seen!.itemIndex.buffer);
+      expect(parts.modelTopology).toEqual(whole.modelTopology); // the same digest
+      const streamed = tempDir();
+      const concatenated = tempDir();
+      const saved = await saveModelToDirectory(trained, streamed);
+      await saveModel(trained, fileSystemIO(concatenated));
+      const names = readdirSync(streamed).sort();
+      expect(names).toEqual(readdirSync(concatenated).sort());
+      for (const name of names)
+        expect(readFileSync(join(streamed, name))).toEqual(readFileSync(join(concatenated, name)));
+      expect(saved.modelArtifactsInfo.weightDataBytes).toBe(
+        (whole.weightData as ArrayBuffer).byteLength,
+      );
+      const loaded = await loadModelFromDirectory(streamed);
+      expect(loaded.model.predict(allPairs.userIndex, allPairs.itemIndex)).toEqual(
+        trained.model.predict(allPairs.userIndex, allPairs.itemIndex),
+      );
+      expect(loaded.seen).toEqual(trained.seen);
+    }
   });
 
   it('leaves the previous model loadable when saving crashes before model.json is renamed', async () => {
