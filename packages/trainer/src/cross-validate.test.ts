@@ -7,7 +7,10 @@ import {
   cvIdxFolds,
   formatCrossValidation,
   kFolds,
+  lazyCvIdxFolds,
+  lazyKFolds,
   rankingMetricNames,
+  type LazyFolds,
 } from './cross-validate.js';
 import { rmse } from './metrics.js';
 
@@ -58,6 +61,51 @@ describeEachBackend('crossValidate', () => {
       }
     }
     expect(all.size).toBe(5 * Math.floor(0.2 * table.rating.length));
+  });
+
+  it('lazy folds are the same splits, built one at a time when their turn comes', async () => {
+    const eager = cvIdxFolds(table, { seed: 3 });
+    const lazy = lazyCvIdxFolds(table, { seed: 3 });
+    expect(lazy.count).toBe(5);
+    eager.forEach((f, k) => expect(lazy.split(k)).toEqual(f));
+    const eagerK = kFolds(table, { k: 3, seed: 1 });
+    const lazyK = lazyKFolds(table, { k: 3, seed: 1 });
+    expect(lazyK.count).toBe(3);
+    eagerK.forEach((f, k) => expect(lazyK.split(k)).toEqual(f));
+    // crossValidate asks for fold k only once fold k - 1 is done, and stops asking when stopped
+    const events: string[] = [];
+    const controller = new AbortController();
+    const counted: LazyFolds = {
+      count: 5,
+      split: (fold) => {
+        events.push(`split ${fold}`);
+        return lazy.split(fold);
+      },
+    };
+    const result = await crossValidate({
+      table,
+      folds: counted,
+      train: (split, fold) => {
+        events.push(`train ${fold}`);
+        if (fold === 2) controller.abort();
+        return fitBiasBaseline(table, split.train);
+      },
+      signal: controller.signal,
+    });
+    expect(events).toEqual(['split 0', 'train 0', 'split 1', 'train 1', 'split 2', 'train 2']);
+    expect(result.stopped).toBe(true);
+    expect(result.folds).toHaveLength(2);
+    const whole = await crossValidate({
+      table,
+      folds: lazy,
+      train: (split) => fitBiasBaseline(table, split.train),
+    });
+    const direct = await crossValidate({
+      table,
+      folds: eager,
+      train: (split) => fitBiasBaseline(table, split.train),
+    });
+    expect(whole.folds.map((f) => f.metrics)).toEqual(direct.folds.map((f) => f.metrics));
   });
 
   it('with `ranking`, records ndcg@k, recall@k, precision@k and hitRate@k per fold, and their mean', async () => {

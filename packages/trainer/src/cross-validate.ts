@@ -26,10 +26,23 @@ export interface CrossValidationResult {
   stopped: boolean;
 }
 
+/**
+ * Folds built one at a time: {@link crossValidate} calls `split(fold)` when fold `fold`'s turn
+ * comes and drops it after the fold, so that one fold's index arrays are alive at a time instead
+ * of all of them (at 25M ratings each fold's split holds 100 MB). See {@link lazyCvIdxFolds}.
+ */
+export interface LazyFolds {
+  /** How many folds. */
+  readonly count: number;
+  /** Builds fold `fold`'s split (0 ≤ fold < count). */
+  split(fold: number): Split;
+}
+
 /** Options of {@link crossValidate}. */
 export interface CrossValidateOptions {
   table: RatingsTable;
-  folds: readonly Split[];
+  /** The folds: built splits, or {@link LazyFolds} built when their turn comes. */
+  folds: readonly Split[] | LazyFolds;
   /** Trains a fresh model on `split.train` (it may use `split.valid` only for reporting). */
   train: (split: Split, fold: number) => RatingModel | Promise<RatingModel>;
   /** Default `[rmse, mae]`. */
@@ -75,12 +88,15 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
   const folds: FoldResult[] = [];
   const signal = options.signal;
   let stopped = false;
-  for (let fold = 0; fold < options.folds.length; fold++) {
+  const given = options.folds;
+  const lazy = 'split' in given && typeof given.split === 'function';
+  const count = lazy ? (given as LazyFolds).count : (given as readonly Split[]).length;
+  for (let fold = 0; fold < count; fold++) {
     if (signal?.aborted) {
       stopped = true;
       break;
     }
-    const split = options.folds[fold]!;
+    const split = lazy ? (given as LazyFolds).split(fold) : (given as readonly Split[])[fold]!;
     const fitStart = now();
     const model = await options.train(split, fold);
     const fitSeconds = (now() - fitStart) / 1000;
@@ -151,6 +167,30 @@ export function cvIdxFolds(
   return Array.from({ length: count }, (_, cvIdx) =>
     splitByCvIdxs(table, { cvIdx, valPct, seed: options.seed ?? 42 }),
   );
+}
+
+/**
+ * {@link cvIdxFolds} built one fold at a time (see {@link LazyFolds}): the same splits, without
+ * holding all five folds' index arrays at once.
+ */
+export function lazyCvIdxFolds(
+  table: RatingsTable,
+  options: { valPct?: number; seed?: number } = {},
+): LazyFolds {
+  const valPct = options.valPct ?? 0.2;
+  return {
+    count: Math.floor(1 / valPct + 1e-9),
+    split: (cvIdx) => splitByCvIdxs(table, { cvIdx, valPct, seed: options.seed ?? 42 }),
+  };
+}
+
+/** {@link kFolds} built one fold at a time (see {@link LazyFolds}). */
+export function lazyKFolds(
+  table: RatingsTable,
+  options: { k?: number; seed?: number } = {},
+): LazyFolds {
+  const k = options.k ?? 5;
+  return { count: k, split: (fold) => kFoldSplit(table, { k, fold, seed: options.seed ?? 42 }) };
 }
 
 /** `k` seeded k-fold splits of a table. */
