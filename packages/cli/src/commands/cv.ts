@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
 import {
   crossValidate,
-  cvIdxFolds,
   formatCrossValidation,
-  kFolds,
+  lazyCvIdxFolds,
+  lazyKFolds,
+  type LazyFolds,
   mae,
   rankingMetricNames,
   rmse,
@@ -42,7 +43,8 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
   const backend = await selectBackend(options.backend);
   const dataset = await loadDataset(options, io, log);
   let { table } = dataset.loaded;
-  let folds: Split[];
+  // built one fold at a time: at 25M ratings each fold's split is 100 MB
+  let folds: Split[] | LazyFolds;
   let kind: string;
   if (options.predefined) {
     if (options.folds !== undefined)
@@ -57,10 +59,10 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     kind = `predefined folds of ${dataset.path}`;
   } else if (options.folds !== undefined) {
     if (options.folds < 2) throw new UsageError('--folds needs at least 2');
-    folds = kFolds(table, { k: options.folds, seed: options.seed });
+    folds = lazyKFolds(table, { k: options.folds, seed: options.seed });
     kind = `${options.folds}-fold (seed ${options.seed})`;
   } else {
-    folds = cvIdxFolds(table, { valPct: options.valPct, seed: options.seed });
+    folds = lazyCvIdxFolds(table, { valPct: options.valPct, seed: options.seed });
     kind = `getCvIdxs cvIdx 0..${Math.floor(1 / options.valPct + 1e-9) - 1} (valPct ${options.valPct}, seed ${options.seed})`;
   }
   const { recipe, model } = resolveRecipe(options);
@@ -87,7 +89,7 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
   });
   if (result.stopped || io.signal?.aborted) {
     log(
-      `interrupted: stopped after ${result.folds.length} of ${folds.length} folds; nothing is reported for an incomplete cross-validation`,
+      `interrupted: stopped after ${result.folds.length} of ${'count' in folds ? folds.count : folds.length} folds; nothing is reported for an incomplete cross-validation`,
     );
     return EXIT.interrupted;
   }
