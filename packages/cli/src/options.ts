@@ -121,7 +121,11 @@ export function addTrainingOptions(command: Command): Command {
       "weight decay (default: the recipe's: notebook 2e-5 L2, fastai 0.1 decoupled)",
       nonNegativeNumber,
     )
-    .option('--bs <n>', 'batch size', wholeNumber(1), 64)
+    .option(
+      '--bs <n>',
+      "batch size (default: 64; the fastai recipe's grows with the data: 64 up to ml-latest-small's size, then rows / 1576, so an epoch keeps 1576 steps)",
+      wholeNumber(1),
+    )
     .option(
       '--seed <n>',
       'seed of the split, the weights, the batch order and dropout',

@@ -52,11 +52,24 @@ export {
   crossValidate,
   cvIdxFolds,
   kFolds,
+  lazyCvIdxFolds,
+  lazyKFolds,
   formatCrossValidation,
   rankingMetricNames,
 } from './cross-validate.js';
-export type { CrossValidateOptions, CrossValidationResult, FoldResult } from './cross-validate.js';
-export { runRecipe, RECIPE_DEFAULTS, RATING_RECIPES } from './recipes.js';
+export type {
+  CrossValidateOptions,
+  CrossValidationResult,
+  FoldResult,
+  LazyFolds,
+} from './cross-validate.js';
+export {
+  runRecipe,
+  RECIPE_DEFAULTS,
+  RATING_RECIPES,
+  FASTAI_STEPS_PER_EPOCH,
+  fastaiBatchSize,
+} from './recipes.js';
 export { trainOnAllRows } from './train-on-all-rows.js';
 export type { AllRowsRecipeResult, TrainingEpoch } from './train-on-all-rows.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';

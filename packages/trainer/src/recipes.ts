@@ -1,4 +1,4 @@
-import type { RatingsTable, Split } from '@cf/data';
+import { InvalidArgumentError, type RatingsTable, type Split } from '@cf/data';
 import {
   createEmbeddingDotBias,
   createEmbeddingNet,
@@ -40,6 +40,11 @@ export interface RecipeOptions {
   epochs?: number[];
   lr?: number;
   wd?: number;
+  /**
+   * Batch size. Default: the recipe's (64), except the fastai recipe's, which grows with the data
+   * ({@link fastaiBatchSize}): 64 up to ml-latest-small's size, then large enough that an epoch keeps
+   * {@link FASTAI_STEPS_PER_EPOCH} optimizer steps.
+   */
   batchSize?: number;
   embeddingUpdate?: EmbeddingUpdateMode;
   nFactors?: number;
@@ -284,6 +289,29 @@ export const RECIPE_DEFAULTS = {
   },
 } as const;
 
+/**
+ * Optimizer steps per epoch that the fastai recipe keeps at any size of data: ml-latest-small's
+ * whole table (100,836 ratings) at fastai's batch 64, `ceil(100836 / 64)`. AdamW's decoupled
+ * weight decay shrinks every row by `1 − lr·wd` per step, so at a fixed batch the decay of an epoch
+ * grows with the rows (312,500 steps an epoch at 20M rows and batch 64, which shrinks the factors to
+ * nothing); a fixed number of steps keeps it, and each user's and item's share of the batches, what
+ * they are at ml-latest-small. Chosen on inner splits of the 1M and 5M planted files (trainer
+ * README, "Scale").
+ */
+export const FASTAI_STEPS_PER_EPOCH = 1576;
+
+/**
+ * The fastai recipe's default batch size for `trainRows` training rows: fastai's 64 while an epoch
+ * at 64 has at most {@link FASTAI_STEPS_PER_EPOCH} steps (every table up to ml-latest-small's
+ * size, whose numbers are therefore fastai's), else `ceil(trainRows / FASTAI_STEPS_PER_EPOCH)`
+ * (2,031 at 3.2M rows, 12,690 at 20M).
+ */
+export function fastaiBatchSize(trainRows: number): number {
+  if (!(Number.isInteger(trainRows) && trainRows >= 0))
+    throw new InvalidArgumentError('trainRows', `expected a whole number ≥ 0, got ${trainRows}`);
+  return Math.max(RECIPE_DEFAULTS.fastai.batchSize, Math.ceil(trainRows / FASTAI_STEPS_PER_EPOCH));
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -336,7 +364,9 @@ export async function runRecipe(
   const seed = options.seed ?? 42;
   const lr = options.lr ?? defaults.lr;
   const wd = options.wd ?? defaults.wd;
-  const batchSize = options.batchSize ?? defaults.batchSize;
+  const batchSize =
+    options.batchSize ??
+    (recipe === 'fastai' ? fastaiBatchSize(split.train.length) : defaults.batchSize);
   const epochs = options.epochs ?? [...defaults.epochs];
   const embeddingUpdate = options.embeddingUpdate ?? defaults.embeddingUpdate;
   const nFactors = options.nFactors ?? defaults.nFactors;

@@ -40,7 +40,8 @@ export interface TrainCommandOptions extends DatasetOptions {
   epochs?: number;
   lr?: number;
   wd?: number;
-  bs: number;
+  /** Batch size; unset: the recipe's (the fastai recipe's grows with the data, see `fastaiBatchSize`). */
+  bs?: number;
   seed: number;
   valPct: number;
   cvIdx?: number;
@@ -171,7 +172,7 @@ export function recipeOptionsOf(
   return {
     seed: options.seed,
     threads: options.threads ?? defaultThreads(trainRows),
-    batchSize: options.bs,
+    ...(options.bs !== undefined ? { batchSize: options.bs } : {}),
     ...(options.epochs !== undefined ? { epochs: [options.epochs] } : {}),
     ...(options.lr !== undefined ? { lr: options.lr } : {}),
     ...(options.wd !== undefined ? { wd: options.wd } : {}),
@@ -491,7 +492,7 @@ async function trainInto(
     // the saved model is worse than the one-line baseline: say so beside the two numbers
     if (result.rmse > result.baselineRmse && recipe !== 'bias')
       log(
-        `warning: the ${recipe} model's validation RMSE ${result.rmse.toFixed(4)} is worse than the bias baseline's ${result.baselineRmse.toFixed(4)}: the recipe does not fit this data as set (on millions of rows the fastai recipe's per-step weight decay is too strong at batch 64: try --bs 1024 --wd 0.02; see docs/scaling.md)`,
+        `warning: the ${recipe} model's validation RMSE ${result.rmse.toFixed(4)} is worse than the bias baseline's ${result.baselineRmse.toFixed(4)}: the recipe does not fit this data as set (a small --bs on millions of rows multiplies the fastai recipe's per-step weight decay: leave --bs unset so that it grows with the data; see docs/scaling.md)`,
       );
   } else if (!('rmse' in result)) log(`no validation numbers: trained on every row (--all)`);
   if (summary.ranking) log(formatRankingSummary(summary.ranking, table));
