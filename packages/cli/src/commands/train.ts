@@ -430,7 +430,8 @@ async function trainInto(
     if (!options.quiet) io.stderr.write(line + '\n');
   };
   const backend = await selectBackend(options.backend);
-  const dataset = await loadDataset(options, io, log);
+  // the timestamps are never read here: not held for the whole run (100 MB at 25M ratings)
+  const dataset = await loadDataset(options, io, log, { timestamps: false });
   const { table } = dataset.loaded;
   const cvIdx = options.cvIdx ?? 0;
   const all = options.all === true;
