@@ -10,7 +10,8 @@ all fold-0 training rows and scored once on the fold-0 validation rows (getCvIdx
 the price of estimating each user's and item's parameters from its own few ratings.
 
 Usage: planted_als.py FOLDER [LAMBDAS=3,10,30] [SWEEPS=8]
-Prints one JSON line per lambda (inner RMSE), then the refit's validation RMSE.
+Prints one JSON line per lambda (inner RMSE), then the refit's validation RMSE. With one lambda
+(chosen on another file's inner split) it goes straight to the refit.
 """
 import json
 import os
@@ -96,8 +97,8 @@ def main():
     u, i, r, n_users, n_items = read(folder)
     train, valid = cv_fold0(len(r))
     itrain, ivalid = inner(train)
-    best = None
-    for lam in lams:
+    best = (lams[0], float('nan')) if len(lams) == 1 else None  # one lambda: no selection to make
+    for lam in lams if best is None else []:
         m = fit(u[itrain], i[itrain], r[itrain], n_users, n_items, lam, sweeps)
         score = rmse(m, u, i, r, ivalid)
         print(json.dumps({'folder': folder, 'lambda': lam, 'sweeps': sweeps, 'innerRmse': score}), flush=True)

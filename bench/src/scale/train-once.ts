@@ -2,7 +2,8 @@
 // loads FOLDER's ratings, splits them as `cf train` does (getCvIdxs, valPct 0.2, seed 42), trains
 // RECIPE for EPOCHS epochs at batch BS on THREADS threads, and prints
 // {"epochSeconds": [...], "epochCpuSeconds": [...], "trainRows", "rmse", "loadSeconds", "trainSeconds", "threads", "baselineRssMB", "maxRssMB"}.
-// Usage: train-once.ts FOLDER THREADS [EPOCHS=1] [BS=1024] [RECIPE=fastai] [WD] [LR] (WD, LR: the recipe's when not given)
+// Usage: train-once.ts FOLDER THREADS [EPOCHS=1] [BS=1024] [RECIPE=fastai] [WD] [LR] (WD, LR: the recipe's when not given;
+// BS "recipe": the recipe's own batch size, i.e. the fastai recipe's fastaiBatchSize rule)
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { splitByCvIdxs } from '@cf/data';
@@ -33,7 +34,7 @@ const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
 const result = await runRecipe(recipe, table, split, {
   // the notebook recipe's two fits: all epochs in the first
   epochs: recipe === 'notebook' ? [epochs, 0] : [epochs],
-  batchSize: Number(bsText),
+  ...(bsText === 'recipe' ? {} : { batchSize: Number(bsText) }),
   ...(wdText ? { wd: Number(wdText) } : {}),
   ...(lrText ? { lr: Number(lrText) } : {}),
   threads: Number(threadsText),
@@ -58,7 +59,9 @@ console.log(
     epochSeconds: result.fits.flat().map((r) => r.seconds),
     epochCpuSeconds,
     trainRows: split.train.length,
+    batchSize: result.hyperParameters['batchSize'],
     rmse: result.rmse,
+    baselineRmse: result.baselineRmse,
     loadSeconds,
     trainSeconds: result.trainSeconds,
     threads,

@@ -1,7 +1,8 @@
 // The scale bench's training rows (issue #16): one epoch of the fastai recipe (EmbeddingDotBias,
 // one-cycle lazy AdamW) at batch 1024 on 1 and 2 threads, alternating in fresh processes, per
-// size; then, at the largest size, the whole recipe (5 epochs) on 2 threads with its RMSE against
-// the planted data's best achievable RMSE.
+// size; then, at the largest size, the whole recipe (5 epochs at its own batch size, which grows
+// with the data: fastaiBatchSize) on 2 threads with its RMSE against the planted data's best
+// achievable RMSE and the bias baseline's.
 //
 // Options: --train-threads (default 1,2; the first is the ratio's reference), --train-runs
 // (default 1: a 25M-row epoch takes minutes on one core), --train-recipe-epochs (default 5; 0
@@ -24,6 +25,8 @@ interface TrainRun {
   /** 1-minute load average when the run ended (this bench's own process included). */
   load: number;
   rmse: number;
+  baselineRmse: number;
+  batchSize: number;
   loadSeconds: number;
   trainSeconds: number;
   threads: number;
@@ -52,7 +55,12 @@ function trainOptions(): { threads: number[]; runs: number; recipeEpochs: number
   };
 }
 
-function trainOnce(folder: string, threads: number, epochs: number): TrainRun {
+function trainOnce(
+  folder: string,
+  threads: number,
+  epochs: number,
+  batch: number | 'recipe' = 1024,
+): TrainRun {
   const run = runJson<Omit<TrainRun, 'load'>>(process.execPath, [
     '--import',
     'tsx',
@@ -60,7 +68,7 @@ function trainOnce(folder: string, threads: number, epochs: number): TrainRun {
     folder,
     String(threads),
     String(epochs),
-    '1024',
+    String(batch),
     'fastai',
   ]);
   return { ...run, load: loadavg()[0]! };
@@ -112,10 +120,10 @@ export const trainStep: ScaleStep = {
     const largest = data[data.length - 1];
     const most = Math.max(...threads);
     if (largest && recipeEpochs > 0) {
-      const run = trainOnce(largest.folder, most, recipeEpochs);
+      const run = trainOnce(largest.folder, most, recipeEpochs, 'recipe');
       rows.push(
         scaleRow(
-          `fastai recipe, ${recipeEpochs} epochs + evaluation`,
+          `fastai recipe, ${recipeEpochs} epochs + evaluation, bs ${run.batchSize}`,
           largest.rows,
           `cf, ${run.threads} threads`,
           [
@@ -129,7 +137,7 @@ export const trainStep: ScaleStep = {
       );
       const floor = largest.planted.bestRmse;
       notes.push(
-        `fastai recipe ${recipeEpochs} epochs, ${run.threads} threads, ${largest.rows.toLocaleString('en-US')} rows: RMSE ${run.rmse.toFixed(4)} against the planted best ${floor} (${(((run.rmse - floor) / floor) * 100).toFixed(2)} % above; goal ≤ 3 %), epochs ${run.epochSeconds.map((s) => s.toFixed(1)).join(', ')} s (CPU ${run.epochCpuSeconds.map((s) => s.toFixed(1)).join(', ')} s), peak RSS ${Math.round(run.maxRssMB)} MB, reading the file ${run.loadSeconds.toFixed(1)} s, load average ${run.load.toFixed(1)}`,
+        `fastai recipe ${recipeEpochs} epochs, ${run.threads} threads, ${largest.rows.toLocaleString('en-US')} rows: RMSE ${run.rmse.toFixed(4)} against the planted best ${floor} (${(((run.rmse - floor) / floor) * 100).toFixed(2)} % above; goal ≤ 3 %), bias baseline ${run.baselineRmse.toFixed(4)}, batch ${run.batchSize}, epochs ${run.epochSeconds.map((s) => s.toFixed(1)).join(', ')} s (CPU ${run.epochCpuSeconds.map((s) => s.toFixed(1)).join(', ')} s), peak RSS ${Math.round(run.maxRssMB)} MB, reading the file ${run.loadSeconds.toFixed(1)} s, load average ${run.load.toFixed(1)}`,
       );
     }
     return rows;
