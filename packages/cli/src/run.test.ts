@@ -573,7 +573,9 @@ describe('usage and failures', () => {
     ]) {
       expect(train.out).toContain(o);
     }
-    expect(train.out).toMatch(/--bs <n>\s+batch size \(default: 64\)/);
+    expect(train.out).toMatch(
+      /--bs <n>\s+batch size \(default: 64;\s+the\s+fastai\s+recipe's\s+grows/,
+    );
     expect(train.out).toMatch(/--dataset <name>[\s\S]*\(default:\s+"ml-latest-small"\)/);
   });
 

@@ -90,13 +90,13 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
   let stopped = false;
   const given = options.folds;
   const lazy = 'split' in given && typeof given.split === 'function';
-  const count = lazy ? (given as LazyFolds).count : (given as readonly Split[]).length;
+  const count = lazy ? given.count : (given as readonly Split[]).length;
   for (let fold = 0; fold < count; fold++) {
     if (signal?.aborted) {
       stopped = true;
       break;
     }
-    const split = lazy ? (given as LazyFolds).split(fold) : (given as readonly Split[])[fold]!;
+    const split = lazy ? given.split(fold) : (given as readonly Split[])[fold]!;
     const fitStart = now();
     const model = await options.train(split, fold);
     const fitSeconds = (now() - fitStart) / 1000;

@@ -104,7 +104,7 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
       const data = artifacts.weightData ?? [];
       const weights = Array.isArray(data)
         ? data.map((b) => new Uint8Array(b))
-        : new Uint8Array(data as ArrayBuffer);
+        : new Uint8Array(data);
       const weightsFile = `weights.${crc32Hex(weights)}.bin`;
       await fs.mkdir(dir, { recursive: true });
       await writeAtomically(join(dir, weightsFile), weights);

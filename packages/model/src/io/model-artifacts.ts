@@ -39,8 +39,8 @@ function ownBuffer(data: Float32Array | Int32Array): ArrayBuffer {
     data.byteLength === data.buffer.byteLength &&
     data.buffer instanceof ArrayBuffer;
   return whole
-    ? (data.buffer as ArrayBuffer)
-    : (new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer as ArrayBuffer);
+    ? data.buffer
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice().buffer;
 }
 
 /** Serialises a trained model to tfjs model artifacts (one weight buffer, or one per weight: see {@link ToModelArtifactsOptions}). */
