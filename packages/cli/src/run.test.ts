@@ -314,7 +314,7 @@ describe('inference commands on a saved model', () => {
   it('recommend --all lists every user, the same on two threads as on one and as per user', async () => {
     const one = await cf(['recommend', '--model', 'm2', '--all', '-k', '3', '--threads', '1']);
     expect(one.code).toBe(0);
-    expect(one.err).toMatch(/on 1 thread \(blocked dot products\)/);
+    expect(one.err).toMatch(/on 1 thread \(in blocks of users × items\)/);
     const lines = one.out.trim().split('\n');
     expect(lines[0]).toBe('userId,rank,itemId,score');
     expect(lines).toHaveLength(1 + 30 * 3);
@@ -342,7 +342,7 @@ describe('inference commands on a saved model', () => {
     const json = await cf([
       'recommend',
       '--model',
-      'm1',
+      'm3',
       '--all',
       '-k',
       '2',

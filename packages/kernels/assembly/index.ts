@@ -709,3 +709,85 @@ function laneOf(v: v128, k: i32): f32 {
   if (k == 2) return f32x4.extract_lane(v, 2);
   return f32x4.extract_lane(v, 3);
 }
+
+/**
+ * `scoreTiles` for a one-hidden-layer MLP whose first layer splits into a user and an item part:
+ * score = `userBase[u] + itemBias[i] + Σ_d w[d] · max(users[u, d] + item[i, d], 0)` (`users`: the
+ * user part plus the layer's bias; `panels`: the item part, packed as in `scoreTiles`; `w`: the
+ * output unit's weights, `[f]`). Same entries, same order, as `scoreTiles`.
+ */
+export function reluTiles(
+  users: usize,
+  userBase: usize,
+  nu: i32,
+  panels: usize,
+  itemBias: usize,
+  f: i32,
+  p0: i32,
+  p1: i32,
+  cut: usize,
+  w: usize,
+  outRow: usize,
+  outItem: usize,
+  outScore: usize,
+): i32 {
+  let count: i32 = 0;
+  const fBytes = <usize>f << 2;
+  const panelBytes = <usize>f << 5;
+  const zero = f32x4.splat(0);
+  for (let q: i32 = 0; q < nu; q += 4) {
+    const r0 = users + <usize>q * fBytes;
+    const r1 = r0 + fBytes;
+    const r2 = r1 + fBytes;
+    const r3 = r2 + fBytes;
+    const qb = userBase + (<usize>q << 2);
+    const base0 = v128.load32_splat(qb);
+    const base1 = v128.load32_splat(qb + 4);
+    const base2 = v128.load32_splat(qb + 8);
+    const base3 = v128.load32_splat(qb + 12);
+    const qc = cut + (<usize>q << 2);
+    const c0 = v128.load32_splat(qc);
+    const c1 = v128.load32_splat(qc + 4);
+    const c2 = v128.load32_splat(qc + 8);
+    const c3 = v128.load32_splat(qc + 12);
+    for (let p: i32 = p0; p < p1; p++) {
+      const pp = panels + <usize>p * panelBytes;
+      const bi = itemBias + (<usize>p << 5);
+      const biA = v128.load(bi);
+      const biB = v128.load(bi, 16);
+      let a0 = f32x4.add(base0, biA);
+      let b0 = f32x4.add(base0, biB);
+      let a1 = f32x4.add(base1, biA);
+      let b1 = f32x4.add(base1, biB);
+      let a2 = f32x4.add(base2, biA);
+      let b2 = f32x4.add(base2, biB);
+      let a3 = f32x4.add(base3, biA);
+      let b3 = f32x4.add(base3, biB);
+      for (let d: i32 = 0; d < f; d++) {
+        const o = <usize>d << 2;
+        const x = pp + (<usize>d << 5);
+        const iA = v128.load(x);
+        const iB = v128.load(x, 16);
+        const wd = v128.load32_splat(w + o);
+        const u0 = v128.load32_splat(r0 + o);
+        const u1 = v128.load32_splat(r1 + o);
+        const u2 = v128.load32_splat(r2 + o);
+        const u3 = v128.load32_splat(r3 + o);
+        a0 = f32x4.add(a0, f32x4.mul(wd, f32x4.max(f32x4.add(u0, iA), zero)));
+        b0 = f32x4.add(b0, f32x4.mul(wd, f32x4.max(f32x4.add(u0, iB), zero)));
+        a1 = f32x4.add(a1, f32x4.mul(wd, f32x4.max(f32x4.add(u1, iA), zero)));
+        b1 = f32x4.add(b1, f32x4.mul(wd, f32x4.max(f32x4.add(u1, iB), zero)));
+        a2 = f32x4.add(a2, f32x4.mul(wd, f32x4.max(f32x4.add(u2, iA), zero)));
+        b2 = f32x4.add(b2, f32x4.mul(wd, f32x4.max(f32x4.add(u2, iB), zero)));
+        a3 = f32x4.add(a3, f32x4.mul(wd, f32x4.max(f32x4.add(u3, iA), zero)));
+        b3 = f32x4.add(b3, f32x4.mul(wd, f32x4.max(f32x4.add(u3, iB), zero)));
+      }
+      const item0 = p << 3;
+      count = emitTile(a0, b0, c0, q, item0, count, outRow, outItem, outScore);
+      count = emitTile(a1, b1, c1, q + 1, item0, count, outRow, outItem, outScore);
+      count = emitTile(a2, b2, c2, q + 2, item0, count, outRow, outItem, outScore);
+      count = emitTile(a3, b3, c3, q + 3, item0, count, outRow, outItem, outScore);
+    }
+  }
+  return count;
+}

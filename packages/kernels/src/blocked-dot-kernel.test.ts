@@ -26,15 +26,18 @@ function entries(
   }));
 }
 
-/** The same scores in plain float64. */
-function expected(cut: number[], from: number, to: number) {
+/** The same scores in plain float64 (with `w`: the ReLU form). */
+function expected(cut: number[], from: number, to: number, w?: Float32Array) {
   const out: { row: number; item: number; score: number }[] = [];
   for (let q = 0; q < 8; q += 4)
     for (let p = from / 8; p < Math.ceil(Math.min(to, nItems) / 8); p++)
       for (let r = q; r < Math.min(q + 4, nUsers); r++)
         for (let i = 8 * p; i < Math.min(8 * p + 8, nItems); i++) {
           let s = 0.5 - 0.1 * r + bias[i]!;
-          for (let d = 0; d < f; d++) s += userRows[r * f + d]! * factors[i * f + d]!;
+          for (let d = 0; d < f; d++)
+            s += w
+              ? w[d]! * Math.max(userRows[r * f + d]! + factors[i * f + d]!, 0)
+              : userRows[r * f + d]! * factors[i * f + d]!;
           if (s > cut[r]!) out.push({ row: r, item: i, score: s });
         }
   return out;
@@ -57,6 +60,23 @@ describe('BlockedDotKernel', () => {
       }
       // padding items (21..23) never come back, even under a cut of −∞
       expect(entries(kernel, cut, 16).some((e) => e.item >= nItems)).toBe(false);
+    });
+  }
+
+  for (const wasm of [true, false]) {
+    it(`scores Σ w·max(user + item, 0) with reluWeights (${wasm ? 'WebAssembly' : 'JavaScript twin'})`, () => {
+      const w = Float32Array.from({ length: f }, (_, d) => 0.5 - 0.3 * d);
+      const kernel = BlockedDotKernel.create(
+        { factors, bias, nItems, nFactors: f, reluWeights: w },
+        { wasm, blockUsers: 8, blockItems: 16 },
+      );
+      const cut = [-Infinity, 0, -0.5, -1, -Infinity, 0.2];
+      for (const item0 of [0, 16]) {
+        const got = entries(kernel, cut, item0);
+        const want = expected(cut, item0, item0 + 16, w);
+        expect(got.map((e) => [e.row, e.item])).toEqual(want.map((e) => [e.row, e.item]));
+        got.forEach((e, k) => expect(e.score).toBeCloseTo(want[k]!.score, 5));
+      }
     });
   }
 

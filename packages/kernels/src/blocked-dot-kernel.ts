@@ -11,6 +11,12 @@ export interface BlockedDotItems {
   readonly bias?: Float32Array | undefined;
   readonly nItems: number;
   readonly nFactors: number;
+  /**
+   * `[nFactors]`: score with `Σ_d w[d] · max(user[d] + item[d], 0)` instead of the dot product (a
+   * one-hidden-layer MLP whose first layer is split into a user part and an item part; `factors`
+   * then holds the item parts, the user rows the user parts plus the layer's bias).
+   */
+  readonly reluWeights?: Float32Array | undefined;
 }
 
 /** Options of {@link BlockedDotKernel.create}. */
@@ -24,7 +30,8 @@ export interface BlockedDotKernelOptions {
 }
 
 /**
- * Approximate scores `userBase[u] + itemBias[i] + userFactors[u] · itemFactors[i]` of a block of
+ * Approximate scores `userBase[u] + itemBias[i] + userFactors[u] · itemFactors[i]` (or, with
+ * `reluWeights`, `Σ_d w[d] · max(user[u, d] + item[i, d], 0)` in place of the dot product) of a block of
  * users against a range of items, of which only those above each user's `cut` come back: the
  * first stage of a blocked top-k (the caller keeps a running top-k per user, raises the cuts, and
  * rescores its few candidates exactly). The item table is packed once, eight items to a panel.
@@ -52,11 +59,20 @@ export class BlockedDotKernel {
   readonly outItem: Int32Array;
   readonly outScore: Float32Array;
   readonly #panels: Float32Array;
+  readonly #relu: Float32Array | undefined;
   readonly #lanes = new Float32Array(PANEL);
   readonly #itemBias: Float32Array;
   readonly #instance: KernelInstance | undefined;
   readonly #offsets: Record<
-    'users' | 'userBase' | 'cut' | 'panels' | 'itemBias' | 'outRow' | 'outItem' | 'outScore',
+    | 'users'
+    | 'userBase'
+    | 'cut'
+    | 'panels'
+    | 'itemBias'
+    | 'relu'
+    | 'outRow'
+    | 'outItem'
+    | 'outScore',
     number
   >;
 
@@ -67,6 +83,10 @@ export class BlockedDotKernel {
     if (items.factors.length !== nItems * f)
       throw new RangeError(
         `item factors have ${items.factors.length} values, expected nItems × nFactors = ${nItems * f}`,
+      );
+    if (items.reluWeights && items.reluWeights.length !== f)
+      throw new RangeError(
+        `reluWeights has ${items.reluWeights.length} values, expected nFactors = ${f}`,
       );
     if (items.bias && items.bias.length !== nItems)
       throw new RangeError(`item bias has ${items.bias.length} values, expected ${nItems}`);
@@ -82,6 +102,7 @@ export class BlockedDotKernel {
       cut: this.blockUsers,
       panels: nPanels * PANEL * f,
       itemBias: nPanels * PANEL,
+      relu: items.reluWeights ? f : 0,
       outRow: capacity,
       outItem: capacity,
       outScore: capacity,
@@ -108,6 +129,9 @@ export class BlockedDotKernel {
     this.cut = f32('cut');
     this.#panels = f32('panels');
     this.#itemBias = f32('itemBias');
+    const relu = f32('relu');
+    if (items.reluWeights) relu.set(items.reluWeights);
+    this.#relu = items.reluWeights ? relu : undefined;
     this.outRow = i32('outRow');
     this.outItem = i32('outItem');
     this.outScore = f32('outScore');
@@ -147,6 +171,22 @@ export class BlockedDotKernel {
     this.cut.fill(Infinity, nUsers, nu);
     if (this.#instance) {
       const o = this.#offsets;
+      if (this.#relu)
+        return this.#instance.exports.reluTiles(
+          o.users,
+          o.userBase,
+          nu,
+          o.panels,
+          o.itemBias,
+          this.nFactors,
+          p0,
+          p1,
+          o.cut,
+          o.relu,
+          o.outRow,
+          o.outItem,
+          o.outScore,
+        );
       return this.#instance.exports.scoreTiles(
         o.users,
         o.userBase,
@@ -162,7 +202,7 @@ export class BlockedDotKernel {
         o.outScore,
       );
     }
-    return this.#scoreJs(nu, p0, p1);
+    return this.#relu ? this.#reluJs(nu, p0, p1, this.#relu) : this.#scoreJs(nu, p0, p1);
   }
 
   /** The JavaScript twin of `scoreTiles`: the same entries in the same order, sums in float64. */
@@ -200,6 +240,68 @@ export class BlockedDotKernel {
             s5 += x * panels[o + 5]!;
             s6 += x * panels[o + 6]!;
             s7 += x * panels[o + 7]!;
+          }
+          // s ≤ c implies fround(s) ≤ c (c is a float32): most tiles end here
+          if (!(s0 > c || s1 > c || s2 > c || s3 > c || s4 > c || s5 > c || s6 > c || s7 > c))
+            continue;
+          const lanes = this.#lanes;
+          lanes[0] = s0;
+          lanes[1] = s1;
+          lanes[2] = s2;
+          lanes[3] = s3;
+          lanes[4] = s4;
+          lanes[5] = s5;
+          lanes[6] = s6;
+          lanes[7] = s7;
+          for (let lane = 0; lane < PANEL; lane++) {
+            const v = lanes[lane]!;
+            if (!(v > c)) continue;
+            outRow[count] = r;
+            outItem[count] = i0 + lane;
+            outScore[count] = v;
+            count++;
+          }
+        }
+      }
+    }
+    return count;
+  }
+  /** The JavaScript twin of `reluTiles`. */
+  #reluJs(nu: number, p0: number, p1: number, w: Float32Array): number {
+    const f = this.nFactors;
+    const users = this.users;
+    const panels = this.#panels;
+    const ib = this.#itemBias;
+    const { outRow, outItem, outScore, cut, userBase } = this;
+    let count = 0;
+    for (let q = 0; q < nu; q += 4) {
+      for (let p = p0; p < p1; p++) {
+        const pp = p * PANEL * f;
+        for (let r = q; r < q + 4; r++) {
+          const c = cut[r]!;
+          const ur = r * f;
+          const base = userBase[r]!;
+          const i0 = p * PANEL;
+          let s0 = base + ib[i0]!;
+          let s1 = base + ib[i0 + 1]!;
+          let s2 = base + ib[i0 + 2]!;
+          let s3 = base + ib[i0 + 3]!;
+          let s4 = base + ib[i0 + 4]!;
+          let s5 = base + ib[i0 + 5]!;
+          let s6 = base + ib[i0 + 6]!;
+          let s7 = base + ib[i0 + 7]!;
+          for (let d = 0; d < f; d++) {
+            const x = users[ur + d]!;
+            const wd = w[d]!;
+            const o = pp + d * PANEL;
+            s0 += wd * Math.max(x + panels[o]!, 0);
+            s1 += wd * Math.max(x + panels[o + 1]!, 0);
+            s2 += wd * Math.max(x + panels[o + 2]!, 0);
+            s3 += wd * Math.max(x + panels[o + 3]!, 0);
+            s4 += wd * Math.max(x + panels[o + 4]!, 0);
+            s5 += wd * Math.max(x + panels[o + 5]!, 0);
+            s6 += wd * Math.max(x + panels[o + 6]!, 0);
+            s7 += wd * Math.max(x + panels[o + 7]!, 0);
           }
           // s ≤ c implies fround(s) ≤ c (c is a float32): most tiles end here
           if (!(s0 > c || s1 > c || s2 > c || s3 > c || s4 > c || s5 > c || s6 > c || s7 > c))

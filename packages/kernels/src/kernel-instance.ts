@@ -128,6 +128,22 @@ export interface KernelExports {
     outItem: number,
     outScore: number,
   ): number;
+  /** `scoreTiles` for a one-hidden-layer MLP: `Σ_d w[d] · max(user[d] + item[d], 0)` in place of the dot product. */
+  reluTiles(
+    users: number,
+    userBase: number,
+    nu: number,
+    panels: number,
+    itemBias: number,
+    f: number,
+    p0: number,
+    p1: number,
+    cut: number,
+    w: number,
+    outRow: number,
+    outItem: number,
+    outScore: number,
+  ): number;
 }
 
 /** A region of an instance's memory: its byte offset and a typed view of it. */

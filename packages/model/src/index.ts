@@ -74,7 +74,7 @@ export type {
 } from './inference/recommend-for-all-users.js';
 export type { BlockedRankerOptions, BlockedRankOptions } from './inference/blocked-ranker.js';
 export { TopK } from './inference/top-k.js';
-export { dotProductForm } from './inference/dot-product-form.js';
+export { dotProductForm, hasBlockedForm } from './inference/dot-product-form.js';
 export type { DotProductForm, DotProductHead } from './inference/dot-product-form.js';
 export type { InferenceModelParts, FallbackBiases } from './inference/inference-model.js';
 export type { ScoringModel, ScoringParameter } from './inference/scoring-model.js';

@@ -1,7 +1,7 @@
 import type { RatingsTable, Split } from '@cf/data';
 import {
   BlockedRanker,
-  dotProductForm,
+  hasBlockedForm,
   buildSeenItems,
   rankAllUsers,
   type RatingModel,
@@ -311,7 +311,7 @@ export async function rankingMetricsAsync(
   const whole = asModel(model);
   const threads = options.threads ?? 1;
   if (whole && threads !== 1 && (options.k ?? 10) > 0) {
-    const blocked = (options.k ?? 10) > 0 && dotProductForm(whole) !== undefined;
+    const blocked = (options.k ?? 10) > 0 && hasBlockedForm(whole);
     const { k, users, relevant, firstUsers } = evaluation(table, split, options, blocked);
     const ranked = await rankAllUsers(whole, {
       k,

@@ -86,7 +86,7 @@ async function recommendAll(
   const cpu = process.cpuUsage(cpu0);
   if (ranked.threadsNote) io.stderr.write(`${ranked.threadsNote}\n`);
   io.stderr.write(
-    `ranked the top ${options.k} of ${trained.itemIds.size} items for ${nUsers} users on ${ranked.threads} thread${ranked.threads === 1 ? '' : 's'} (${ranked.path === 'blocked' ? 'blocked dot products' : 'one user at a time'}) in ${seconds.toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU of this process and its workers\n`,
+    `ranked the top ${options.k} of ${trained.itemIds.size} items for ${nUsers} users on ${ranked.threads} thread${ranked.threads === 1 ? '' : 's'} (${ranked.path === 'blocked' ? 'in blocks of users × items' : 'one user at a time'}) in ${seconds.toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU of this process and its workers\n`,
   );
   const file = options.out ? createWriteStream(resolve(io.cwd, options.out)) : undefined;
   const write = async (text: string): Promise<void> => {

@@ -9,7 +9,7 @@ import {
   type RatingsTable,
   type Split,
 } from '@cf/data';
-import { createTrainedModel, dotProductForm } from '@cf/model';
+import { createTrainedModel, hasBlockedForm } from '@cf/model';
 import { fileSystemIO, saveModelToDirectory } from '@cf/model/node';
 import {
   checkpointFromArtifacts,
@@ -185,12 +185,13 @@ export function recipeOptionsOf(
 export const RANKING_K = 10;
 
 /**
- * For a model ranked one user at a time (EmbeddingNet, the bias baseline, an ensemble), the
+ * For a model ranked one user at a time (an EmbeddingNet with more than one hidden layer, the bias
+ * baseline, an ensemble), the
  * ranking metrics of `cf train` and `cf cv` look at the first this many users (by index) of a
  * larger table: ranking every item for each of ml-25m's 162,541 users that way takes over 8
  * CPU-minutes; 10,000 users give a standard error of about 0.003 on NDCG@10. A dot-product model
- * (fastai's EmbeddingDotBias, biased MF, the topn recipe's implicit MF) is ranked in blocks and
- * every user is evaluated.
+ * (fastai's EmbeddingDotBias, biased MF, the topn recipe's implicit MF) or the notebook's
+ * one-hidden-layer EmbeddingNet is ranked in blocks and every user is evaluated.
  */
 export const RANKING_MAX_USERS = 10_000;
 
@@ -343,8 +344,7 @@ export async function trainAndEvaluate(
   );
   // top-N quality beside RMSE: every item ranked for every user (the models' one-user fast path);
   // not for a run that was interrupted, which reports nothing; a Ctrl-C while it ranks stops it
-  const capped =
-    table.userIds.size > RANKING_MAX_USERS && dotProductForm(result.model) === undefined;
+  const capped = table.userIds.size > RANKING_MAX_USERS && !hasBlockedForm(result.model);
   if (!io.signal?.aborted)
     log(
       `ranking: the top ${RANKING_K} of all ${table.itemIds.size} items for every user with a validation rating${capped ? ` among the first ${RANKING_MAX_USERS} users` : ''} (Ctrl-C stops it)`,

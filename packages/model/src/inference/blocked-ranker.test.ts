@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
 import { createBiasedMatrixFactorization } from '../models/biased-matrix-factorization.js';
 import { createEmbeddingDotBias } from '../models/embedding-dot-bias.js';
+import { createEmbeddingNet } from '../models/embedding-net.js';
 import { createImplicitMatrixFactorization } from '../models/implicit-matrix-factorization.js';
 import type { RatingModel } from '../models/rating-model.js';
 import { modelsOfEveryKind, randomizeParameters } from '../models/models-for-test.test-helper.js';
@@ -35,14 +36,26 @@ function duplicateItems(model: RatingModel, from: number, to: number[]): RatingM
 }
 
 const size = { nUsers, nItems };
+/** The models with a blocked form: the dot products, and EmbeddingNet with one hidden layer. */
+const blockable = (m: RatingModel): boolean =>
+  ['embedding-dot-bias', 'biased-mf'].includes(m.config.type) ||
+  (m.config.type === 'embedding-net' && m.config.hidden.length === 1);
 const dotModels: [string, () => RatingModel][] = [
   ...modelsOfEveryKind(nUsers, nItems)
-    .filter(([, m]) => ['embedding-dot-bias', 'biased-mf'].includes(m.config.type))
+    .filter(([, m]) => blockable(m))
     .map(([name, m]): [string, () => RatingModel] => [name, () => m]),
   [
     'ImplicitMatrixFactorization',
     () =>
       randomizeParameters(createImplicitMatrixFactorization({ ...size, nFactors: 9, seed: 4 }), 7),
+  ],
+  [
+    'EmbeddingNet (the notebook: 50 factors, 10 hidden units)',
+    () =>
+      randomizeParameters(
+        createEmbeddingNet({ ...size, nFactors: 50, ratingRange: [0.5, 5], seed: 5 }),
+        13,
+      ),
   ],
   [
     'EmbeddingDotBias with tied items',
@@ -105,9 +118,14 @@ describeEachBackend('BlockedRanker', () => {
   });
 
   it('has no blocked form for the other models, and refuses a model changed since', () => {
-    for (const [, model] of modelsOfEveryKind(nUsers, nItems))
-      if (!['embedding-dot-bias', 'biased-mf'].includes(model.config.type))
-        expect(BlockedRanker.create(model)).toBeUndefined();
+    const others = modelsOfEveryKind(nUsers, nItems).filter(([, m]) => !blockable(m));
+    expect(others.map(([name]) => name)).toEqual([
+      'EmbeddingNet, two hidden layers',
+      'EmbeddingNet, no hidden layer',
+      'BiasBaseline',
+      'EnsembleModel',
+    ]);
+    for (const [, model] of others) expect(BlockedRanker.create(model)).toBeUndefined();
     const model = dotModels[0]![1]();
     const ranker = BlockedRanker.create(model)!;
     model.parameters[0]!.markChanged();

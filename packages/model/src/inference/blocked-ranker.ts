@@ -33,7 +33,8 @@ function errorFactor(f: number): number {
 
 /**
  * The top-k items of many users for a dot-product model ({@link dotProductForm}: EmbeddingDotBias,
- * biased MF, implicit MF), ranking every item, with the same result as `rankItems` (same items,
+ * biased MF, implicit MF; and the notebook's one-hidden-layer EmbeddingNet in its ReLU form, see
+ * there), ranking every item, with the same result as `rankItems` (same items,
  * same scores, same order, ties to the lower item index) at a fraction of its cost.
  *
  * How: a block of users is scored against a block of items at once by {@link BlockedDotKernel}
@@ -65,15 +66,28 @@ export class BlockedRanker {
     this.#nItems = nItems;
     this.#versions = model.parameters.map((p) => p.version);
     this.#kernel = BlockedDotKernel.create(
-      { factors: form.itemFactors, bias: form.itemBias, nItems, nFactors: f },
+      {
+        factors: form.itemFactors,
+        bias: form.itemBias,
+        nItems,
+        nFactors: f,
+        reluWeights: form.reluWeights,
+      },
       options,
     );
-    // per user: Σ|terms| ≤ |μ| + |b_u| + max|b_i| + ‖p_u‖ · max‖q_i‖
-    let maxItemNorm = 0;
+    // per user, Σ|terms| ≤ |μ| + |b_u| + max|b_i| + ‖p_u‖ · max‖q_i‖ (a dot product), or
+    // |μ| + Σ_d |w_d| (|p_ud| + max_i |q_id|) (the ReLU form)
     const items = form.itemFactors;
+    const relu = form.reluWeights;
+    let maxItemNorm = 0;
+    const maxAbs = new Float64Array(f);
     for (let i = 0; i < nItems; i++) {
       let s = 0;
-      for (let d = 0; d < f; d++) s += items[i * f + d]! ** 2;
+      for (let d = 0; d < f; d++) {
+        const v = items[i * f + d]!;
+        s += v * v;
+        if (Math.abs(v) > maxAbs[d]!) maxAbs[d] = Math.abs(v);
+      }
       if (s > maxItemNorm) maxItemNorm = s;
     }
     maxItemNorm = Math.sqrt(maxItemNorm);
@@ -85,11 +99,17 @@ export class BlockedRanker {
     const users = form.userFactors;
     const e = errorFactor(f);
     for (let u = 0; u < nUsers; u++) {
-      let s = 0;
-      for (let d = 0; d < f; d++) s += users[u * f + d]! ** 2;
       const ub = form.userBias ? Math.abs(form.userBias[u]!) : 0;
-      scale[u] =
-        e * (Math.abs(form.globalBias) + ub + maxItemBias + Math.sqrt(s) * maxItemNorm) + 1e-30;
+      let terms = Math.abs(form.globalBias) + ub + maxItemBias;
+      if (relu) {
+        for (let d = 0; d < f; d++)
+          terms += Math.abs(relu[d]!) * (Math.abs(users[u * f + d]!) + maxAbs[d]!);
+      } else {
+        let s = 0;
+        for (let d = 0; d < f; d++) s += users[u * f + d]! ** 2;
+        terms += Math.sqrt(s) * maxItemNorm;
+      }
+      scale[u] = e * terms + 1e-30;
     }
     this.#userScale = scale;
   }

@@ -12,8 +12,11 @@ export type DotProductHead =
 
 /**
  * A model whose prediction is a non-decreasing function ({@link DotProductHead}) of
- * `globalBias + userBias[u] + itemBias[i] + userFactors[u] · itemFactors[i]`: the models
- * {@link BlockedRanker} ranks in blocks. The arrays are the model's own (not copies).
+ * `globalBias + userBias[u] + itemBias[i] + userFactors[u] · itemFactors[i]` (or, with
+ * `reluWeights`, of `globalBias + Σ_d reluWeights[d] · max(userFactors[u, d] + itemFactors[i, d], 0)`):
+ * the models {@link BlockedRanker} ranks in blocks. For the dot-product models the arrays are the
+ * model's own; for EmbeddingNet they are computed (float32 copies of its first layer's user and
+ * item parts).
  */
 export interface DotProductForm {
   readonly nFactors: number;
@@ -27,12 +30,28 @@ export interface DotProductForm {
   readonly itemBias: Float32Array | undefined;
   readonly globalBias: number;
   readonly head: DotProductHead;
+  /** `[nFactors]`: the ReLU form's output weights (EmbeddingNet with one hidden layer); undefined for a dot product. */
+  readonly reluWeights?: Float32Array | undefined;
+}
+
+/** Whether {@link dotProductForm} has a form for this model (without computing it). */
+export function hasBlockedForm(model: Pick<ScoringModel, 'config'>): boolean {
+  const c = model.config;
+  return (
+    c.type === 'embedding-dot-bias' ||
+    c.type === 'biased-mf' ||
+    c.type === 'implicit-mf' ||
+    (c.type === 'embedding-net' && c.hidden.length === 1)
+  );
 }
 
 /**
  * The {@link DotProductForm} of an `embedding-dot-bias`, `biased-mf` or `implicit-mf` model (what
- * their `predict` computes); undefined for any other model (EmbeddingNet, the bias baseline, an
- * ensemble: its members' heads are summed after the non-linearity, so it is no single dot product).
+ * their `predict` computes), or the ReLU form of an `embedding-net` with one hidden layer (the
+ * notebook's: `sigmoid(b₁ + w₁ · relu(b₀ + W_u u + W_i i))`, the user and item parts projected
+ * once, `h · (users + items) · f` multiply-adds); undefined for any other model (a deeper
+ * EmbeddingNet, the bias baseline, an ensemble: its members' heads are summed after their
+ * non-linearities, so it is no single such form).
  */
 export function dotProductForm(
   model: Pick<ScoringModel, 'config' | 'parameters'>,
@@ -40,6 +59,7 @@ export function dotProductForm(
   const values = (name: string): Float32Array | undefined =>
     model.parameters.find((p) => p.name === name)?.values;
   const config = model.config;
+  if (config.type === 'embedding-net') return embeddingNetForm(model, values);
   if (
     config.type !== 'embedding-dot-bias' &&
     config.type !== 'biased-mf' &&
@@ -86,6 +106,53 @@ export function dotProductForm(
     itemBias,
     globalBias: 0,
     head: y ? { kind: 'sigmoid', low: y[0], span: y[1] - y[0] } : { kind: 'identity' },
+  };
+}
+
+/** The ReLU form of a one-hidden-layer EmbeddingNet (see {@link dotProductForm}). */
+function embeddingNetForm(
+  model: Pick<ScoringModel, 'config' | 'parameters'>,
+  values: (name: string) => Float32Array | undefined,
+): DotProductForm | undefined {
+  const config = model.config;
+  if (config.type !== 'embedding-net' || config.hidden.length !== 1) return undefined;
+  const user = values('userEmbedding');
+  const item = values('itemEmbedding');
+  const w0 = values('hidden.0.weight');
+  const b0 = values('hidden.0.bias');
+  const w1 = values('output.weight');
+  const b1 = values('output.bias');
+  if (!user || !item || !w0 || !b0 || !w1 || !b1) return undefined;
+  const f = config.nFactors;
+  const h = config.hidden[0]!;
+  /** `out[r·h + o] = bias[o] + Σ_d w0[o, col + d] · rows[r, d]`, in float64, stored as float32. */
+  const project = (
+    rows: Float32Array,
+    n: number,
+    col: number,
+    bias?: Float32Array,
+  ): Float32Array => {
+    const out = new Float32Array(n * h);
+    for (let r = 0; r < n; r++)
+      for (let o = 0; o < h; o++) {
+        let acc = 0;
+        const wo = o * 2 * f + col;
+        for (let d = 0; d < f; d++) acc += w0[wo + d]! * rows[r * f + d]!;
+        out[r * h + o] = (bias ? bias[o]! : 0) + acc;
+      }
+    return out;
+  };
+  const [min, max] = config.ratingRange;
+  return {
+    nFactors: h,
+    userFactors: project(user, config.nUsers, 0, b0),
+    itemFactors: project(item, config.nItems, f),
+    userBias: undefined,
+    itemBias: undefined,
+    globalBias: b1[0]!,
+    // EmbeddingNetScorer: sigmoid(z) · (max − min + 1) + min − 0.5
+    head: { kind: 'sigmoid', low: min - 0.5, span: max - min + 1 },
+    reluWeights: w1.slice(0, h),
   };
 }
 

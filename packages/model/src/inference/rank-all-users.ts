@@ -2,6 +2,7 @@ import { currentThreadEnvironment, resolveThreads } from '@cf/data';
 import type { ScoringModel } from './scoring-model.js';
 import type { SeenItems } from './seen-items.js';
 import { BlockedRanker } from './blocked-ranker.js';
+import { hasBlockedForm } from './dot-product-form.js';
 import { rankItems } from './rank-items.js';
 import { checkK } from './check-k.js';
 import {
@@ -223,8 +224,7 @@ export async function rankAllUsers(
   };
   const taskUsers = (task: number): Int32Array =>
     users.slice(task * USERS_PER_TASK, Math.min(users.length, (task + 1) * USERS_PER_TASK));
-  const blocked = BlockedRanker.create(model, options.wasm === false ? { wasm: false } : {});
-  const path = blocked ? 'blocked' : 'per-user';
+  const path = hasBlockedForm(model) ? 'blocked' : 'per-user';
 
   let workers: WorkerHandle[] = [];
   if (threads > 1) {
@@ -236,6 +236,8 @@ export async function rankAllUsers(
     }
   }
   if (threads === 1) {
+    // built here only: with workers, each packs its own copy of the item table
+    const blocked = BlockedRanker.create(model, options.wasm === false ? { wasm: false } : {});
     const candidates = blocked
       ? undefined
       : Int32Array.from({ length: model.config.nItems }, (_, i) => i);
