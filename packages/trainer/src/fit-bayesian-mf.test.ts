@@ -70,7 +70,8 @@ describeEachBackend('fitBayesianMf', () => {
     });
     expect(model.config.nFactors).toBe(4);
     model.dispose();
-  });
+    // 300 sweeps: about a second on a free core, over vitest's 5 s default on a loaded one
+  }, 60_000);
 
   it('lets a timer run while it samples, so a Ctrl-C handler can abort it', async () => {
     const controller = new AbortController();
