@@ -67,6 +67,7 @@ export {
   runRecipe,
   RECIPE_DEFAULTS,
   RATING_RECIPES,
+  RANKING_RECIPES,
   FASTAI_STEPS_PER_EPOCH,
   fastaiBatchSize,
 } from './recipes.js';
@@ -96,4 +97,10 @@ export type {
   ImplicitAlsSweep,
 } from './fit-implicit-als.js';
 export { fitBpr } from './fit-bpr.js';
+export { fitSoftmaxRetrieval } from './fit-softmax-retrieval.js';
+export type {
+  SoftmaxRetrievalOptions,
+  SoftmaxRetrievalEpoch,
+  SoftmaxMode,
+} from './fit-softmax-retrieval.js';
 export type { BprOptions } from './fit-bpr.js';

@@ -64,4 +64,16 @@ describe.skipIf(!dir)('recipes on ml-latest-small (CF_DATA_DIR)', () => {
     expect(m.recallAtK).toBeGreaterThanOrEqual(0.215);
     result.model.dispose();
   }, 300_000);
+
+  it('the topn-softmax recipe (the neural retrieval model) is ahead of PureSVD: NDCG@10 ≥ 0.28, recall@10 ≥ 0.19 on cvIdx 0', async () => {
+    const result = await runRecipe('topn-softmax', table, split);
+    const m = rankingMetrics(result.model, table, split, { k: 10 });
+    console.log(
+      `topn-softmax recipe: NDCG@10 ${m.ndcgAtK.toFixed(4)}, recall@10 ${m.recallAtK.toFixed(4)}, ${m.users} users, ${result.trainSeconds.toFixed(1)} s`,
+    );
+    expect(m.users).toBe(599);
+    expect(m.ndcgAtK).toBeGreaterThanOrEqual(0.28);
+    expect(m.recallAtK).toBeGreaterThanOrEqual(0.19);
+    result.model.dispose();
+  }, 300_000);
 });

@@ -12,6 +12,7 @@ import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
 import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
 import { fitImplicitAls, type ImplicitAlsSweep } from './fit-implicit-als.js';
 import { scaleByItem } from './scale-by-item.js';
+import { fitSoftmaxRetrieval, type SoftmaxRetrievalEpoch } from './fit-softmax-retrieval.js';
 import type { EpochResult, FitCallback } from './callback.js';
 import { evaluate, fit } from './fit.js';
 import { mae, mse, rmse } from './metrics.js';
@@ -24,10 +25,13 @@ import type { ModelData } from './model-data.js';
 import type { ThreadEnvironment } from '@cf/data';
 
 /** The named training recipes. */
-export type RecipeName = 'notebook' | 'fastai' | 'bias' | 'best' | 'topn';
+export type RecipeName = 'notebook' | 'fastai' | 'bias' | 'best' | 'topn' | 'topn-softmax';
 
 /** The recipes that predict ratings, and so refuse implicit tables ({@link ImplicitDataError}). */
 export const RATING_RECIPES: readonly RecipeName[] = ['notebook', 'fastai', 'bias', 'best'];
+
+/** The recipes whose models score for ranking, not ratings (no rating errors; implicit tables welcome). */
+export const RANKING_RECIPES: readonly RecipeName[] = ['topn', 'topn-softmax'];
 
 /** Overrides of a recipe's hyper-parameters. */
 export interface RecipeOptions {
@@ -69,6 +73,8 @@ export interface RecipeOptions {
   onAutoRecEpoch?: (info: ItemAutoRecEpoch) => void;
   /** `topn` only: called after every iALS sweep (the `topn` recipe has no epochs). */
   onImplicitSweep?: (info: ImplicitAlsSweep) => void;
+  /** `topn-softmax` only: called after every epoch of its softmax retrieval model. */
+  onSoftmaxEpoch?: (info: SoftmaxRetrievalEpoch) => void;
   /** Called when a new `fit` call starts (for printing a table header per fit). */
   onFitBegin?: (fitIndex: number, epochs: number) => void;
   /** Called after every completed epoch with the state to resume from (notebook and fastai recipes). */
@@ -195,11 +201,11 @@ export interface RecipeResult {
   baseline: BiasBaseline;
   /** One list of epoch rows per `fit` call. */
   fits: EpochResult[][];
-  /** Validation MSE; NaN for `topn` (a ranking model) and for a run stopped by `signal` (not evaluated). */
+  /** Validation MSE; NaN for the ranking recipes `topn` and `topn-softmax` and for a run stopped by `signal` (not evaluated). */
   mse: number;
-  /** Validation RMSE; NaN for `topn` and for a stopped run, as `mse`. */
+  /** Validation RMSE; NaN for the ranking recipes and for a stopped run, as `mse`. */
   rmse: number;
-  /** Validation MAE; NaN for `topn` and for a stopped run, as `mse`. */
+  /** Validation MAE; NaN for the ranking recipes and for a stopped run, as `mse`. */
   mae: number;
   /** The bias baseline's validation RMSE; NaN for a stopped run. */
   baselineRmse: number;
@@ -286,6 +292,33 @@ export const RECIPE_DEFAULTS = {
     frequencyExponent: 1,
     /** Confidence of a rating ≥ 4 and of a lower one (implicit tables: every row 1). */
     confidence: { threshold: 4, atOrAbove: 1, below: 0.1 },
+  },
+  'topn-softmax': {
+    model: 'implicit-mf',
+    lr: 0.01,
+    wd: 0,
+    batchSize: 64,
+    epochs: [],
+    embeddingUpdate: 'lazy',
+    nFactors: 64,
+    /** Passes over the users. */
+    softmaxEpochs: 20,
+    /** L2 on the rows a step touches. */
+    l2: 0.01,
+    temperature: 1,
+    /** Adam rate of the user rows (each is stepped once per epoch; `lr` is the item rows'). */
+    userLr: 0.3,
+    usersPerStep: 16,
+    cosineAnnealing: true,
+    /** The backward pass keeps about this many softmax terms per user (unbiased thinning). */
+    backwardTerms: 2048,
+    /** Weight of a positive with a rating ≥ 4 and of a lower one (implicit tables: every row 1). */
+    confidence: { threshold: 4, atOrAbove: 1, below: 0.1 },
+    /** The full softmax up to this many items, the sampled one (log-Q corrected) above. */
+    fullSoftmaxMaxItems: 20_000,
+    sampledItems: 2048,
+    /** α₀, λ, ν of the closed-form fold-in against the trained item rows. */
+    foldIn: { unobservedWeight: 0.1, regularization: 0.01, frequencyExponent: 1 },
   },
 } as const;
 
@@ -509,6 +542,29 @@ export async function runRecipe(
         options.onImplicitSweep?.(info);
       },
     });
+  } else if (recipe === 'topn-softmax') {
+    const spec = RECIPE_DEFAULTS['topn-softmax'];
+    model = await fitSoftmaxRetrieval(table, split.train, {
+      nFactors,
+      epochs: spec.softmaxEpochs,
+      lr,
+      l2: spec.l2,
+      temperature: spec.temperature,
+      userLr: spec.userLr,
+      usersPerStep: spec.usersPerStep,
+      backwardTerms: spec.backwardTerms,
+      cosineAnnealing: spec.cosineAnnealing,
+      confidence: { ...spec.confidence },
+      fullSoftmaxMaxItems: spec.fullSoftmaxMaxItems,
+      sampledItems: spec.sampledItems,
+      foldIn: { ...spec.foldIn },
+      seed,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEpoch: (info) => {
+        sweepSeconds.push(info.seconds);
+        options.onSoftmaxEpoch?.(info);
+      },
+    });
   } else if (recipe === 'notebook') {
     model = createEmbeddingNet({
       nUsers,
@@ -591,7 +647,7 @@ export async function runRecipe(
   // stopped run is not evaluated at all (the caller asked to stop, not to wait for numbers)
   const stopped = options.signal?.aborted === true;
   const final =
-    recipe === 'topn' || stopped
+    RANKING_RECIPES.includes(recipe) || stopped
       ? { metrics: { mse: NaN, rmse: NaN, mae: NaN } as Record<string, number> }
       : evaluate(model, data, [mse, rmse, mae]);
   const baselineRmse = stopped ? NaN : evaluate(baseline, data, [rmse]).metrics['rmse']!;
@@ -638,6 +694,14 @@ export async function runRecipe(
               conjugateGradientSteps: RECIPE_DEFAULTS.topn.conjugateGradientSteps,
               seed,
             }
-          : hyperParameters,
+          : recipe === 'topn-softmax'
+            ? {
+                ...RECIPE_DEFAULTS['topn-softmax'],
+                lr,
+                nFactors,
+                confidence: table.implicit ? null : RECIPE_DEFAULTS['topn-softmax'].confidence,
+                seed,
+              }
+            : hyperParameters,
   };
 }
