@@ -183,8 +183,9 @@ function onMessage(message: FromWorker): void {
       state.trained = message;
       state.runs++;
       setTraining(false);
-      $('result').textContent =
-        `${message.interrupted ? 'stopped early · ' : ''}validation RMSE ${message.rmse.toFixed(4)} · bias baseline ${message.baselineRmse.toFixed(4)} · mean only ${message.meanOnlyRmse.toFixed(4)} · ${message.secondsPerEpoch.toFixed(1)} s/epoch`;
+      $('result').textContent = message.ranking
+        ? `${message.interrupted ? 'stopped early · ' : ''}validation top-10 NDCG ${message.ranking.ndcg.toFixed(4)} · recall ${message.ranking.recall.toFixed(4)} (${message.ranking.users} users; a ranking model has no RMSE) · ${message.secondsPerEpoch.toFixed(1)} s/epoch`
+        : `${message.interrupted ? 'stopped early · ' : ''}validation RMSE ${message.rmse.toFixed(4)} · bias baseline ${message.baselineRmse.toFixed(4)} · mean only ${message.meanOnlyRmse.toFixed(4)} · ${message.secondsPerEpoch.toFixed(1)} s/epoch`;
       showModel(message.model);
       enableModelButtons();
       return;

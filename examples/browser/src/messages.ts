@@ -9,7 +9,7 @@ export type BackendChoice = 'webgl' | 'wasm' | 'cpu' | 'webgpu';
 
 /** Hyper-parameters a user can set; unset fields take the recipe's defaults. */
 export interface TrainSettings {
-  recipe: Exclude<RecipeName, 'bias'>;
+  recipe: Exclude<RecipeName, 'bias' | 'best' | 'topn'>;
   backend: BackendChoice;
   /** Epochs of each `fit` (the notebook's `[5, 10]`); the fastai recipe runs one one-cycle of their sum. */
   epochs?: number[];
@@ -82,6 +82,8 @@ export type FromWorker =
       mae: number;
       baselineRmse: number;
       meanOnlyRmse: number;
+      /** A ranking recipe's top-10 NDCG and recall on the validation rows (its RMSE is NaN). */
+      ranking?: { ndcg: number; recall: number; users: number };
       secondsPerEpoch: number;
       interrupted: boolean;
       model: ModelSummary;

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseRawId, splitByCvIdxs, type Split } from '@cf/data';
 import { createTrainedModel, loadModel, saveModel, type TrainedModel } from '@cf/model';
-import { runRecipe } from '@cf/trainer';
+import { RANKING_RECIPES, rankingMetricsAsync, runRecipe } from '@cf/trainer';
 import { engineOf, hasWebGpu, useBackend } from './backends.js';
 import { loadDataSource, type BrowserDataset } from './load-ratings.js';
 import type { FromWorker, ModelSummary, ToWorker, TrainSettings } from './messages.js';
@@ -69,6 +69,14 @@ async function train(settings: TrainSettings): Promise<void> {
     ...(settings.nFactors !== undefined ? { nFactors: settings.nFactors } : {}),
     ...(settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {}),
     onFitBegin: (k) => void (fitIndex = k),
+    // the softmax retrieval model trains outside `fit`: its epochs drive the progress bar
+    onSoftmaxEpoch: (info) =>
+      post({
+        type: 'progress',
+        batch: info.epoch + 1,
+        batchesPerEpoch: info.epochs,
+        smoothedLoss: info.loss,
+      }),
     callbacks: [
       {
         onTrainBegin: (c) =>
@@ -111,8 +119,15 @@ async function train(settings: TrainSettings): Promise<void> {
     ...(dataset.titles ? { itemTitles: dataset.titles } : {}),
   });
   setActive(trained);
+  const ranked =
+    RANKING_RECIPES.includes(settings.recipe) && !interrupted
+      ? await rankingMetricsAsync(result.model, table, split, { k: 10 })
+      : undefined;
   post({
     type: 'trained',
+    ...(ranked
+      ? { ranking: { ndcg: ranked.ndcgAtK, recall: ranked.recallAtK, users: ranked.users } }
+      : {}),
     rmse: result.rmse,
     mae: result.mae,
     baselineRmse: result.baselineRmse,

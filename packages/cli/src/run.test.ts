@@ -218,6 +218,53 @@ describe('cf train', () => {
     expect(model.code).toBe(2);
   }, 60_000);
 
+  it('trains the topn-softmax recipe (the neural retrieval model), reports top-10 metrics in --json, and recommends from it', async () => {
+    const run = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--recipe',
+      'topn-softmax',
+      '--out',
+      'm-softmax',
+      '--json',
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/softmax epoch 20\/20 \(full softmax\): loss \d/);
+    expect(run.err).not.toMatch(/validation RMSE/);
+    const json = JSON.parse(run.out) as {
+      model: string;
+      recipe: string;
+      ranking: { ndcg: number; recall: number };
+    };
+    expect(json).toMatchObject({ model: 'implicit-mf', recipe: 'topn-softmax' });
+    expect(json.ranking.ndcg).toBeGreaterThan(0);
+    expect(json.ranking.recall).toBeGreaterThan(0);
+    const recommend = await cf([
+      'recommend',
+      '--model',
+      'm-softmax',
+      '--user',
+      '1000',
+      '-k',
+      '3',
+      '--json',
+    ]);
+    expect(recommend.code).toBe(0);
+    expect((JSON.parse(recommend.out) as { items: unknown[] }).items).toHaveLength(3);
+    const epochs = await cf([
+      'train',
+      '--data',
+      dataDir,
+      '--recipe',
+      'topn-softmax',
+      '--epochs',
+      '3',
+    ]);
+    expect(epochs.code).toBe(2);
+    expect(epochs.err).toMatch(/--epochs does not apply to the topn-softmax recipe/);
+  }, 60_000);
+
   it('refuses a recipe that does not train the chosen model (exit 2)', async () => {
     const { code, err } = await cf([
       'train',

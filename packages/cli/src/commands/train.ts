@@ -16,6 +16,7 @@ import {
   checkpointToArtifacts,
   defaultRelevanceThreshold,
   rankingMetricsAsync,
+  RANKING_RECIPES,
   runRecipe,
   trainOnAllRows,
   type RecipeName,
@@ -86,7 +87,11 @@ export function resolveRecipe(
 } {
   const resolved = resolveRecipeAndModel(options);
   // the bias and best recipes have fixed training schedules: an option they would ignore is an error
-  if (resolved.recipe === 'bias' || resolved.recipe === 'best' || resolved.recipe === 'topn') {
+  if (
+    resolved.recipe === 'bias' ||
+    resolved.recipe === 'best' ||
+    RANKING_RECIPES.includes(resolved.recipe)
+  ) {
     const ignored = (
       [
         ['--epochs', options.epochs],
@@ -100,7 +105,7 @@ export function resolveRecipe(
       .map(([flag]) => flag);
     if (ignored.length > 0)
       throw new UsageError(
-        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${resolved.recipe === 'bias' ? 'a closed-form fit with no epochs' : resolved.recipe === 'topn' ? 'iALS sweeps chosen on an inner split; see the trainer README, Top-N' : 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy'}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
+        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${resolved.recipe === 'bias' ? 'a closed-form fit with no epochs' : resolved.recipe === 'topn' ? 'iALS sweeps chosen on an inner split; see the trainer README, Top-N' : resolved.recipe === 'topn-softmax' ? 'a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N' : 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy'}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
       );
   }
   return resolved;
@@ -133,6 +138,13 @@ function resolveRecipeAndModel(options: Pick<TrainCommandOptions, 'model' | 'rec
         `--recipe topn trains its own model (implicit matrix factorisation by iALS, for ranking); drop --model ${model}`,
       );
     return { recipe: 'topn', model: 'implicit-mf' };
+  }
+  if (recipe === 'topn-softmax') {
+    if (model)
+      throw new UsageError(
+        `--recipe topn-softmax trains its own model (a two-tower retrieval model trained with a softmax loss, saved as implicit-mf, for ranking); drop --model ${model}`,
+      );
+    return { recipe: 'topn-softmax', model: 'implicit-mf' };
   }
   const byModel: Record<string, RecipeName> = {
     'embedding-net': 'notebook',
@@ -305,6 +317,10 @@ export async function trainAndEvaluate(
     },
     onImplicitSweep: (info) =>
       log(`iALS sweep ${info.sweep}/${info.sweeps}: ${info.seconds.toFixed(2)} s`),
+    onSoftmaxEpoch: (info) =>
+      log(
+        `softmax epoch ${info.epoch + 1}/${info.epochs} (${info.softmax} softmax): loss ${info.loss.toFixed(4)}, ${info.seconds.toFixed(2)} s`,
+      ),
   };
   if (options.all) {
     // every row trains; no validation rows, so no validation number is computed or reported
@@ -395,7 +411,10 @@ export async function trainCommand(options: TrainCommandOptions, io: CliIO): Pro
   const modelDir = resolve(io.cwd, options.out ?? 'cf-model');
   // usage mistakes are refused before the folder is touched
   const { recipe } = resolveRecipe(options);
-  if (options.resume && (recipe === 'best' || recipe === 'bias' || recipe === 'topn')) {
+  if (
+    options.resume &&
+    (recipe === 'best' || recipe === 'bias' || RANKING_RECIPES.includes(recipe))
+  ) {
     throw new UsageError(
       `--resume: the ${recipe} recipe has no epochs and writes no checkpoints; run it again without --resume`,
     );
@@ -455,7 +474,7 @@ async function trainInto(
   const { recipe, model } = resolveRecipe(options);
   log(`recipe: ${recipe} (${model}), backend: ${backend}`);
   // an implicit table is all 1s by design, and a ranking recipe learns from which items were rated
-  if (recipe !== 'topn' && !table.implicit && !(stats.maxRating > stats.minRating))
+  if (!RANKING_RECIPES.includes(recipe) && !table.implicit && !(stats.maxRating > stats.minRating))
     throw new TrainingDataError(
       dataset.path,
       'one-rating-value',
@@ -466,7 +485,7 @@ async function trainInto(
   if (resume)
     log(`resuming from ${checkpointDir}: fit ${resume.fitIndex}, ${resume.epochInFit} epochs done`);
   const save =
-    recipe === 'bias' || recipe === 'topn'
+    recipe === 'bias' || RANKING_RECIPES.includes(recipe)
       ? undefined
       : async (checkpoint: TrainingCheckpoint): Promise<void> =>
           void (await writingTo(modelDir, () =>
@@ -480,13 +499,13 @@ async function trainInto(
     // printed even with --quiet: the run did not finish
     const canResume = existsSync(join(checkpointDir, 'model.json'));
     io.stderr.write(
-      `interrupted: training stopped at the next safe point (a batch, a sweep or an epoch); the model in ${modelDir} is unchanged; ${canResume ? `continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})` : recipe === 'best' || recipe === 'topn' || recipe === 'bias' ? `the ${recipe} recipe writes no checkpoints, so there is nothing to resume` : 'no epoch was completed, so there is nothing to resume'}\n`,
+      `interrupted: training stopped at the next safe point (a batch, a sweep or an epoch); the model in ${modelDir} is unchanged; ${canResume ? `continue with --resume (checkpoint of the last completed epoch in ${checkpointDir})` : recipe === 'best' || RANKING_RECIPES.includes(recipe) || recipe === 'bias' ? `the ${recipe} recipe writes no checkpoints, so there is nothing to resume` : 'no epoch was completed, so there is nothing to resume'}\n`,
     );
     result.model.dispose();
     return EXIT.interrupted;
   };
   if (interrupted) return stopped();
-  if ('rmse' in result && recipe !== 'topn') {
+  if ('rmse' in result && !RANKING_RECIPES.includes(recipe)) {
     log(
       `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
     );
