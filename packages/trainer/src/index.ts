@@ -98,6 +98,8 @@ export type {
 } from './fit-implicit-als.js';
 export { fitBpr } from './fit-bpr.js';
 export { fitSoftmaxRetrieval } from './fit-softmax-retrieval.js';
+export { blendImplicitModels, implicitScoreStd } from './blend-implicit-models.js';
+export type { ImplicitBlendMember } from './blend-implicit-models.js';
 export type {
   SoftmaxRetrievalOptions,
   SoftmaxRetrievalEpoch,

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type RatingsTable, type Split } from '@cf/data';
 import {
   createEmbeddingDotBias,
+  type ImplicitMatrixFactorization,
   createEmbeddingNet,
   createEnsemble,
   fitBiasBaseline,
@@ -13,6 +14,7 @@ import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
 import { fitImplicitAls, type ImplicitAlsSweep } from './fit-implicit-als.js';
 import { scaleByItem } from './scale-by-item.js';
 import { fitSoftmaxRetrieval, type SoftmaxRetrievalEpoch } from './fit-softmax-retrieval.js';
+import { blendImplicitModels } from './blend-implicit-models.js';
 import type { EpochResult, FitCallback } from './callback.js';
 import { evaluate, fit } from './fit.js';
 import { mae, mse, rmse } from './metrics.js';
@@ -73,7 +75,7 @@ export interface RecipeOptions {
   onAutoRecEpoch?: (info: ItemAutoRecEpoch) => void;
   /** `topn` only: called after every iALS sweep (the `topn` recipe has no epochs). */
   onImplicitSweep?: (info: ImplicitAlsSweep) => void;
-  /** `topn-softmax` only: called after every epoch of its softmax retrieval model. */
+  /** `topn-softmax` and `topn` (its neural member): called after every epoch of the softmax retrieval model. */
   onSoftmaxEpoch?: (info: SoftmaxRetrievalEpoch) => void;
   /** Called when a new `fit` call starts (for printing a table header per fit). */
   onFitBegin?: (fitIndex: number, epochs: number) => void;
@@ -292,6 +294,11 @@ export const RECIPE_DEFAULTS = {
     frequencyExponent: 1,
     /** Confidence of a rating ≥ 4 and of a lower one (implicit tables: every row 1). */
     confidence: { threshold: 4, atOrAbove: 1, below: 0.1 },
+    /**
+     * Weight of the neural member, the `topn-softmax` model (its defaults, same seed), blended with
+     * iALS after each is divided by the standard deviation of its scores; 0: iALS alone.
+     */
+    softmaxWeight: 1,
   },
   'topn-softmax': {
     model: 'implicit-mf',
@@ -345,6 +352,39 @@ export function fastaiBatchSize(trainRows: number): number {
   return Math.max(RECIPE_DEFAULTS.fastai.batchSize, Math.ceil(trainRows / FASTAI_STEPS_PER_EPOCH));
 }
 
+/** The `topn-softmax` recipe's model (also `topn`'s neural member). */
+async function fitTopnSoftmax(
+  table: RatingsTable,
+  split: Split,
+  options: RecipeOptions,
+  seed: number,
+  overrides: { nFactors?: number; lr?: number } = {},
+  onEpoch?: (info: SoftmaxRetrievalEpoch) => void,
+): Promise<ImplicitMatrixFactorization> {
+  const spec = RECIPE_DEFAULTS['topn-softmax'];
+  return fitSoftmaxRetrieval(table, split.train, {
+    nFactors: overrides.nFactors ?? spec.nFactors,
+    epochs: spec.softmaxEpochs,
+    lr: overrides.lr ?? spec.lr,
+    l2: spec.l2,
+    temperature: spec.temperature,
+    userLr: spec.userLr,
+    usersPerStep: spec.usersPerStep,
+    backwardTerms: spec.backwardTerms,
+    cosineAnnealing: spec.cosineAnnealing,
+    confidence: { ...spec.confidence },
+    fullSoftmaxMaxItems: spec.fullSoftmaxMaxItems,
+    sampledItems: spec.sampledItems,
+    foldIn: { ...spec.foldIn },
+    seed,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onEpoch: (info) => {
+      onEpoch?.(info);
+      options.onSoftmaxEpoch?.(info);
+    },
+  });
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -381,6 +421,13 @@ function lossSmoothingOf(
  *   validation splits of the training rows only (see the trainer README, "Accuracy"). `fits` holds
  *   the second member's epochs; `lr`, `wd`, `epochs` and `nFactors` options do not apply
  *   (`nFactors` is the sampler's).
+ *
+ * - `topn`: for recommendations, an `implicit-mf` blend of iALS ({@link fitImplicitAls}, 128
+ *   factors, 8 sweeps of 6 conjugate-gradient steps, confidence ≥ 4: 1, below: 0.1) and the
+ *   `topn-softmax` model, each divided by the standard deviation of its scores, weights 1 and 1
+ *   ({@link blendImplicitModels}); `rmse`/`mae` are NaN (ranking scores).
+ * - `topn-softmax`: the neural two-tower retrieval model alone ({@link fitSoftmaxRetrieval}: 64
+ *   factors, full softmax up to 20,000 items, sampled with the log-Q correction above, 20 epochs).
  *
  * The rating recipes ({@link RATING_RECIPES}) throw {@link ImplicitDataError} for an implicit
  * table (`table.implicit`: a file without a rating column).
@@ -542,29 +589,28 @@ export async function runRecipe(
         options.onImplicitSweep?.(info);
       },
     });
+    // the neural member; stopped during iALS or during its epochs: iALS alone
+    if (topn.softmaxWeight > 0 && !options.signal?.aborted) {
+      const softmax = await fitTopnSoftmax(table, split, options, seed);
+      if (options.signal?.aborted) {
+        softmax.dispose();
+      } else {
+        const ials = model as ImplicitMatrixFactorization;
+        model = blendImplicitModels(
+          [
+            { model: ials, weight: 1 },
+            { model: softmax, weight: topn.softmaxWeight },
+          ],
+          ials.config,
+        );
+        ials.dispose();
+        softmax.dispose();
+      }
+    }
   } else if (recipe === 'topn-softmax') {
-    const spec = RECIPE_DEFAULTS['topn-softmax'];
-    model = await fitSoftmaxRetrieval(table, split.train, {
-      nFactors,
-      epochs: spec.softmaxEpochs,
-      lr,
-      l2: spec.l2,
-      temperature: spec.temperature,
-      userLr: spec.userLr,
-      usersPerStep: spec.usersPerStep,
-      backwardTerms: spec.backwardTerms,
-      cosineAnnealing: spec.cosineAnnealing,
-      confidence: { ...spec.confidence },
-      fullSoftmaxMaxItems: spec.fullSoftmaxMaxItems,
-      sampledItems: spec.sampledItems,
-      foldIn: { ...spec.foldIn },
-      seed,
-      ...(options.signal ? { signal: options.signal } : {}),
-      onEpoch: (info) => {
-        sweepSeconds.push(info.seconds);
-        options.onSoftmaxEpoch?.(info);
-      },
-    });
+    model = await fitTopnSoftmax(table, split, options, seed, { nFactors, lr }, (info) =>
+      sweepSeconds.push(info.seconds),
+    );
   } else if (recipe === 'notebook') {
     model = createEmbeddingNet({
       nUsers,
@@ -692,6 +738,11 @@ export async function runRecipe(
               confidence: table.implicit ? null : RECIPE_DEFAULTS.topn.confidence,
               solver: RECIPE_DEFAULTS.topn.solver,
               conjugateGradientSteps: RECIPE_DEFAULTS.topn.conjugateGradientSteps,
+              softmaxWeight: RECIPE_DEFAULTS.topn.softmaxWeight,
+              softmaxMember: {
+                ...RECIPE_DEFAULTS['topn-softmax'],
+                confidence: table.implicit ? null : RECIPE_DEFAULTS['topn-softmax'].confidence,
+              },
               seed,
             }
           : recipe === 'topn-softmax'

@@ -105,7 +105,7 @@ export function resolveRecipe(
       .map(([flag]) => flag);
     if (ignored.length > 0)
       throw new UsageError(
-        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${resolved.recipe === 'bias' ? 'a closed-form fit with no epochs' : resolved.recipe === 'topn' ? 'iALS sweeps chosen on an inner split; see the trainer README, Top-N' : resolved.recipe === 'topn-softmax' ? 'a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N' : 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy'}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
+        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${resolved.recipe === 'bias' ? 'a closed-form fit with no epochs' : resolved.recipe === 'topn' ? 'iALS sweeps and a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N' : resolved.recipe === 'topn-softmax' ? 'a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N' : 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy'}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
       );
   }
   return resolved;
@@ -135,7 +135,7 @@ function resolveRecipeAndModel(options: Pick<TrainCommandOptions, 'model' | 'rec
   if (recipe === 'topn') {
     if (model)
       throw new UsageError(
-        `--recipe topn trains its own model (implicit matrix factorisation by iALS, for ranking); drop --model ${model}`,
+        `--recipe topn trains its own model (iALS blended with a softmax retrieval model, saved as implicit-mf, for ranking); drop --model ${model}`,
       );
     return { recipe: 'topn', model: 'implicit-mf' };
   }
