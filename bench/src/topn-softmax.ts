@@ -10,7 +10,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { join } from 'node:path';
 import { innerSplit, splitByCvIdxs, type RatingsTable } from '@cf/data';
 import { loadRatings } from '@cf/data/node';
-import type { ImplicitMatrixFactorization } from '@cf/model';
+import {
+  ImplicitRowSolver,
+  implicitRowRegularization,
+  scaledGramian,
+  type ImplicitMatrixFactorization,
+} from '@cf/model';
 import {
   RECIPE_DEFAULTS,
   blendImplicitModels,
@@ -33,23 +38,28 @@ const blendWeights = flags
   .split(',')
   .map(Number);
 
-/** Every user's row re-solved by the model's own fold-in from their training rows. */
+/**
+ * Every user's row re-solved from their training rows by the model's own closed-form fold-in
+ * (`foldInItems`: the iALS row solve against its item rows), the Gramian computed once.
+ */
 function foldedIn(model: ImplicitMatrixFactorization, t: RatingsTable, rows: Int32Array) {
+  const { nUsers, nItems, nFactors: f, unobservedWeight } = model.config;
   const byUser = new Map<number, number[]>();
   for (const r of rows) {
     const u = t.userIndex[r]!;
     if (!byUser.has(u)) byUser.set(u, []);
     byUser.get(u)!.push(r);
   }
-  const out = model.withUsers(model.config.nUsers);
-  const f = model.config.nFactors;
+  const out = model.withUsers(nUsers);
+  const items = model.parameter('itemEmbedding').values;
   const values = out.parameter('userEmbedding').values;
+  const gramian = scaledGramian(items, nItems, f, unobservedWeight);
+  const solver = new ImplicitRowSolver(f);
   for (const [u, rs] of byUser) {
-    const one = model.foldInItems(
-      Int32Array.from(rs, (r) => t.itemIndex[r]!),
-      Float32Array.from(rs, (r) => model.confidenceOf(t.rating[r]!)),
-    );
-    values.set(one.parameter('userEmbedding').values, u * f);
+    const cols = Int32Array.from(rs, (r) => t.itemIndex[r]!);
+    const conf = Float32Array.from(rs, (r) => model.confidenceOf(t.rating[r]!));
+    const reg = implicitRowRegularization(model.config, cols.length, nItems);
+    solver.solve(gramian, items, cols, conf, 0, cols.length, reg, values, u * f);
   }
   out.parameter('userEmbedding').markChanged();
   return out;

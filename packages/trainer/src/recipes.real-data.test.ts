@@ -53,14 +53,14 @@ describe.skipIf(!dir)('recipes on ml-latest-small (CF_DATA_DIR)', () => {
   // The top-N claim: relevant = rating ≥ 4, all items ranked, training items excluded. Anchors
   // (numpy, issue #13): popularity 0.158, EASE 0.293, rating-weighted EASE 0.318. The recipe
   // (128-factor iALS by conjugate gradient) gave 0.3142 / 0.2206.
-  it('the topn recipe (iALS) ranks ahead of popularity and plain EASE: NDCG@10 ≥ 0.31, recall@10 ≥ 0.215 on cvIdx 0', async () => {
+  it('the topn recipe (iALS blended with the softmax retrieval model) ranks ahead of popularity and plain EASE: NDCG@10 ≥ 0.312, recall@10 ≥ 0.215 on cvIdx 0', async () => {
     const result = await runRecipe('topn', table, split);
     const m = rankingMetrics(result.model, table, split, { k: 10 });
     console.log(
       `topn recipe: NDCG@10 ${m.ndcgAtK.toFixed(4)}, recall@10 ${m.recallAtK.toFixed(4)}, ${m.users} users, ${result.trainSeconds.toFixed(1)} s`,
     );
     expect(m.users).toBe(599);
-    expect(m.ndcgAtK).toBeGreaterThanOrEqual(0.31);
+    expect(m.ndcgAtK).toBeGreaterThanOrEqual(0.312); // 0.3164 measured
     expect(m.recallAtK).toBeGreaterThanOrEqual(0.215);
     result.model.dispose();
   }, 300_000);
