@@ -236,7 +236,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
     expect(state.trained!.model.label).toContain('topn-softmax');
     expect(state.trained!.ranking!.ndcg).toBeGreaterThan(0);
     expect(await page.getByTestId('rmse').textContent()).toMatch(/top-10 NDCG 0\.\d{4}/);
-    await page.evaluate(() => void (window.__cf.recommendations = undefined));
+    await page.evaluate(() => void delete window.__cf.recommendations);
     await page.getByTestId('user-id').fill('1');
     await page.getByTestId('recommend').click();
     await waitFor('window.__cf.recommendations?.length === 10');
