@@ -1,5 +1,9 @@
 import { expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { splitByCvIdxs } from '@cf/data';
+import { fileSystemIO } from '@cf/model/node';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
 import { runRecipe, type RecipeName } from './recipes.js';
 import {
@@ -45,6 +49,39 @@ describeEachBackend('training checkpoints', () => {
       }
     },
   );
+
+  it('weightParts: one buffer per array (no concatenated copy), the same file and the same checkpoint back', async () => {
+    const checkpoints: TrainingCheckpoint[] = [];
+    await runRecipe('fastai', table, split, {
+      epochs: [1],
+      nFactors: 4,
+      onCheckpoint: (c) => void checkpoints.push(c),
+    });
+    const checkpoint = checkpoints[0]!;
+    const parts = checkpointToArtifacts(checkpoint, { weightParts: true });
+    const whole = checkpointToArtifacts(checkpoint);
+    expect(Array.isArray(parts.weightData)).toBe(true);
+    // the checkpoint's own arrays, not copies
+    expect((parts.weightData as ArrayBuffer[])[0]).toBe(
+      Object.values(checkpoint.parameters)[0]!.buffer,
+    );
+    expect(checkpointFromArtifacts(parts, 'parts')).toEqual(
+      checkpointFromArtifacts(whole, 'whole'),
+    );
+    const root = mkdtempSync(join(tmpdir(), 'cf-checkpoint-'));
+    try {
+      await fileSystemIO(join(root, 'a')).save!(parts);
+      await fileSystemIO(join(root, 'b')).save!(whole);
+      const names = readdirSync(join(root, 'a')).sort();
+      expect(names).toEqual(readdirSync(join(root, 'b')).sort());
+      for (const name of names)
+        expect(readFileSync(join(root, 'a', name))).toEqual(readFileSync(join(root, 'b', name)));
+      const loaded = await fileSystemIO(join(root, 'a')).load!();
+      expect(checkpointFromArtifacts(loaded, 'disk')).toEqual(checkpoint);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 
   it('refuses a checkpoint of another run, and a damaged one', async () => {
     const checkpoints: TrainingCheckpoint[] = [];

@@ -489,7 +489,9 @@ async function trainInto(
       ? undefined
       : async (checkpoint: TrainingCheckpoint): Promise<void> =>
           void (await writingTo(modelDir, () =>
-            fileSystemIO(checkpointDir).save!(checkpointToArtifacts(checkpoint)),
+            fileSystemIO(checkpointDir).save!(
+              checkpointToArtifacts(checkpoint, { weightParts: true }),
+            ),
           ));
   const { result, summary, interrupted } = await trainAndEvaluate(table, split, options, io, log, {
     ...(resume ? { resume } : {}),
