@@ -9,7 +9,7 @@ export type BackendChoice = 'webgl' | 'wasm' | 'cpu' | 'webgpu';
 
 /** Hyper-parameters a user can set; unset fields take the recipe's defaults. */
 export interface TrainSettings {
-  recipe: Exclude<RecipeName, 'bias' | 'best' | 'topn'>;
+  recipe: Exclude<RecipeName, 'bias' | 'best'>;
   backend: BackendChoice;
   /** Epochs of each `fit` (the notebook's `[5, 10]`); the fastai recipe runs one one-cycle of their sum. */
   epochs?: number[];

@@ -224,16 +224,19 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
     }
   });
 
-  it('trains the topn-softmax recipe (the neural retrieval model) and shows its ranking metrics, not an RMSE', async () => {
+  it.each([
+    ['topn-softmax', 'the neural retrieval model'],
+    ['topn', 'iALS blended with it'],
+  ])('trains the %s recipe (%s) and shows its ranking metrics, not an RMSE', async (recipe) => {
     const runs = (await cf()).runs;
-    await page.getByTestId('recipe').selectOption('topn-softmax');
+    await page.getByTestId('recipe').selectOption(recipe);
     await page.getByTestId('backend-select').selectOption('cpu');
     await page.getByTestId('factors').fill('16');
     await page.getByTestId('train').click();
     await waitFor(`window.__cf.runs > ${runs} || window.__cf.errors.length > 0`, 180_000);
     const state = await cf();
     expect(state.errors).toEqual([]);
-    expect(state.trained!.model.label).toContain('topn-softmax');
+    expect(state.trained!.model.label).toContain(`${recipe} recipe`);
     expect(state.trained!.ranking!.ndcg).toBeGreaterThan(0);
     expect(await page.getByTestId('rmse').textContent()).toMatch(/top-10 NDCG 0\.\d{4}/);
     await page.evaluate(() => void delete window.__cf.recommendations);
