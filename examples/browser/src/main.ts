@@ -23,6 +23,7 @@ export interface PageState {
   epochs: EpochResult[];
   trained?: Extract<FromWorker, { type: 'trained' }>;
   recommendations?: Recommendation[];
+  recommendedAll?: Extract<FromWorker, { type: 'recommended-all' }>;
   similar?: Recommendation[];
   prediction?: Extract<FromWorker, { type: 'prediction' }>;
   loadedModel?: Extract<FromWorker, { type: 'model-loaded' }>;
@@ -126,7 +127,7 @@ function setTraining(running: boolean): void {
 }
 
 function enableModelButtons(): void {
-  for (const id of ['recommend', 'similar', 'predict', 'save-idb', 'download'])
+  for (const id of ['recommend', 'recommend-all', 'similar', 'predict', 'save-idb', 'download'])
     button(id).disabled = false;
 }
 
@@ -192,6 +193,11 @@ function onMessage(message: FromWorker): void {
     case 'recommendations':
       state.recommendations = message.items;
       showItems($('recommendations'), message.items, 'predicted');
+      return;
+    case 'recommended-all':
+      state.recommendedAll = message;
+      $('recommend-all-status').textContent =
+        `top 10 for ${message.users.toLocaleString()} users in ${message.seconds.toFixed(2)} s on ${message.threads} thread${message.threads === 1 ? '' : 's'}${message.threadsNote ? ` (${message.threadsNote})` : ''}`;
       return;
     case 'similar':
       state.similar = message.items;
@@ -324,6 +330,7 @@ button('stop').addEventListener('click', () => send({ type: 'stop' }));
 button('recommend').addEventListener('click', () =>
   send({ type: 'recommend', userId: input('user').value.trim(), k: 10 }),
 );
+button('recommend-all').addEventListener('click', () => send({ type: 'recommend-all', k: 10 }));
 button('similar').addEventListener('click', () =>
   send({ type: 'similar', itemId: input('item').value.trim(), k: 10 }),
 );

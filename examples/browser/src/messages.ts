@@ -47,6 +47,7 @@ export type ToWorker =
   | { type: 'train'; settings: TrainSettings }
   | { type: 'stop' }
   | { type: 'recommend'; userId: string; k: number }
+  | { type: 'recommend-all'; k: number }
   | { type: 'similar'; itemId: string; k: number }
   | { type: 'predict'; userId: string; itemId: string }
   | { type: 'save'; url: 'indexeddb://cf-model' }
@@ -89,6 +90,17 @@ export type FromWorker =
       model: ModelSummary;
     }
   | { type: 'recommendations'; userId: string; items: Recommendation[] }
+  | {
+      type: 'recommended-all';
+      /** Users who got a list. */
+      users: number;
+      /** Threads (ranking workers) that ranked, and why fewer than every core when so. */
+      threads: number;
+      threadsNote?: string;
+      seconds: number;
+      /** The first user's list, to compare with a one-user `recommend`. */
+      first: { userId: string; items: Recommendation[] };
+    }
   | { type: 'similar'; itemId: string; items: Recommendation[] }
   | { type: 'prediction'; userId: string; itemId: string; rating: number; source: string }
   | { type: 'saved'; url: string }

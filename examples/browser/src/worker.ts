@@ -2,7 +2,13 @@
 // answers recommendation queries, so the page stays responsive while it works.
 import * as tf from '@tensorflow/tfjs-core';
 import { parseRawId, splitByCvIdxs, type Split } from '@cf/data';
-import { createTrainedModel, loadModel, saveModel, type TrainedModel } from '@cf/model';
+import {
+  createTrainedModel,
+  loadModel,
+  recommendForAllUsers,
+  saveModel,
+  type TrainedModel,
+} from '@cf/model';
 import { RANKING_RECIPES, rankingMetricsAsync, runRecipe } from '@cf/trainer';
 import { engineOf, hasWebGpu, useBackend } from './backends.js';
 import { loadDataSource, type BrowserDataset } from './load-ratings.js';
@@ -165,6 +171,21 @@ async function handle(message: ToWorker): Promise<void> {
         items: requireModel().recommend(parseRawId(message.userId), { k: message.k }),
       });
       return;
+    case 'recommend-all': {
+      // every user's top k on every core (ranking workers when the page is cross-origin isolated)
+      const started = performance.now();
+      const all = await recommendForAllUsers(requireModel(), { k: message.k, threads: 'auto' });
+      const [firstId, firstItems] = all.recommendations.entries().next().value!;
+      post({
+        type: 'recommended-all',
+        users: all.recommendations.size,
+        threads: all.threads,
+        ...(all.threadsNote !== undefined ? { threadsNote: all.threadsNote } : {}),
+        seconds: (performance.now() - started) / 1000,
+        first: { userId: String(firstId), items: firstItems },
+      });
+      return;
+    }
     case 'similar':
       post({
         type: 'similar',

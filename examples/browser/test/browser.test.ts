@@ -141,6 +141,27 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
     await page.screenshot({ path: join(outputDir, 'browser.png'), fullPage: true });
   });
 
+  it('ranks every user on every core in ranking workers, the same lists as one-user recommend', async () => {
+    await page.getByTestId('recommend-all').click();
+    await waitFor('window.__cf.recommendedAll !== undefined || window.__cf.errors.length > 0');
+    const state = await cf();
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(state.errors).toEqual([]);
+    const all = state.recommendedAll!;
+    expect(all.threadsNote).toBeUndefined();
+    expect(all.threads).toBe(cores);
+    expect(all.users).toBe(state.data!.nUsers);
+    await page.evaluate(() => void delete window.__cf.recommendations);
+    await page.getByTestId('user-id').fill(all.first.userId);
+    await page.getByTestId('recommend').click();
+    await waitFor('window.__cf.recommendations?.length === 10');
+    const one = (await cf()).recommendations!;
+    expect(all.first.items.map((r) => r.itemId)).toEqual(one.map((r) => r.itemId));
+    expect(await page.getByTestId('recommend-all-status').textContent()).toContain(
+      `on ${cores} threads`,
+    );
+  });
+
   it('loads a model saved by Node over HTTP and predicts what Node predicts (within 1e-4)', async () => {
     await page.getByTestId('model-url').fill('/models/node-model/model.json');
     await page.getByTestId('load-url').click();
@@ -215,6 +236,11 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the browser example in Chromium', (
       expect(state.threads).toBe(1);
       expect(state.threadsNote).toMatch(/not cross-origin isolated/);
       expect(state.trained!.rmse).toBeLessThan(await sampleBaselineRmse());
+      await other.getByTestId('recommend-all').click();
+      await waitFor('window.__cf.recommendedAll !== undefined', 120_000, other);
+      const all = (await cf(other)).recommendedAll!;
+      expect(all.threads).toBe(1);
+      expect(all.threadsNote).toMatch(/not cross-origin isolated/);
       expect(await other.getByTestId('threads-status').textContent()).toMatch(
         /^1 thread \(the page is not cross-origin isolated/,
       );

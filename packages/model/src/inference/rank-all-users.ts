@@ -69,6 +69,9 @@ interface WorkerHandle {
   terminate(): Promise<void>;
 }
 
+/** The browser's `Worker`, declared so the spawn below names the global (bundlers look for it). */
+declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker;
+
 interface BrowserWorker {
   postMessage(message: unknown): void;
   terminate(): void;
@@ -103,10 +106,13 @@ async function spawnWorker(url: URL | undefined): Promise<WorkerHandle> {
     process?: { versions?: { node?: string } };
   };
   if (typeof g.process?.versions?.node !== 'string' && g.Worker) {
-    // written out so that bundlers (Vite, webpack) see the worker and bundle it
+    // `new Worker(new URL('./…', import.meta.url), { type: 'module' })` with the global `Worker`
+    // (declared above): the form Vite and webpack recognise and bundle with the worker's imports;
+    // `new g.Worker(...)` made Vite copy the file as a bare asset whose imports do not resolve
+    // (the trainer's Hogwild workers never started in a browser that way).
     const worker = url
-      ? new g.Worker(url, { type: 'module' })
-      : new g.Worker(new URL('./rank-worker.js', import.meta.url), { type: 'module' });
+      ? new Worker(url, { type: 'module' })
+      : new Worker(new URL('./rank-worker.js', import.meta.url), { type: 'module' });
     worker.addEventListener('message', (event) => deliver(event.data as RankWorkerReply));
     worker.addEventListener('error', (event) =>
       fail(new Error(`ranking worker failed: ${event.message ?? 'unknown error'}`)),
@@ -121,7 +127,8 @@ async function spawnWorker(url: URL | undefined): Promise<WorkerHandle> {
     };
   }
   const specifier = 'node:worker_threads';
-  const { Worker } = (await import(/* @vite-ignore */ specifier)) as {
+  // Renamed: a function-scoped `Worker` here would shadow the global one used above (and throw).
+  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as {
     Worker: new (url: URL) => {
       postMessage(message: unknown): void;
       terminate(): Promise<number>;
@@ -130,7 +137,7 @@ async function spawnWorker(url: URL | undefined): Promise<WorkerHandle> {
       on(type: 'exit', listener: (code: number) => void): void;
     };
   };
-  const worker = new Worker(url ?? new URL('./rank-worker.js', import.meta.url));
+  const worker = new NodeWorker(url ?? new URL('./rank-worker.js', import.meta.url));
   worker.on('message', (message) => deliver(message as RankWorkerReply));
   worker.on('error', (error) => fail(error));
   worker.on('exit', (code) => fail(new Error(`ranking worker exited (code ${code})`)));
