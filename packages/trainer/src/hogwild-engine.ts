@@ -1,4 +1,10 @@
-import { NumpyRandomState } from '@cf/data';
+import {
+  expectWorkerReply,
+  NumpyRandomState,
+  startModuleWorker,
+  type BrowserWorkerLike,
+  type ModuleWorker,
+} from '@cf/data';
 import { KernelInstance, sharedWasmKernelModule, wasmKernelFailure } from '@cf/kernels';
 import type { RatingModel } from '@cf/model';
 import { Adam } from './adam.js';
@@ -44,42 +50,8 @@ export function hogwildUnsupportedReason(
   return undefined;
 }
 
-interface Reply {
-  resolve: (reply: HogwildReply) => void;
-  reject: (error: Error) => void;
-}
-
 /** A worker as both platforms offer it. */
-interface WorkerHandle {
-  post(message: HogwildInit | HogwildEpoch): void;
-  /** The next reply (replies come in order: one per message). */
-  reply(): Promise<HogwildReply>;
-  terminate(): Promise<void>;
-}
-
-type WorkerReplyQueue = { waiting: Reply[]; early: HogwildReply[]; failure: Error | undefined };
-
-function queue(): WorkerReplyQueue {
-  return { waiting: [], early: [], failure: undefined };
-}
-
-function deliver(q: WorkerReplyQueue, reply: HogwildReply): void {
-  const next = q.waiting.shift();
-  if (next) next.resolve(reply);
-  else q.early.push(reply);
-}
-
-function fail(q: WorkerReplyQueue, error: Error): void {
-  q.failure ??= error;
-  for (const w of q.waiting.splice(0)) w.reject(error);
-}
-
-function nextReply(q: WorkerReplyQueue): Promise<HogwildReply> {
-  const early = q.early.shift();
-  if (early) return Promise.resolve(early);
-  if (q.failure) return Promise.reject(q.failure);
-  return new Promise((resolve, reject) => q.waiting.push({ resolve, reject }));
-}
+type WorkerHandle = ModuleWorker<HogwildInit | HogwildEpoch, HogwildReply>;
 
 let workerUrlOverride: URL | undefined;
 
@@ -88,80 +60,23 @@ export function setHogwildWorkerUrl(url: URL | undefined): void {
   workerUrlOverride = url;
 }
 
-/** The browser's `Worker` (this package compiles without the DOM library). */
-declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker;
+/** The browser's `Worker` (declared so the spawn below names the global: bundlers look for it). */
+declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorkerLike;
 
-interface BrowserWorker {
-  postMessage(message: unknown): void;
-  terminate(): void;
-  addEventListener(
-    type: 'message' | 'error',
-    listener: (event: { data?: unknown; message?: string }) => void,
-  ): void;
-}
-
-async function spawnWorker(): Promise<WorkerHandle> {
-  const g = globalThis as {
-    Worker?: new (url: URL, options: { type: 'module' }) => BrowserWorker;
-    process?: { versions?: { node?: string } };
-  };
-  const q = queue();
-  if (typeof g.process?.versions?.node !== 'string' && g.Worker) {
-    // `new Worker(new URL('./…', import.meta.url), { type: 'module' })` written out with the global
-    // `Worker` (declared above, not read off `globalThis`): Vite and webpack recognise exactly this
-    // form and bundle the worker with its imports; `new g.Worker(...)` made Vite copy the file as a
-    // bare asset whose `@cf/*` imports no browser can resolve.
-    const worker = workerUrlOverride
-      ? new Worker(workerUrlOverride, { type: 'module' })
-      : new Worker(new URL('./hogwild-worker.js', import.meta.url), { type: 'module' });
-    worker.addEventListener('message', (event) => deliver(q, event.data as HogwildReply));
-    worker.addEventListener('error', (event) =>
-      fail(q, new Error(`training worker failed: ${event.message ?? 'unknown error'}`)),
-    );
-    return {
-      post: (message) => worker.postMessage(message),
-      reply: () => nextReply(q),
-      terminate: () => {
-        worker.terminate();
-        return Promise.resolve();
-      },
-    };
-  }
-  const specifier = 'node:worker_threads';
-  // Renamed: a function-scoped `Worker` here would shadow the global one used above (and throw).
-  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as {
-    Worker: new (url: URL) => {
-      postMessage(message: unknown): void;
-      terminate(): Promise<number>;
-      on(type: 'message', listener: (message: unknown) => void): void;
-      on(type: 'error', listener: (error: Error) => void): void;
-      on(type: 'exit', listener: (code: number) => void): void;
-    };
-  };
-  const worker = new NodeWorker(
-    workerUrlOverride ?? new URL('./hogwild-worker.js', import.meta.url),
-  );
-  worker.on('message', (message) => deliver(q, message as HogwildReply));
-  worker.on('error', (error) => fail(q, error));
-  worker.on('exit', (code) => fail(q, new Error(`training worker exited (code ${code})`)));
-  return {
-    post: (message) => worker.postMessage(message),
-    reply: () => nextReply(q),
-    terminate: async () => {
-      await worker.terminate();
-    },
-  };
+function spawnWorker(): Promise<WorkerHandle> {
+  return startModuleWorker<HogwildInit | HogwildEpoch, HogwildReply>({
+    // written as `new Worker(new URL('./…', import.meta.url), …)`: see ModuleWorkerSource.browser
+    browser: () =>
+      workerUrlOverride
+        ? new Worker(workerUrlOverride, { type: 'module' })
+        : new Worker(new URL('./hogwild-worker.js', import.meta.url), { type: 'module' }),
+    node: workerUrlOverride ?? new URL('./hogwild-worker.js', import.meta.url),
+    name: 'training worker',
+  });
 }
 
 async function expect(worker: WorkerHandle, type: 'ready' | 'epochDone'): Promise<void> {
-  const reply = await worker.reply();
-  if (reply.type === 'error') {
-    const error = new Error(`training worker: ${reply.message}`);
-    if (reply.stack) error.stack = reply.stack;
-    throw error;
-  }
-  if (reply.type !== type)
-    throw new Error(`training worker answered ${reply.type}, expected ${type}`);
+  await expectWorkerReply(worker, type, 'training worker');
 }
 
 interface EngineParameter {

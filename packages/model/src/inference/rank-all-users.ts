@@ -1,4 +1,11 @@
-import { currentThreadEnvironment, resolveThreads } from '@cf/data';
+import {
+  currentThreadEnvironment,
+  expectWorkerReply,
+  resolveThreads,
+  startModuleWorker,
+  type BrowserWorkerLike,
+  type ModuleWorker,
+} from '@cf/data';
 import type { ScoringModel } from './scoring-model.js';
 import type { SeenItems } from './seen-items.js';
 import { BlockedRanker } from './blocked-ranker.js';
@@ -63,108 +70,30 @@ export interface RankAllUsersResult {
   path: 'blocked' | 'per-user';
 }
 
-interface WorkerHandle {
-  post(message: RankWorkerMessage): void;
-  reply(): Promise<RankWorkerReply>;
-  terminate(): Promise<void>;
-}
+type WorkerHandle = ModuleWorker<RankWorkerMessage, RankWorkerReply>;
 
 /** The browser's `Worker`, declared so the spawn below names the global (bundlers look for it). */
-declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorker;
+declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorkerLike;
 
-interface BrowserWorker {
-  postMessage(message: unknown): void;
-  terminate(): void;
-  addEventListener(
-    type: 'message' | 'error',
-    listener: (event: { data?: unknown; message?: string }) => void,
-  ): void;
-}
-
-/** Starts one worker; its replies queue up until asked for. */
-async function spawnWorker(url: URL | undefined): Promise<WorkerHandle> {
-  const replies: RankWorkerReply[] = [];
-  const waiting: { resolve: (r: RankWorkerReply) => void; reject: (e: Error) => void }[] = [];
-  let failure: Error | undefined;
-  const deliver = (reply: RankWorkerReply): void => {
-    const w = waiting.shift();
-    if (w) w.resolve(reply);
-    else replies.push(reply);
-  };
-  const fail = (error: Error): void => {
-    failure ??= error;
-    for (const w of waiting.splice(0)) w.reject(failure);
-  };
-  const reply = (): Promise<RankWorkerReply> => {
-    const r = replies.shift();
-    if (r) return Promise.resolve(r);
-    if (failure) return Promise.reject(failure);
-    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
-  };
-  const g = globalThis as {
-    Worker?: new (url: URL, options: { type: 'module' }) => BrowserWorker;
-    process?: { versions?: { node?: string } };
-  };
-  if (typeof g.process?.versions?.node !== 'string' && g.Worker) {
-    // `new Worker(new URL('./…', import.meta.url), { type: 'module' })` with the global `Worker`
-    // (declared above): the form Vite and webpack recognise and bundle with the worker's imports;
-    // `new g.Worker(...)` made Vite copy the file as a bare asset whose imports do not resolve
-    // (the trainer's Hogwild workers never started in a browser that way).
-    const worker = url
-      ? new Worker(url, { type: 'module' })
-      : new Worker(new URL('./rank-worker.js', import.meta.url), { type: 'module' });
-    worker.addEventListener('message', (event) => deliver(event.data as RankWorkerReply));
-    worker.addEventListener('error', (event) =>
-      fail(new Error(`ranking worker failed: ${event.message ?? 'unknown error'}`)),
-    );
-    return {
-      post: (message) => worker.postMessage(message),
-      reply,
-      terminate: () => {
-        worker.terminate();
-        return Promise.resolve();
-      },
-    };
-  }
-  const specifier = 'node:worker_threads';
-  // Renamed: a function-scoped `Worker` here would shadow the global one used above (and throw).
-  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as {
-    Worker: new (url: URL) => {
-      postMessage(message: unknown): void;
-      terminate(): Promise<number>;
-      on(type: 'message', listener: (message: unknown) => void): void;
-      on(type: 'error', listener: (error: Error) => void): void;
-      on(type: 'exit', listener: (code: number) => void): void;
-    };
-  };
-  const worker = new NodeWorker(url ?? new URL('./rank-worker.js', import.meta.url));
-  worker.on('message', (message) => deliver(message as RankWorkerReply));
-  worker.on('error', (error) => fail(error));
-  worker.on('exit', (code) => fail(new Error(`ranking worker exited (code ${code})`)));
-  return {
-    post: (message) => worker.postMessage(message),
-    reply,
-    terminate: async () => {
-      await worker.terminate();
-    },
-  };
+/** Starts one ranking worker (`url`: tests' and bundlers' override of the script). */
+function spawnWorker(url: URL | undefined): Promise<WorkerHandle> {
+  return startModuleWorker<RankWorkerMessage, RankWorkerReply>({
+    // written as `new Worker(new URL('./…', import.meta.url), …)`: see ModuleWorkerSource.browser
+    browser: () =>
+      url
+        ? new Worker(url, { type: 'module' })
+        : new Worker(new URL('./rank-worker.js', import.meta.url), { type: 'module' }),
+    node: url ?? new URL('./rank-worker.js', import.meta.url),
+    name: 'ranking worker',
+  });
 }
 
 /** A reply of the expected type, or the worker's error thrown. */
-async function expectReply<T extends RankWorkerReply['type']>(
+const expectReply = <T extends Exclude<RankWorkerReply['type'], 'error'>>(
   worker: WorkerHandle,
   type: T,
-): Promise<Extract<RankWorkerReply, { type: T }>> {
-  const reply = await worker.reply();
-  if (reply.type === 'error') {
-    const error = new Error(`ranking worker: ${reply.message}`);
-    if (reply.stack) error.stack = reply.stack;
-    throw error;
-  }
-  if (reply.type !== type)
-    throw new Error(`ranking worker answered ${reply.type}, expected ${type}`);
-  return reply as Extract<RankWorkerReply, { type: T }>;
-}
+): Promise<Extract<RankWorkerReply, { type: T }>> =>
+  expectWorkerReply(worker, type, 'ranking worker');
 
 /** `values` in a SharedArrayBuffer when the platform has one (posted to every worker without a copy). */
 function shareable<T extends Float32Array | Int32Array>(values: T): T {

@@ -1,0 +1,133 @@
+/**
+ * One worker on either platform, with its replies queued in order: what cf's threaded training
+ * (the trainer's Hogwild workers) and threaded ranking (`rankAllUsers`) both start. Lives beside
+ * {@link resolveThreads}, the other piece both packages share.
+ */
+
+/** The part of a browser `Worker` this uses. */
+export interface BrowserWorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): void;
+  addEventListener(
+    type: 'message' | 'error',
+    listener: (event: { data?: unknown; message?: string }) => void,
+  ): void;
+}
+
+/** A started worker: messages in, replies out in the order they came. */
+export interface ModuleWorker<Message, Reply> {
+  post(message: Message): void;
+  /** The next reply; rejects once the worker failed or exited. */
+  reply(): Promise<Reply>;
+  terminate(): Promise<void>;
+}
+
+/** Where a worker script is, per platform. */
+export interface ModuleWorkerSource {
+  /**
+   * Starts it in a browser. Write it at the call site as
+   * `() => new Worker(new URL('./x.js', import.meta.url), { type: 'module' })` with the global
+   * `Worker`: Vite and webpack recognise exactly that form, next to the module that names the file,
+   * and bundle the worker with its imports (`new globalThis.Worker(...)` left a bare asset whose
+   * imports did not resolve, so the workers never started).
+   */
+  browser: () => BrowserWorkerLike;
+  /** The same script for Node's `worker_threads`. */
+  node: URL;
+  /** How errors name it, e.g. `'training worker'`. */
+  name: string;
+}
+
+/** An error reply a worker sends instead of the expected one. */
+export interface WorkerErrorReply {
+  type: 'error';
+  message: string;
+  stack?: string | undefined;
+}
+
+/**
+ * Starts a module worker: a browser `Worker` outside Node (when the platform has workers),
+ * `worker_threads` on Node. Replies queue up until {@link ModuleWorker.reply} asks for them; an
+ * error event, a Node `error` or an exit fails every pending and later `reply()`.
+ */
+export async function startModuleWorker<Message, Reply>(
+  source: ModuleWorkerSource,
+): Promise<ModuleWorker<Message, Reply>> {
+  const early: Reply[] = [];
+  const waiting: { resolve: (reply: Reply) => void; reject: (error: Error) => void }[] = [];
+  let failure: Error | undefined;
+  const deliver = (reply: Reply): void => {
+    const next = waiting.shift();
+    if (next) next.resolve(reply);
+    else early.push(reply);
+  };
+  const fail = (error: Error): void => {
+    failure ??= error;
+    for (const w of waiting.splice(0)) w.reject(failure);
+  };
+  const reply = (): Promise<Reply> => {
+    if (early.length > 0) return Promise.resolve(early.shift()!);
+    if (failure) return Promise.reject(failure);
+    return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+  };
+  const g = globalThis as { Worker?: unknown; process?: { versions?: { node?: string } } };
+  if (typeof g.process?.versions?.node !== 'string' && g.Worker) {
+    const worker = source.browser();
+    worker.addEventListener('message', (event) => deliver(event.data as Reply));
+    worker.addEventListener('error', (event) =>
+      fail(new Error(`${source.name} failed: ${event.message ?? 'unknown error'}`)),
+    );
+    return {
+      post: (message) => worker.postMessage(message),
+      reply,
+      terminate: () => {
+        worker.terminate();
+        return Promise.resolve();
+      },
+    };
+  }
+  const specifier = 'node:worker_threads';
+  const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as {
+    Worker: new (url: URL) => {
+      postMessage(message: unknown): void;
+      terminate(): Promise<number>;
+      on(type: 'message', listener: (message: unknown) => void): void;
+      on(type: 'error', listener: (error: Error) => void): void;
+      on(type: 'exit', listener: (code: number) => void): void;
+    };
+  };
+  const worker = new NodeWorker(source.node);
+  worker.on('message', (message) => deliver(message as Reply));
+  worker.on('error', (error) => fail(error));
+  worker.on('exit', (code) => fail(new Error(`${source.name} exited (code ${code})`)));
+  return {
+    post: (message) => worker.postMessage(message),
+    reply,
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/**
+ * The worker's next reply if it is of `type`; its error reply thrown as an `Error` named after the
+ * worker (with the worker's stack), any other reply thrown as out of order.
+ */
+export async function expectWorkerReply<
+  Reply extends { type: string },
+  Type extends Exclude<Reply['type'], 'error'>,
+>(
+  worker: Pick<ModuleWorker<unknown, Reply>, 'reply'>,
+  type: Type,
+  name: string,
+): Promise<Extract<Reply, { type: Type }>> {
+  const reply = await worker.reply();
+  if (reply.type === 'error') {
+    const { message, stack } = reply as unknown as WorkerErrorReply;
+    const error = new Error(`${name}: ${message}`);
+    if (stack) error.stack = stack;
+    throw error;
+  }
+  if (reply.type !== type) throw new Error(`${name} answered ${reply.type}, expected ${type}`);
+  return reply as Extract<Reply, { type: Type }>;
+}
