@@ -6,8 +6,11 @@
 
 /** The part of a browser `Worker` this uses. */
 export interface BrowserWorkerLike {
+  /** Sends a message to the worker. */
   postMessage(message: unknown): void;
+  /** Stops the worker at once. */
   terminate(): void;
+  /** Listens for the worker's messages and errors. */
   addEventListener(
     type: 'message' | 'error',
     listener: (event: { data?: unknown; message?: string }) => void,
@@ -16,9 +19,11 @@ export interface BrowserWorkerLike {
 
 /** A started worker: messages in, replies out in the order they came. */
 export interface ModuleWorker<Message, Reply> {
+  /** Sends a message to the worker. */
   post(message: Message): void;
   /** The next reply; rejects once the worker failed or exited. */
   reply(): Promise<Reply>;
+  /** Stops the worker; resolves once it has stopped. */
   terminate(): Promise<void>;
 }
 
