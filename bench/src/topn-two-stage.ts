@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { innerSplit, splitByCvIdxs } from '@cf/data';
 import { loadRatings } from '@cf/data/node';
 import { createEnsemble } from '@cf/model';
-import { RECIPE_DEFAULTS, fitImplicitAls, rankingMetrics, runRecipe } from '@cf/trainer';
+import {
+  RECIPE_DEFAULTS,
+  defaultRatingConfidence,
+  fitImplicitAls,
+  rankingMetrics,
+  runRecipe,
+} from '@cf/trainer';
 
 const root = process.env['CF_DATA_DIR'];
 if (!root) throw new Error('set CF_DATA_DIR to the folder that contains ml-latest-small/');
@@ -23,7 +29,7 @@ const ials = await fitImplicitAls(table, inner.train, {
   nFactors: topn.nFactors,
   solver: topn.solver,
   conjugateGradientSteps: topn.conjugateGradientSteps,
-  confidence: { ...topn.confidence },
+  confidence: defaultRatingConfidence(table, topn.confidence),
 });
 const ialsSeconds = (performance.now() - started) / 1000;
 started = performance.now();

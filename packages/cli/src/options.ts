@@ -103,7 +103,7 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(
       new Option(
         '--recipe <recipe>',
-        "notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate rating predictor, a weighted blend of Bayesian MF by Gibbs sampling, a 128-factor EmbeddingDotBias and an item-based AutoRec; topn: for recommendations, iALS blended with topn-softmax's model (ratings ≥ 4 weigh 1, lower 0.1; implicit files: every row 1); topn-softmax: a neural two-tower retrieval model alone, trained with a softmax loss (full over the catalogue, or sampled with the log-Q correction above 20,000 items) (default: notebook, or the --model's)",
+        "notebook: fastai 0.7 EmbeddingNet; fastai: fastai v2 EmbeddingDotBias one-cycle; bias: the damped bias baseline; best: the most accurate rating predictor, a weighted blend of Bayesian MF by Gibbs sampling, a 128-factor EmbeddingDotBias and an item-based AutoRec; topn: for recommendations, iALS blended with topn-softmax's model (ratings from 70 % up the file's range — 4 stars on MovieLens — weigh 1, lower 0.1; implicit files: every row 1); topn-softmax: a neural two-tower retrieval model alone, trained with a softmax loss (full over the catalogue, or sampled with the log-Q correction above 20,000 items) (default: notebook, or the --model's)",
       ).choices(['notebook', 'fastai', 'bias', 'best', 'topn', 'topn-softmax']),
     )
     .option(

@@ -3,6 +3,7 @@ import { createRatingsTable, type RatingsTable } from '@cf/data';
 import { implicitRowRegularization, type ImplicitMatrixFactorization } from '@cf/model';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
 import { fitImplicitAls } from './fit-implicit-als.js';
+import { defaultRelevanceThreshold } from './ranking-metrics.js';
 
 /** The iALS objective of Rendle et al. 2021 on the given rows, computed densely. */
 function objective(
@@ -116,7 +117,12 @@ describe('fitImplicitAls', () => {
 
   it('weights ratings by the confidence map', async () => {
     const rated = await fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2 });
-    expect(rated.config.confidence).toEqual({ threshold: 4, atOrAbove: 1, below: 0.1 });
+    // by default from the table's relevance threshold (4 stars on MovieLens' scale)
+    expect(rated.config.confidence).toEqual({
+      threshold: defaultRelevanceThreshold(table),
+      atOrAbove: 1,
+      below: 0.1,
+    });
     const flat = await fitImplicitAls(table, rows, { sweeps: 1, nFactors: 2, confidence: null });
     expect(flat.config.confidence).toBeNull();
     expect(flat.parameter('itemEmbedding').values).not.toEqual(

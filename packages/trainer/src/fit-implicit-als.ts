@@ -7,6 +7,7 @@ import {
   type ImplicitMatrixFactorization,
   type RatingConfidence,
 } from '@cf/model';
+import { defaultRatingConfidence } from './default-rating-confidence.js';
 import { EventLoopYielder } from './event-loop-yielder.js';
 
 /** Options of {@link fitImplicitAls}; defaults are what the `topn` recipe uses (see the trainer README). */
@@ -23,7 +24,9 @@ export interface ImplicitAlsOptions {
   frequencyExponent?: number;
   /**
    * How ratings become confidences (ignored for an implicit table, where every row counts 1).
-   * Default `{threshold: 4, atOrAbove: 1, below: 0.1}` (chosen on an inner split); `null` counts every row 1.
+   * Default {@link defaultRatingConfidence}: `{threshold, atOrAbove: 1, below: 0.1}` (chosen on an
+   * inner split of MovieLens) with the threshold 70 % up the table's rating range (4 stars on
+   * MovieLens); `null` counts every row 1.
    */
   confidence?: RatingConfidence | null;
   /**
@@ -55,7 +58,11 @@ export interface ImplicitAlsSweep {
   seconds: number;
 }
 
-/** The default rating → confidence map of the `topn` recipe. */
+/**
+ * The rating → confidence map of the `topn` recipe on a 0.5–5 or 1–5 star table, as a constant.
+ * What the recipe and {@link fitImplicitAls} use follows the table's scale:
+ * {@link defaultRatingConfidence}`(table)` (the same rows as this on those scales).
+ */
 export const DEFAULT_RATING_CONFIDENCE: RatingConfidence = {
   threshold: 4,
   atOrAbove: 1,
@@ -174,7 +181,7 @@ export async function fitImplicitAls(
   const confidenceMap = table.implicit
     ? null
     : options.confidence === undefined
-      ? DEFAULT_RATING_CONFIDENCE
+      ? defaultRatingConfidence(table)
       : options.confidence;
   const model = createImplicitMatrixFactorization({
     nUsers,

@@ -5,7 +5,7 @@ import {
   type ImplicitMatrixFactorization,
   type RatingConfidence,
 } from '@cf/model';
-import { DEFAULT_RATING_CONFIDENCE } from './fit-implicit-als.js';
+import { defaultRatingConfidence } from './default-rating-confidence.js';
 import { EventLoopYielder } from './event-loop-yielder.js';
 import { groupRows } from './group-rows.js';
 
@@ -39,8 +39,9 @@ export interface SoftmaxRetrievalOptions {
   usersPerStep?: number;
   /**
    * The weight of each positive (a training row) in the loss, from its rating (ignored for an
-   * implicit table, where every row weighs 1). Default `{threshold: 4, atOrAbove: 1, below: 0.1}`;
-   * `null` weighs every row 1. Also the confidence map of the returned model's fold-in.
+   * implicit table, where every row weighs 1). Default {@link defaultRatingConfidence}:
+   * `{threshold, atOrAbove: 1, below: 0.1}` with the threshold 70 % up the table's rating range
+   * (4 stars on MovieLens); `null` weighs every row 1. Also the confidence map of the returned model's fold-in.
    */
   confidence?: RatingConfidence | null;
   /**
@@ -371,7 +372,7 @@ export async function fitSoftmaxRetrieval(
   const confidence = table.implicit
     ? null
     : options.confidence === undefined
-      ? DEFAULT_RATING_CONFIDENCE
+      ? defaultRatingConfidence(table)
       : options.confidence;
   const foldIn = options.foldIn ?? {
     unobservedWeight: 0.1,

@@ -91,6 +91,7 @@ export { resolveThreads, currentThreadEnvironment } from '@cf/data';
 export { setDotBiasEngineEnabled } from './dot-bias-engine.js';
 export type { ThreadEnvironment, ThreadChoice } from '@cf/data';
 export { fitImplicitAls, DEFAULT_RATING_CONFIDENCE } from './fit-implicit-als.js';
+export { defaultRatingConfidence } from './default-rating-confidence.js';
 export type {
   ImplicitAlsOptions,
   ImplicitAlsSolver,

@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest';
 import { createRatingsTable } from '@cf/data';
 import { describeEachBackend } from '@cf/test-utils';
+import type { ImplicitMatrixFactorization } from '@cf/model';
+import { defaultRatingConfidence } from './default-rating-confidence.js';
 import { ImplicitDataError } from './errors.js';
 import { RATING_RECIPES, runRecipe } from './recipes.js';
 
@@ -57,4 +59,43 @@ describeEachBackend('rating recipes on implicit data', () => {
     expect(Number.isFinite(result.rmse)).toBe(true);
     result.model.dispose();
   });
+});
+
+describeEachBackend('the topn recipes on other rating scales', () => {
+  /** Two users × four items, every pair rated on `scale` (its lowest and highest rating present). */
+  const tableOn = (scale: readonly number[]) =>
+    createRatingsTable(
+      ['u1', 'u2'].flatMap((userId, u) =>
+        ['a', 'b', 'c', 'd'].map((itemId, i) => ({
+          userId,
+          itemId,
+          rating: scale[(u + i) % scale.length]!,
+        })),
+      ),
+    );
+  const split = { train: Int32Array.of(0, 1, 2, 4, 5, 6), valid: Int32Array.of(3, 7) };
+
+  // the relevance threshold of the ranking metrics, 70 % up the range: 7.3 on 1–10, 0.7 on 0–1,
+  // 3.65 on MovieLens' 0.5–5 (the same rows as the 4 stars the recipes were tuned with)
+  it.each([
+    ['1–10', [1, 5, 8, 10], 7.3, [5, 7], [8, 10]],
+    ['0/1 likes', [0, 1], 0.7, [0], [1]],
+    ['0.5–5 (MovieLens)', [0.5, 3.5, 4, 5], 3.65, [3.5, 0.5], [4, 5]],
+  ] as const)(
+    '%s: topn and topn-softmax weigh ratings from the table’s relevance threshold',
+    async (_name, scale, threshold, low, high) => {
+      const table = tableOn(scale);
+      for (const recipe of ['topn', 'topn-softmax'] as const) {
+        const result = await runRecipe(recipe, table, split);
+        const model = result.model as ImplicitMatrixFactorization;
+        const confidence = model.config.confidence!;
+        expect(confidence.threshold).toBeCloseTo(threshold, 10);
+        expect(result.hyperParameters['confidence']).toEqual(confidence);
+        expect(defaultRatingConfidence(table)).toEqual(confidence);
+        for (const r of low) expect(model.confidenceOf(r)).toBeCloseTo(0.1, 6);
+        for (const r of high) expect(model.confidenceOf(r)).toBe(1);
+        model.dispose();
+      }
+    },
+  );
 });

@@ -12,6 +12,7 @@ import { createAdam, createAdamW } from './adam.js';
 import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
 import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
 import { fitImplicitAls, type ImplicitAlsSweep } from './fit-implicit-als.js';
+import { defaultRatingConfidence } from './default-rating-confidence.js';
 import { scaleByItem } from './scale-by-item.js';
 import { fitSoftmaxRetrieval, type SoftmaxRetrievalEpoch } from './fit-softmax-retrieval.js';
 import { blendImplicitModels } from './blend-implicit-models.js';
@@ -292,8 +293,12 @@ export const RECIPE_DEFAULTS = {
     /** λ, scaled per row by `(n + α₀·N)^ν`. */
     regularization: 0.01,
     frequencyExponent: 1,
-    /** Confidence of a rating ≥ 4 and of a lower one (implicit tables: every row 1). */
-    confidence: { threshold: 4, atOrAbove: 1, below: 0.1 },
+    /**
+     * Confidence of a rating at or above the table's relevance threshold and of a lower one
+     * (`defaultRelevanceThreshold`: 70 % up the rating range, 4 stars on MovieLens; implicit
+     * tables: every row 1). See {@link defaultRatingConfidence}.
+     */
+    confidence: { atOrAbove: 1, below: 0.1 },
     /**
      * Weight of the neural member, the `topn-softmax` model (its defaults, same seed), blended with
      * iALS after each is divided by the standard deviation of its scores; 0: iALS alone.
@@ -319,8 +324,11 @@ export const RECIPE_DEFAULTS = {
     cosineAnnealing: true,
     /** The backward pass keeps about this many softmax terms per user (unbiased thinning). */
     backwardTerms: 2048,
-    /** Weight of a positive with a rating ≥ 4 and of a lower one (implicit tables: every row 1). */
-    confidence: { threshold: 4, atOrAbove: 1, below: 0.1 },
+    /**
+     * Weight of a positive with a rating at or above the table's relevance threshold and of a
+     * lower one (as `topn`'s `confidence`; implicit tables: every row 1).
+     */
+    confidence: { atOrAbove: 1, below: 0.1 },
     /** The full softmax up to this many items, the sampled one (log-Q corrected) above. */
     fullSoftmaxMaxItems: 20_000,
     sampledItems: 2048,
@@ -372,7 +380,7 @@ async function fitTopnSoftmax(
     usersPerStep: spec.usersPerStep,
     backwardTerms: spec.backwardTerms,
     cosineAnnealing: spec.cosineAnnealing,
-    confidence: { ...spec.confidence },
+    confidence: defaultRatingConfidence(table, spec.confidence),
     fullSoftmaxMaxItems: spec.fullSoftmaxMaxItems,
     sampledItems: spec.sampledItems,
     foldIn: { ...spec.foldIn },
@@ -423,7 +431,8 @@ function lossSmoothingOf(
  *   (`nFactors` is the sampler's).
  *
  * - `topn`: for recommendations, an `implicit-mf` blend of iALS ({@link fitImplicitAls}, 128
- *   factors, 8 sweeps of 6 conjugate-gradient steps, confidence ≥ 4: 1, below: 0.1) and the
+ *   factors, 8 sweeps of 6 conjugate-gradient steps, confidence 1 for a rating at or above the
+ *   table's relevance threshold ({@link defaultRatingConfidence}: ≥ 4 on MovieLens), 0.1 below) and the
  *   `topn-softmax` model, each divided by the standard deviation of its scores, weights 1 and 1
  *   ({@link blendImplicitModels}); `rmse`/`mae` are NaN (ranking scores).
  * - `topn-softmax`: the neural two-tower retrieval model alone ({@link fitSoftmaxRetrieval}: 64
@@ -579,7 +588,7 @@ export async function runRecipe(
       unobservedWeight: topn.unobservedWeight,
       regularization: topn.regularization,
       frequencyExponent: topn.frequencyExponent,
-      confidence: { ...topn.confidence },
+      confidence: defaultRatingConfidence(table, topn.confidence),
       solver: topn.solver,
       conjugateGradientSteps: topn.conjugateGradientSteps,
       seed,
@@ -735,13 +744,16 @@ export async function runRecipe(
               unobservedWeight: RECIPE_DEFAULTS.topn.unobservedWeight,
               regularization: RECIPE_DEFAULTS.topn.regularization,
               frequencyExponent: RECIPE_DEFAULTS.topn.frequencyExponent,
-              confidence: table.implicit ? null : RECIPE_DEFAULTS.topn.confidence,
+              confidence: defaultRatingConfidence(table, RECIPE_DEFAULTS.topn.confidence),
               solver: RECIPE_DEFAULTS.topn.solver,
               conjugateGradientSteps: RECIPE_DEFAULTS.topn.conjugateGradientSteps,
               softmaxWeight: RECIPE_DEFAULTS.topn.softmaxWeight,
               softmaxMember: {
                 ...RECIPE_DEFAULTS['topn-softmax'],
-                confidence: table.implicit ? null : RECIPE_DEFAULTS['topn-softmax'].confidence,
+                confidence: defaultRatingConfidence(
+                  table,
+                  RECIPE_DEFAULTS['topn-softmax'].confidence,
+                ),
               },
               seed,
             }
@@ -750,7 +762,10 @@ export async function runRecipe(
                 ...RECIPE_DEFAULTS['topn-softmax'],
                 lr,
                 nFactors,
-                confidence: table.implicit ? null : RECIPE_DEFAULTS['topn-softmax'].confidence,
+                confidence: defaultRatingConfidence(
+                  table,
+                  RECIPE_DEFAULTS['topn-softmax'].confidence,
+                ),
                 seed,
               }
             : hyperParameters,
