@@ -227,17 +227,28 @@ describe('cf train', () => {
       'topn-softmax',
       '--out',
       'm-softmax',
+      '--threads',
+      '2',
       '--json',
     ]);
     expect(run.code).toBe(0);
     expect(run.err).toMatch(/softmax epoch 20\/20 \(full softmax\): loss \d/);
     expect(run.err).not.toMatch(/validation RMSE/);
+    // --threads does not apply to it: said on stderr and in the JSON, not dropped without a word
+    const note =
+      '--threads 2: the topn-softmax recipe trains on one thread (its softmax epochs run on one thread; threads train the notebook, fastai and best recipes)';
+    expect(run.err).toContain(note);
     const json = JSON.parse(run.out) as {
       model: string;
       recipe: string;
       ranking: { ndcg: number; recall: number };
     };
-    expect(json).toMatchObject({ model: 'implicit-mf', recipe: 'topn-softmax' });
+    expect(json).toMatchObject({
+      model: 'implicit-mf',
+      recipe: 'topn-softmax',
+      threads: 1,
+      threadsNote: note,
+    });
     expect(json.ranking.ndcg).toBeGreaterThan(0);
     expect(json.ranking.recall).toBeGreaterThan(0);
     const recommend = await cf([

@@ -193,6 +193,24 @@ export function recipeOptionsOf(
   };
 }
 
+/** The recipes whose gradient training takes `--threads` (see `RecipeOptions.threads`). */
+const THREADED_RECIPES: readonly RecipeName[] = ['notebook', 'fastai', 'best'];
+
+/** Why `--threads n` (n > 1) trains `recipe` on one thread; undefined when it does not. */
+export function oneThreadRecipeNote(
+  recipe: RecipeName,
+  threads: number | undefined,
+): string | undefined {
+  if (threads === undefined || threads <= 1 || THREADED_RECIPES.includes(recipe)) return undefined;
+  const why =
+    recipe === 'bias'
+      ? 'a closed-form fit'
+      : recipe === 'topn'
+        ? 'its iALS sweeps and softmax epochs run on one thread'
+        : 'its softmax epochs run on one thread';
+  return `--threads ${threads}: the ${recipe} recipe trains on one thread (${why}; threads train the notebook, fastai and best recipes)`;
+}
+
 /** List length of the ranking metrics `cf train` and `cf cv` report. */
 export const RANKING_K = 10;
 
@@ -279,7 +297,9 @@ export async function trainAndEvaluate(
   const { recipe, model } = resolveRecipe(options);
   const progressStream = options.quiet ? 'quiet' : 'normal';
   let threads = 1;
-  let threadsNoted: string | undefined;
+  // a recipe without a threaded trainer: say so rather than drop --threads without a word
+  let threadsNoted = oneThreadRecipeNote(recipe, options.threads);
+  if (threadsNoted) log(threadsNoted);
   // say once how many threads train (and why fewer than asked, when so)
   const threadReport: FitCallback = {
     onTrainBegin(context) {
@@ -341,6 +361,7 @@ export async function trainAndEvaluate(
       secondsPerEpoch: result.secondsPerEpoch,
       model,
       recipe,
+      ...(threadsNoted ? { threadsNote: threadsNoted } : {}),
       hyperParameters: result.hyperParameters,
     };
     return { result, summary, interrupted: io.signal?.aborted === true };
@@ -393,6 +414,7 @@ export async function trainAndEvaluate(
     model,
     recipe,
     threads,
+    ...(threadsNoted ? { threadsNote: threadsNoted } : {}),
     hyperParameters: result.hyperParameters,
   };
   return { result, summary, interrupted };
