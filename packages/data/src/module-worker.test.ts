@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectWorkerReply, startModuleWorker } from './module-worker.js';
+import {
+  browserWorkerError,
+  expectWorkerReply,
+  startModuleWorker,
+  workerScriptBeside,
+} from './module-worker.js';
 
 type Reply = { type: 'echo'; value: number } | { type: 'error'; message: string; stack?: string };
 
@@ -61,5 +66,82 @@ describe('startModuleWorker on Node', () => {
     worker.post('exit');
     await expect(pending).rejects.toThrow('echo worker exited (code 3)');
     await expect(worker.reply()).rejects.toThrow('echo worker exited (code 3)');
+  });
+});
+
+describe('startModuleWorker on Node, a script that is not there', () => {
+  const bundling = 'ship echo-worker.js beside the bundle (see the README, Bundling)';
+  const sources = { node: bundling, browser: 'not said on Node' };
+  const startAt = (node: URL | undefined) =>
+    startModuleWorker<unknown, Reply>({
+      browser: () => {
+        throw new Error('not a browser');
+      },
+      node,
+      name: 'echo worker',
+      bundling: sources,
+    });
+
+  it('says which file is missing and what a bundled app must do, before starting a worker', async () => {
+    const missing = join(dir, 'bundle', 'echo-worker.js');
+    await expect(startAt(pathToFileURL(missing))).rejects.toThrow(
+      `echo worker: its script ${missing} does not exist: ${bundling}`,
+    );
+  });
+
+  it('says it cannot locate the script when its URL is unknown', async () => {
+    await expect(startAt(undefined)).rejects.toThrow(
+      `echo worker: cannot locate its script (no import.meta.url, no __filename): ${bundling}`,
+    );
+  });
+
+  it('fails the replies with the remedy when the script cannot load one of its imports', async () => {
+    const copied = join(dir, 'copied-worker.mjs');
+    writeFileSync(copied, "import './chunk-that-was-not-copied.js';\n");
+    const worker = await startAt(pathToFileURL(copied));
+    await expect(worker.reply()).rejects.toThrow(
+      new RegExp(
+        `^echo worker could not load its imports \\(.*chunk-that-was-not-copied\\.js.*\\): ${bundling.replace(/[().]/g, '\\$&')}$`,
+      ),
+    );
+    await worker.terminate();
+  });
+});
+
+describe('workerScriptBeside', () => {
+  it('resolves the script against the module URL', () => {
+    expect(workerScriptBeside('./w.js', 'file:///app/node_modules/@cf/x/dist/index.js')?.href).toBe(
+      'file:///app/node_modules/@cf/x/dist/w.js',
+    );
+  });
+
+  it('without import.meta.url, resolves it beside the CommonJS file that runs (__filename)', () => {
+    // vitest gives each module a CommonJS-style __filename, as Node gives an esbuild bundle: the
+    // script is then looked for beside module-worker.ts, where a bundle's entry points would be
+    const beside = pathToFileURL(join(import.meta.dirname, 'w.js')).href;
+    expect(workerScriptBeside('./w.js', undefined)?.href).toBe(beside);
+    expect(workerScriptBeside('./w.js', '')?.href).toBe(beside);
+  });
+});
+
+describe('browserWorkerError', () => {
+  const source = {
+    name: 'ranking worker',
+    bundling: { browser: "Vite's dev server needs optimizeDeps.exclude" },
+  };
+
+  it('passes on the message of a script that threw', () => {
+    expect(browserWorkerError(source, { message: 'Uncaught TypeError: x' }).message).toBe(
+      'ranking worker failed: Uncaught TypeError: x',
+    );
+  });
+
+  it('says a script that did not load did not load, and the remedy (browsers give no message)', () => {
+    expect(browserWorkerError(source, {}).message).toBe(
+      "ranking worker failed: its script did not load (the browser gives no reason): Vite's dev server needs optimizeDeps.exclude",
+    );
+    expect(browserWorkerError({ name: 'w' }, {}).message).toBe(
+      'w failed: its script did not load (the browser gives no reason)',
+    );
   });
 });

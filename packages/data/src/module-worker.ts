@@ -37,10 +37,57 @@ export interface ModuleWorkerSource {
    * imports did not resolve, so the workers never started).
    */
   browser: () => BrowserWorkerLike;
-  /** The same script for Node's `worker_threads`. */
-  node: URL;
+  /**
+   * The same script for Node's `worker_threads` (see {@link workerScriptBeside}); undefined when
+   * it cannot be located (the start then fails, saying {@link ModuleWorkerSource.bundling}).
+   */
+  node: URL | undefined;
   /** How errors name it, e.g. `'training worker'`. */
   name: string;
+  /** What an app must do to ship the script, said when it is missing or does not load. */
+  bundling?: {
+    /**
+     * An app bundled for Node, e.g. which entry point to add to esbuild: said when the script is
+     * missing or cannot load its imports.
+     */
+    node?: string;
+    /**
+     * A browser app, e.g. Vite's dev server settings: said when the worker fails without a
+     * message, as browsers report a script that did not load (a 404).
+     */
+    browser?: string;
+  };
+}
+
+/** The CommonJS module scope's file name: defined inside a CommonJS file, e.g. an esbuild bundle. */
+declare const __filename: string | undefined;
+
+/**
+ * The `file:` URL of a worker script `file` beside the module whose `import.meta.url` is
+ * `moduleUrl`, for Node's `worker_threads`. Where `import.meta.url` is empty, as in ES module code
+ * bundled into one CommonJS file (esbuild's default output for `--platform=node`), the script is
+ * looked for beside that file (`__filename`), where a bundler that emits it as its own entry point
+ * puts it. Undefined when neither is known.
+ */
+export function workerScriptBeside(file: string, moduleUrl: string | undefined): URL | undefined {
+  if (typeof moduleUrl === 'string' && moduleUrl !== '') return new URL(file, moduleUrl);
+  if (typeof __filename !== 'string') return undefined;
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+    .process;
+  const url = process?.getBuiltinModule?.('node:url') as
+    { pathToFileURL(path: string): URL } | undefined;
+  // Node < 20.16 has no getBuiltinModule: the bundle's path as a URL by hand (POSIX or C:\ paths)
+  const base = url
+    ? url.pathToFileURL(__filename)
+    : new URL(
+        `file://${__filename
+          .replace(/\\/g, '/')
+          .replace(/^(?=[A-Za-z]:)/, '/')
+          .split('/')
+          .map((segment) => (/^[A-Za-z]:$/.test(segment) ? segment : encodeURIComponent(segment)))
+          .join('/')}`,
+      );
+  return new URL(file, base);
 }
 
 /** An error reply a worker sends instead of the expected one. */
@@ -48,6 +95,22 @@ export interface WorkerErrorReply {
   type: 'error';
   message: string;
   stack?: string | undefined;
+}
+
+/**
+ * The error of a browser worker's `error` event. One without a message is a script (or one of its
+ * imports) that did not load, e.g. a 404 from a dev server that moved the module that names it:
+ * said so, with {@link ModuleWorkerSource.bundling}'s browser remedy.
+ */
+export function browserWorkerError(
+  source: Pick<ModuleWorkerSource, 'name' | 'bundling'>,
+  event: { message?: string },
+): Error {
+  if (event.message !== undefined) return new Error(`${source.name} failed: ${event.message}`);
+  const remedy = source.bundling?.browser ? `: ${source.bundling.browser}` : '';
+  return new Error(
+    `${source.name} failed: its script did not load (the browser gives no reason)${remedy}`,
+  );
 }
 
 /**
@@ -79,9 +142,7 @@ export async function startModuleWorker<Message, Reply>(
   if (typeof g.process?.versions?.node !== 'string' && g.Worker) {
     const worker = source.browser();
     worker.addEventListener('message', (event) => deliver(event.data as Reply));
-    worker.addEventListener('error', (event) =>
-      fail(new Error(`${source.name} failed: ${event.message ?? 'unknown error'}`)),
-    );
+    worker.addEventListener('error', (event) => fail(browserWorkerError(source, event)));
     return {
       post: (message) => worker.postMessage(message),
       reply,
@@ -90,6 +151,22 @@ export async function startModuleWorker<Message, Reply>(
         return Promise.resolve();
       },
     };
+  }
+  const bundling = source.bundling?.node ? `: ${source.bundling.node}` : '';
+  if (!source.node)
+    throw new Error(
+      `${source.name}: cannot locate its script (no import.meta.url, no __filename)${bundling}`,
+    );
+  if (source.node.protocol === 'file:') {
+    // a missing script fails inside the worker as an ERR_MODULE_NOT_FOUND that names no remedy
+    const fsSpecifier = 'node:fs';
+    const { existsSync } = (await import(/* @vite-ignore */ fsSpecifier)) as {
+      existsSync(path: URL): boolean;
+    };
+    if (!existsSync(source.node))
+      throw new Error(
+        `${source.name}: its script ${decodeURIComponent(source.node.pathname)} does not exist${bundling}`,
+      );
   }
   const specifier = 'node:worker_threads';
   const { Worker: NodeWorker } = (await import(/* @vite-ignore */ specifier)) as {
@@ -103,7 +180,14 @@ export async function startModuleWorker<Message, Reply>(
   };
   const worker = new NodeWorker(source.node);
   worker.on('message', (message) => deliver(message as Reply));
-  worker.on('error', (error) => fail(error));
+  worker.on('error', (error) =>
+    fail(
+      // the script is there but one of its imports is not (e.g. copied without its chunks)
+      bundling && /MODULE_NOT_FOUND/.test(String((error as { code?: unknown }).code))
+        ? new Error(`${source.name} could not load its imports (${error.message})${bundling}`)
+        : error,
+    ),
+  );
   worker.on('exit', (code) => fail(new Error(`${source.name} exited (code ${code})`)));
   return {
     post: (message) => worker.postMessage(message),
