@@ -12,7 +12,16 @@ export default defineConfig({
   format: ['esm', 'cjs'],
   // CommonJS chunks too, so the two entries share one copy of each class (instanceof holds across them).
   splitting: true,
-  dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', inference: 'src/inference.ts' } },
+  // rank-worker's declarations are empty: its subpath export (`@cf/model/rank-worker`, an entry
+  // point for apps bundled for Node, README "Bundling") is typed like every export
+  dts: {
+    entry: {
+      index: 'src/index.ts',
+      node: 'src/node.ts',
+      inference: 'src/inference.ts',
+      'rank-worker': 'src/inference/rank-worker.ts',
+    },
+  },
   // the CommonJS build needs import.meta.url too, to find the worker bundle
   shims: true,
   clean: true,

@@ -139,7 +139,13 @@ describe('threaded (Hogwild) training', { timeout: 60_000 }, () => {
         callbacks: [callback, { onTrainEnd: (c) => void notes.push(c.threadsNote) }],
       });
       expect(seen).toEqual([1]);
-      expect(notes[0]).toMatch(/workers did not start/);
+      expect(notes[0]).toMatch(
+        /workers did not start \(training worker: its script .*no-such-worker\.js does not exist/,
+      );
+      // what a bundled app must do, named in the note
+      expect(notes[0]).toMatch(
+        /ship hogwild-worker\.js beside its bundle.*entry point hogwild-worker=@cf\/trainer\/hogwild-worker.*"Bundling" in the @cf\/trainer README\): training on one thread$/,
+      );
       expect(opt.stepCount).toBe(data.trainBatches.batchCount);
     } finally {
       setHogwildWorkerUrl(workerUrl);

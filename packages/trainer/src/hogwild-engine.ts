@@ -2,6 +2,7 @@ import {
   expectWorkerReply,
   NumpyRandomState,
   startModuleWorker,
+  workerScriptBeside,
   type BrowserWorkerLike,
   type ModuleWorker,
 } from '@cf/data';
@@ -63,6 +64,16 @@ export function setHogwildWorkerUrl(url: URL | undefined): void {
 /** The browser's `Worker` (declared so the spawn below names the global: bundlers look for it). */
 declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorkerLike;
 
+/** What a bundled app does to train on threads (the README's "Bundling" says more). */
+const HOGWILD_WORKER_BUNDLING = {
+  node:
+    'an app bundled for Node must ship hogwild-worker.js beside its bundle, bundled with its imports ' +
+    '(esbuild: add the entry point hogwild-worker=@cf/trainer/hogwild-worker); see "Bundling" in the @cf/trainer README',
+  browser:
+    "a bundler must emit hogwild-worker.js with its imports (Vite's and webpack's builds do); Vite's dev server " +
+    "needs optimizeDeps: { exclude: ['@cf/trainer', '@cf/model'] }; see \"Bundling\" in the @cf/trainer README",
+};
+
 function spawnWorker(): Promise<WorkerHandle> {
   return startModuleWorker<HogwildInit | HogwildEpoch, HogwildReply>({
     // written as `new Worker(new URL('./…', import.meta.url), …)`: see ModuleWorkerSource.browser
@@ -70,8 +81,9 @@ function spawnWorker(): Promise<WorkerHandle> {
       workerUrlOverride
         ? new Worker(workerUrlOverride, { type: 'module' })
         : new Worker(new URL('./hogwild-worker.js', import.meta.url), { type: 'module' }),
-    node: workerUrlOverride ?? new URL('./hogwild-worker.js', import.meta.url),
+    node: workerUrlOverride ?? workerScriptBeside('./hogwild-worker.js', import.meta.url),
     name: 'training worker',
+    bundling: HOGWILD_WORKER_BUNDLING,
   });
 }
 

@@ -74,6 +74,10 @@ describeEachBackend('rankAllUsers', () => {
     });
     expect(result.threads).toBe(1);
     expect(result.threadsNote).toMatch(/ranking workers could not start .*: ranking on one thread/);
+    // which file is missing, and what a bundled app must do
+    expect(result.threadsNote).toMatch(
+      /ranking worker: its script .*no-such-worker\.js does not exist: .*entry point rank-worker=@cf\/model\/rank-worker.*"Bundling" in the @cf\/model README/,
+    );
     const reference = rankItems(
       model,
       Int32Array.from({ length: nUsers }, (_, u) => u),

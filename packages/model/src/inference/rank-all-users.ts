@@ -3,6 +3,7 @@ import {
   expectWorkerReply,
   resolveThreads,
   startModuleWorker,
+  workerScriptBeside,
   type BrowserWorkerLike,
   type ModuleWorker,
 } from '@cf/data';
@@ -75,6 +76,16 @@ type WorkerHandle = ModuleWorker<RankWorkerMessage, RankWorkerReply>;
 /** The browser's `Worker`, declared so the spawn below names the global (bundlers look for it). */
 declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorkerLike;
 
+/** What a bundled app does to rank on threads (the README's "Bundling" says more). */
+const RANK_WORKER_BUNDLING = {
+  node:
+    'an app bundled for Node must ship rank-worker.js beside its bundle, bundled with its imports ' +
+    '(esbuild: add the entry point rank-worker=@cf/model/rank-worker), or pass workerUrl; see "Bundling" in the @cf/model README',
+  browser:
+    "a bundler must emit rank-worker.js with its imports (Vite's and webpack's builds do); Vite's dev server " +
+    "needs optimizeDeps: { exclude: ['@cf/trainer', '@cf/model'] }; see \"Bundling\" in the @cf/model README",
+};
+
 /** Starts one ranking worker (`url`: tests' and bundlers' override of the script). */
 function spawnWorker(url: URL | undefined): Promise<WorkerHandle> {
   return startModuleWorker<RankWorkerMessage, RankWorkerReply>({
@@ -83,8 +94,9 @@ function spawnWorker(url: URL | undefined): Promise<WorkerHandle> {
       url
         ? new Worker(url, { type: 'module' })
         : new Worker(new URL('./rank-worker.js', import.meta.url), { type: 'module' }),
-    node: url ?? new URL('./rank-worker.js', import.meta.url),
+    node: url ?? workerScriptBeside('./rank-worker.js', import.meta.url),
     name: 'ranking worker',
+    bundling: RANK_WORKER_BUNDLING,
   });
 }
 
