@@ -3,13 +3,17 @@
 // registry running locally (Verdaccio on 127.0.0.1, temp storage and config, the public npm
 // registry as uplink for everything that is not @cf/*), then installs @cf/model, @cf/trainer and
 // @cf/data from it into two fresh projects outside the workspace and runs the same program
-// (consumer/smoke.ts: train a few batches, save, load, predict, recommend) in each:
+// (consumer/smoke.ts: train a few batches, save, load, predict, recommend; consumer/threads.ts:
+// train on 2 threads and rank every user on 2 threads, workers started from the installed
+// packages) in each:
 //   1. npm, CommonJS (`npm init -y`), tfjs-core 4.22.0 (the highest of the peer range), plus @cf/cli;
 //   2. pnpm, ES modules, tfjs-core 4.0.0 (the lowest of the peer range).
 // Each project compiles it with strict tsc under node16 resolution (CommonJS output in project 1,
-// ESM in project 2) and bundler resolution (ESM output), and runs both builds with node. Verdaccio
+// ESM in project 2) and bundler resolution (ESM output), and runs both builds with node; project 1
+// also bundles the program with esbuild for Node (with and without the worker entry points) and
+// runs the installed `cf train --threads 2` and `cf recommend --all --threads 2`. Verdaccio
 // is stopped and every temp folder removed at the end. Exits non-zero on the first failure.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +26,8 @@ const PACKAGES = ['data', 'kernels', 'model', 'trainer', 'cli'];
 /** The tfjs-core peer range of @cf/model and @cf/trainer, and the versions tested at its ends. */
 const TFJS_LOWEST = '4.0.0';
 const TFJS_HIGHEST = '4.22.0';
+/** The bundler the npm project bundles the program with for Node (as a user's app would be). */
+const ESBUILD = 'esbuild@0.27.7';
 /** What each project installs: the cf libraries the program imports, tfjs at `tfjs`, the compiler. */
 const dependencies = (tfjs) => [
   '@cf/model',
@@ -161,7 +167,7 @@ const strict = {
  */
 function compileAndRun(dir, label, { skipLibCheck, commonjs }) {
   mkdirSync(join(dir, 'src'), { recursive: true });
-  for (const file of ['smoke.ts', 'main.ts'])
+  for (const file of ['smoke.ts', 'threads.ts', 'synthetic.ts', 'main.ts'])
     copyFileSync(join(here, 'consumer', file), join(dir, 'src', file));
   const configs = {
     node16: { module: 'node16', moduleResolution: 'node16' },
@@ -192,18 +198,171 @@ function compileAndRun(dir, label, { skipLibCheck, commonjs }) {
     const js = readFileSync(join(dir, outDir, 'smoke.js'), 'utf8');
     const format = /^\s*import\b/m.test(js) ? 'ESM' : /\brequire\(/.test(js) ? 'CommonJS' : '?';
     step(`${label}: node ${outDir}/main.js (${format})`);
-    const out = run(process.execPath, [join(outDir, 'main.js'), `model-${name}`], { cwd: dir });
-    const line = out.split('\n').find((l) => l.startsWith('smoke: '));
-    if (!line) throw new Error(`${label} ${name}: no report in its output:\n${out}`);
-    const report = { ...JSON.parse(line.slice(7)), label: `${label}, ${name} build`, format };
-    console.log(
-      `  ${format}: tfjs-core ${report.tfjsVersion} on ${report.backend}, ${report.batches} batches, ` +
-        `val RMSE ${report.valRmse.toFixed(4)}, predict(1, 2) ${report.prediction.toFixed(4)}, ` +
-        `round trip ${report.roundTrip}, top 5 ${report.recommendations.map((r) => r.itemId).join(' ')}`,
+    reports.push(
+      runProgram(
+        dir,
+        [join(outDir, 'main.js'), `model-${name}`],
+        `${label}, ${name} build`,
+        format,
+      ),
     );
-    reports.push(report);
   }
   return reports;
+}
+
+/**
+ * Runs a build of consumer/ with node (`args`: the script and its model folder) and returns its
+ * report: the `smoke:` line (one thread) with the `threads:` line (2 training threads, 2 ranking
+ * threads) as `threads`.
+ */
+function runProgram(dir, args, label, format) {
+  const out = run(process.execPath, args, { cwd: dir, timeout: 120_000 });
+  const lineOf = (prefix) => out.split('\n').find((l) => l.startsWith(prefix));
+  const smokeLine = lineOf('smoke: ');
+  const threadsLine = lineOf('threads: ');
+  if (!smokeLine || !threadsLine) throw new Error(`${label}: no report in its output:\n${out}`);
+  const report = { ...JSON.parse(smokeLine.slice(7)), label, format };
+  report.threads = JSON.parse(threadsLine.slice(9));
+  const t = report.threads;
+  console.log(
+    `  ${format}: tfjs-core ${report.tfjsVersion} on ${report.backend}, ${report.batches} batches, ` +
+      `val RMSE ${report.valRmse.toFixed(4)}, predict(1, 2) ${report.prediction.toFixed(4)}, ` +
+      `round trip ${report.roundTrip}, top 5 ${report.recommendations.map((r) => r.itemId).join(' ')}\n` +
+      `  ${format}: fit on ${t.fitThreads} threads${t.fitNote ? ` (${t.fitNote})` : ''}, val RMSE ${t.valRmse.toFixed(4)}; ` +
+      `${t.users} users ranked on ${t.rankThreads} threads${t.rankNote ? ` (${t.rankNote})` : ''}, ` +
+      `same lists as recommend: ${t.sameAsRecommend}`,
+  );
+  return report;
+}
+
+/** Throws unless `report` trained and ranked on 2 threads, with the same lists as `recommend`. */
+function checkThreads(report) {
+  const t = report.threads;
+  if (t.fitThreads !== 2 || t.fitNote !== null)
+    throw new Error(
+      `${report.label}: fit trained on ${t.fitThreads} threads, not 2 (${t.fitNote})`,
+    );
+  if (!(Number.isFinite(t.valRmse) && t.valRmse < 2))
+    throw new Error(`${report.label}: 2-thread val RMSE ${t.valRmse}`);
+  if (t.rankThreads !== 2 || t.rankNote !== null)
+    throw new Error(`${report.label}: ranked on ${t.rankThreads} threads, not 2 (${t.rankNote})`);
+  if (t.users !== 40 || !t.sameAsRecommend)
+    throw new Error(
+      `${report.label}: ${t.users} users ranked; same as recommend: ${t.sameAsRecommend}`,
+    );
+}
+
+/**
+ * Bundles the ES module build of consumer/ for Node with esbuild (`--bundle --platform=node`,
+ * CommonJS out: esbuild's default there) twice: with the two worker scripts as extra entry points
+ * (`hogwild-worker=@cf/trainer/hogwild-worker rank-worker=@cf/model/rank-worker`, what the
+ * READMEs tell users to add), which must train and rank on 2 threads; and without, which must fall
+ * back to one thread with a note that names those entry points (never a crash or a hang).
+ */
+function bundleAndRun(dir, label) {
+  const esbuild = join(dir, 'node_modules', '.bin', 'esbuild');
+  const common = ['--bundle', '--platform=node', '--log-level=error'];
+  step(`${label}: esbuild app + worker entry points --bundle --platform=node (CommonJS bundle)`);
+  run(
+    esbuild,
+    [
+      'app=dist-bundler/main.js',
+      'hogwild-worker=@cf/trainer/hogwild-worker',
+      'rank-worker=@cf/model/rank-worker',
+      ...common,
+      '--outdir=bundle-node',
+    ],
+    { cwd: dir },
+  );
+  const bundled = runProgram(
+    dir,
+    ['bundle-node/app.js', 'model-esbuild'],
+    `${label}, esbuild bundle`,
+    'esbuild',
+  );
+  step(`${label}: esbuild app alone (no worker entry points)`);
+  run(esbuild, ['dist-bundler/main.js', ...common, '--outfile=bundle-bare/app.js'], { cwd: dir });
+  const bare = runProgram(
+    dir,
+    ['bundle-bare/app.js', 'model-bare'],
+    `${label}, esbuild bundle without workers`,
+    'esbuild',
+  );
+  const t = bare.threads;
+  if (t.fitThreads !== 1 || !/hogwild-worker=@cf\/trainer\/hogwild-worker/.test(t.fitNote ?? ''))
+    throw new Error(
+      `${bare.label}: expected one thread and a note naming the entry point: ${t.fitNote}`,
+    );
+  if (t.rankThreads !== 1 || !/rank-worker=@cf\/model\/rank-worker/.test(t.rankNote ?? ''))
+    throw new Error(
+      `${bare.label}: expected one thread and a note naming the entry point: ${t.rankNote}`,
+    );
+  if (!t.sameAsRecommend) throw new Error(`${bare.label}: one-thread lists differ from recommend`);
+  return bundled;
+}
+
+/**
+ * The installed `cf`: `cf train --threads 2` and `cf recommend --all --threads 2 --out` on a
+ * ratings file of 4,000 rows; both must say they ran on 2 threads.
+ */
+function cliThreads(dir, label) {
+  const lines = ['userId,movieId,rating,timestamp'];
+  for (let u = 1; u <= 300; u++)
+    for (let i = 1; i <= 120; i++) {
+      if ((u * 7 + i * 5) % 9 !== 0) continue;
+      const taste = Math.sin(u) * Math.cos(i) + 0.5 * Math.cos(u * 0.3) * Math.sin(i * 0.7);
+      const rating = Math.min(5, Math.max(0.5, Math.round((3 + 1.5 * taste) * 2) / 2));
+      lines.push(`${u},${i},${rating},${1_000_000 + u * 100 + i}`);
+    }
+  writeFileSync(join(dir, 'ratings.csv'), lines.join('\n') + '\n');
+  const cf = join(dir, 'node_modules', '.bin', 'cf');
+  const cfRun = (args) => {
+    const result = spawnSync(cf, args, { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    if (result.status !== 0)
+      throw new Error(
+        `✗ cf ${args.join(' ')} (exit ${result.status}):\n${result.stdout}${result.stderr}`,
+      );
+    return result;
+  };
+  const train = ['train', '--data', 'ratings.csv', '--recipe', 'fastai', '--epochs', '1'];
+  step(`${label}: cf ${train.join(' ')} --threads 2 --out cli-model --json`);
+  const trained = cfRun([...train, '--threads', '2', '--out', 'cli-model', '--json']);
+  const summary = JSON.parse(trained.stdout);
+  console.log(
+    `  cf train: ${summary.nRatings} ratings, ${summary.threads} threads${summary.threadsNote ? ` (${summary.threadsNote})` : ''}, ` +
+      `val RMSE ${summary.rmse.toFixed(4)}; stderr says "${trained.stderr.match(/training on \d+ threads/)?.[0]}"`,
+  );
+  if (
+    summary.threads !== 2 ||
+    summary.threadsNote !== undefined ||
+    !/training on 2 threads/.test(trained.stderr)
+  )
+    throw new Error(`cf train --threads 2 did not train on 2 threads:\n${trained.stderr}`);
+  const recommend = [
+    'recommend',
+    '--model',
+    'cli-model',
+    '--all',
+    '--threads',
+    '2',
+    '--out',
+    'top10.csv',
+  ];
+  step(`${label}: cf ${recommend.join(' ')}`);
+  const ranked = cfRun(recommend);
+  const rows = readFileSync(join(dir, 'top10.csv'), 'utf8').trim().split('\n');
+  const said = ranked.stderr.match(
+    /ranked the top 10 of \d+ items for \d+ users on \d+ threads/,
+  )?.[0];
+  console.log(`  cf recommend --all: "${said}"; top10.csv has ${rows.length - 1} rows`);
+  if (
+    !said?.endsWith('on 2 threads') ||
+    rows.length - 1 !== 300 * 10 ||
+    rows[0] !== 'userId,rank,itemId,score'
+  )
+    throw new Error(
+      `cf recommend --all --threads 2:\n${ranked.stderr}\n${rows.slice(0, 3).join('\n')}`,
+    );
 }
 
 let registry;
@@ -242,10 +401,14 @@ try {
   const type = JSON.parse(readFileSync(join(npmDir, 'package.json'), 'utf8')).type ?? 'commonjs';
   step(`npm init -y wrote "type": "${type}"; npm install from the local registry`);
   if (type !== 'commonjs') throw new Error(`npm init -y wrote "type": "${type}"`);
-  install('npm', ['install', '--loglevel=error', '@cf/cli', ...dependencies(TFJS_HIGHEST)], {
-    cwd: npmDir,
-    env,
-  });
+  install(
+    'npm',
+    ['install', '--loglevel=error', '@cf/cli', ESBUILD, ...dependencies(TFJS_HIGHEST)],
+    {
+      cwd: npmDir,
+      env,
+    },
+  );
   const cliVersion = run(join(npmDir, 'node_modules', '.bin', 'cf'), ['--version'], {
     cwd: npmDir,
   }).trim();
@@ -254,6 +417,8 @@ try {
     skipLibCheck: false,
     commonjs: true,
   });
+  reports.push(bundleAndRun(npmDir, `npm, CommonJS, tfjs ${TFJS_HIGHEST}`));
+  cliThreads(npmDir, 'npm project');
 
   // 2. pnpm, ES modules, the lowest tfjs.
   const pnpmDir = join(work, 'pnpm-esm');
@@ -284,12 +449,13 @@ try {
     if (r.recommendations.length !== 5) throw new Error(`${r.label}: not 5 recommendations`);
     if (!(r.batches > 0 && Number.isFinite(r.valRmse)))
       throw new Error(`${r.label}: trained ${r.batches} batches, val RMSE ${r.valRmse}`);
+    checkThreads(r);
   }
   if (new Set(reports.map((r) => r.prediction)).size !== 1)
     throw new Error(`the runs disagree: ${reports.map((r) => r.prediction).join(', ')}`);
   step(
     `ok: installed from a local registry with npm (CommonJS) and pnpm (ESM), tfjs-core ${TFJS_LOWEST} and ${TFJS_HIGHEST}; ` +
-      `${reports.map((r) => r.format).join(', ')} runs agree`,
+      `${reports.map((r) => r.format).join(', ')} runs agree; each trained and ranked every user on 2 threads`,
   );
 } finally {
   await registry?.stop();

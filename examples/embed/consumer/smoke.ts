@@ -3,35 +3,26 @@
 // loads it back with @cf/model, predicts and recommends. Only the published entry points are
 // imported, and no top-level await (so the same file compiles to CommonJS).
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// a named import, not a bare one: tfjs-backend-cpu's Node entry is missing from its own
+// `sideEffects` list, so esbuild drops `import '@tensorflow/tfjs-backend-cpu'` from a bundle
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { parseRatingsText, splitByCvIdxs } from '@cf/data';
 import { createEmbeddingDotBias, createTrainedModel, type Recommendation } from '@cf/model';
 import { loadModelFromDirectory, saveModelToDirectory } from '@cf/model/node';
 import { createAdamW, createModelData, fit, rmse } from '@cf/trainer';
+import { syntheticCsv } from './synthetic.js';
 
 /** What {@link smoke} reports (printed as one JSON line). */
 export interface SmokeReport {
   tfjsVersion: string;
   backend: string;
+  backendVersion: string;
   batches: number;
   valRmse: number;
   prediction: number;
   /** The loaded model's prediction equals the trained one's. */
   roundTrip: boolean;
   recommendations: Recommendation[];
-}
-
-/** 40 users × 30 items of a rank-2 taste model, every third pair rated (deterministic). */
-function syntheticCsv(): string {
-  const lines = ['userId,movieId,rating,timestamp'];
-  for (let u = 1; u <= 40; u++)
-    for (let i = 1; i <= 30; i++) {
-      if ((u * 7 + i * 5) % 3 !== 0) continue;
-      const taste = Math.sin(u) * Math.cos(i) + 0.5 * Math.cos(u * 0.3) * Math.sin(i * 0.7);
-      const rating = Math.min(5, Math.max(0.5, Math.round((3 + 1.5 * taste) * 2) / 2));
-      lines.push(`${u},${i},${rating},${1_000_000 + u * 100 + i}`);
-    }
-  return lines.join('\n') + '\n';
 }
 
 /** Trains, saves to `modelDir`, loads back, predicts (user 1, item 2) and recommends for user 1. */
@@ -63,6 +54,7 @@ export async function smoke(modelDir: string): Promise<SmokeReport> {
     return {
       tfjsVersion: tf.version_core,
       backend: tf.getBackend(),
+      backendVersion: version_cpu,
       batches,
       valRmse: valRmse ?? Number.NaN,
       prediction,

@@ -1,11 +1,12 @@
 // Runs run.mjs: publish every package to a local Verdaccio, install from it with npm (CommonJS,
-// tfjs-core 4.22.0) and pnpm (ESM, tfjs-core 4.0.0), compile under node16 and bundler, run.
+// tfjs-core 4.22.0) and pnpm (ESM, tfjs-core 4.0.0), compile under node16 and bundler, bundle
+// with esbuild, run (one thread, then 2 training and 2 ranking threads), run the installed cf.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
-it('the packages install from a registry with npm and pnpm, type-check and run as CommonJS and ESM on the lowest and highest tfjs', async () => {
+it('the packages install from a registry with npm and pnpm, type-check and run as CommonJS, ESM and an esbuild bundle on the lowest and highest tfjs, on 2 threads', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [join(import.meta.dirname, '..', 'run.mjs')],
@@ -23,10 +24,27 @@ it('the packages install from a registry with npm and pnpm, type-check and run a
     'npm, CommonJS, tfjs 4.22.0: node dist-bundler/main.js (ESM)',
     'pnpm, ESM, tfjs 4.0.0: node dist-node16/main.js (ESM)',
     'pnpm, ESM, tfjs 4.0.0: node dist-bundler/main.js (ESM)',
+    'npm, CommonJS, tfjs 4.22.0: esbuild app + worker entry points --bundle --platform=node (CommonJS bundle)',
+    'npm, CommonJS, tfjs 4.22.0: esbuild app alone (no worker entry points)',
+    'npm project: cf train --data ratings.csv --recipe fastai --epochs 1 --threads 2',
+    'npm project: cf recommend --model cli-model --all --threads 2 --out top10.csv',
   ])
     expect(stdout).toContain(step);
-  expect(stdout.match(/round trip true/g)).toHaveLength(4);
+  // four tsc builds, the esbuild bundle and the bundle without its workers
+  expect(stdout.match(/round trip true/g)).toHaveLength(6);
+  // every build but the bundle without workers trains and ranks on 2 threads, like recommend
+  expect(
+    stdout.match(
+      /fit on 2 threads, val RMSE \d\.\d+; 40 users ranked on 2 threads, same lists as recommend: true/g,
+    ),
+  ).toHaveLength(5);
+  expect(stdout).toMatch(
+    /esbuild: fit on 1 threads \(the training workers did not start \(training worker: its script .*hogwild-worker\.js does not exist: .*hogwild-worker=@cf\/trainer\/hogwild-worker/,
+  );
+  expect(stdout).toContain('stderr says "training on 2 threads"');
+  expect(stdout).toContain('"ranked the top 10 of 120 items for 300 users on 2 threads"');
   expect(stdout).toContain(
     'ok: installed from a local registry with npm (CommonJS) and pnpm (ESM)',
   );
+  expect(stdout).toContain('each trained and ranked every user on 2 threads');
 }, 600_000);
