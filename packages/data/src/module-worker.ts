@@ -161,7 +161,7 @@ export async function startModuleWorker<Message, Reply>(
     // a missing script fails inside the worker as an ERR_MODULE_NOT_FOUND that names no remedy
     const fsSpecifier = 'node:fs';
     const { existsSync } = (await import(/* @vite-ignore */ fsSpecifier)) as {
-      existsSync(path: URL): boolean;
+      existsSync: (path: URL) => boolean;
     };
     if (!existsSync(source.node))
       throw new Error(
