@@ -696,6 +696,33 @@ describe('usage and failures', () => {
     expect(() => resolveRecipe({ recipe: 'best', embeddingUpdate: 'dense' })).not.toThrow();
   });
 
+  it.each([
+    [
+      'bias',
+      { epochs: 3 },
+      '--epochs does not apply to the bias recipe (a closed-form fit with no epochs); drop it',
+    ],
+    [
+      'best',
+      { lr: 0.1, wd: 0.1 },
+      '--lr, --wd do not apply to the best recipe (a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy); drop them',
+    ],
+    [
+      'topn',
+      { embeddingUpdate: 'dense' },
+      '--embedding-update does not apply to the topn recipe (iALS sweeps and a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N); drop it',
+    ],
+    [
+      'topn-softmax',
+      { epochs: 2 },
+      '--epochs does not apply to the topn-softmax recipe (a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N); drop it',
+    ],
+  ] as const)('the %s recipe says why it takes no schedule options', (recipe, options, message) => {
+    expect(() => resolveRecipe({ recipe, ...options })).toThrow(message);
+    // the recipes with schedules take them
+    expect(() => resolveRecipe({ recipe: 'fastai', ...options })).not.toThrow();
+  });
+
   it('bad data is exit 1 with the file and line', async () => {
     const bad = join(dir, 'bad');
     const { mkdir } = await import('node:fs/promises');

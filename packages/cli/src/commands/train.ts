@@ -77,6 +77,19 @@ async function readCheckpoint(modelDir: string): Promise<TrainingCheckpoint> {
   return checkpointFromArtifacts(artifacts, dir);
 }
 
+/**
+ * The recipes with fixed training schedules, and why: an option they would ignore (`--epochs`,
+ * `--lr`, `--wd`; `--embedding-update` too for those without a gradient-trained member) is an error
+ * that says this.
+ */
+const FIXED_SCHEDULES: Partial<Record<RecipeName, string>> = {
+  bias: 'a closed-form fit with no epochs',
+  best: 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy',
+  topn: 'iALS sweeps and a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N',
+  'topn-softmax':
+    'a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N',
+};
+
 /** The recipe and model a combination of `--recipe` and `--model` means. */
 export function resolveRecipe(
   options: Pick<TrainCommandOptions, 'model' | 'recipe'> &
@@ -86,12 +99,8 @@ export function resolveRecipe(
   model: string;
 } {
   const resolved = resolveRecipeAndModel(options);
-  // the bias and best recipes have fixed training schedules: an option they would ignore is an error
-  if (
-    resolved.recipe === 'bias' ||
-    resolved.recipe === 'best' ||
-    RANKING_RECIPES.includes(resolved.recipe)
-  ) {
+  const schedule = FIXED_SCHEDULES[resolved.recipe];
+  if (schedule !== undefined) {
     const ignored = (
       [
         ['--epochs', options.epochs],
@@ -105,7 +114,7 @@ export function resolveRecipe(
       .map(([flag]) => flag);
     if (ignored.length > 0)
       throw new UsageError(
-        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${resolved.recipe === 'bias' ? 'a closed-form fit with no epochs' : resolved.recipe === 'topn' ? 'iALS sweeps and a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N' : resolved.recipe === 'topn-softmax' ? 'a softmax retrieval schedule chosen on an inner split; see the trainer README, Top-N' : 'a fixed schedule chosen by inner cross-validation; see the trainer README, Accuracy'}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
+        `${ignored.join(', ')} ${ignored.length === 1 ? 'does' : 'do'} not apply to the ${resolved.recipe} recipe (${schedule}); drop ${ignored.length === 1 ? 'it' : 'them'}`,
       );
   }
   return resolved;
@@ -193,21 +202,23 @@ export function recipeOptionsOf(
   };
 }
 
-/** The recipes whose gradient training takes `--threads` (see `RecipeOptions.threads`). */
-const THREADED_RECIPES: readonly RecipeName[] = ['notebook', 'fastai', 'best'];
+/**
+ * The recipes without a threaded trainer, and why (`--threads` trains the notebook and fastai
+ * recipes and best's EmbeddingDotBias; see `RecipeOptions.threads`).
+ */
+const ONE_THREAD_RECIPES: Partial<Record<RecipeName, string>> = {
+  bias: 'a closed-form fit',
+  topn: 'its iALS sweeps and softmax epochs run on one thread',
+  'topn-softmax': 'its softmax epochs run on one thread',
+};
 
 /** Why `--threads n` (n > 1) trains `recipe` on one thread; undefined when it does not. */
 export function oneThreadRecipeNote(
   recipe: RecipeName,
   threads: number | undefined,
 ): string | undefined {
-  if (threads === undefined || threads <= 1 || THREADED_RECIPES.includes(recipe)) return undefined;
-  const why =
-    recipe === 'bias'
-      ? 'a closed-form fit'
-      : recipe === 'topn'
-        ? 'its iALS sweeps and softmax epochs run on one thread'
-        : 'its softmax epochs run on one thread';
+  const why = ONE_THREAD_RECIPES[recipe];
+  if (threads === undefined || threads <= 1 || why === undefined) return undefined;
   return `--threads ${threads}: the ${recipe} recipe trains on one thread (${why}; threads train the notebook, fastai and best recipes)`;
 }
 
