@@ -141,7 +141,7 @@ export function addTrainingOptions(command: Command): Command {
     )
     .option(
       '--threads <n>',
-      'training threads: workers that update shared weights without locks (Hogwild); 1 is the deterministic one-thread loop (default: 1 below 1,000,000 training rows, every core from there)',
+      'training threads: workers that update shared weights without locks (Hogwild); 1 is the deterministic one-thread loop; also the threads that rank the top-10 of every user afterwards (same numbers for any count) (default: 1 below 1,000,000 training rows, every core from there)',
       wholeNumber(1),
     )
     .addOption(

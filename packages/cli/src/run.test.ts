@@ -551,6 +551,19 @@ describe('ranking metrics beside RMSE', () => {
     expect(err).toMatch(/ndcg@10\s+recall@10\s+precision@10\s+hitRate@10/);
     expect(err).toContain(expected.ndcg.toFixed(4));
   });
+
+  it('cv --threads 2 ranks each fold on two threads, with the numbers of one', async () => {
+    const run = (threads: string) =>
+      cf(['cv', '--data', rankingDir, '--model', 'bias', '--threads', threads, '--json']);
+    const [one, two] = [await run('1'), await run('2')];
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(one.err).not.toMatch(/ranking on/);
+    // said once, not per fold
+    expect(two.err.match(/ranking on 2 threads/g)).toHaveLength(1);
+    const folds = (out: string) => (JSON.parse(out) as { folds: { ranking: unknown }[] }).folds;
+    expect(folds(two.out).map((f) => f.ranking)).toEqual(folds(one.out).map((f) => f.ranking));
+  });
 });
 
 describe('cf cv and cf info', () => {

@@ -156,4 +156,22 @@ describeEachBackend('crossValidate', () => {
       /rmse\s+mae\s+ndcg@2\s+recall@2\s+precision@2\s+hitRate@2/,
     );
   });
+  it('with `ranking.threads`, ranks each fold on that many threads, with the numbers of one', async () => {
+    const folds = kFolds(table, { k: 2, seed: 3 });
+    const run = async (threads: number) => {
+      const said: number[] = [];
+      const result = await crossValidate({
+        table,
+        folds,
+        train: (split) => fitBiasBaseline(table, split.train),
+        ranking: { k: 3, threads, onThreads: (n) => void said.push(n) },
+      });
+      return { metrics: result.folds.map((f) => f.metrics), said };
+    };
+    const one = await run(1);
+    const two = await run(2);
+    expect(one.said).toEqual([1, 1]);
+    expect(two.said).toEqual([2, 2]);
+    expect(two.metrics).toEqual(one.metrics);
+  });
 });

@@ -3,7 +3,7 @@ import type { RatingModel } from '@cf/model';
 import { mae, rmse, type Metric } from './metrics.js';
 import {
   rankingMetricsAsync,
-  type RankingMetricsOptions,
+  type RankingMetricsAsyncOptions,
   type RankingMetricsResult,
 } from './ranking-metrics.js';
 
@@ -50,9 +50,11 @@ export interface CrossValidateOptions {
   /**
    * Also rank every item for each user with {@link rankingMetrics} (these options) and record
    * `ndcg@k`, `recall@k`, `precision@k` and `hitRate@k` among each fold's metrics (so they get a
-   * mean and std, and a column in {@link formatCrossValidation}). Default: not computed.
+   * mean and std, and a column in {@link formatCrossValidation}). Default: not computed. With
+   * `threads` above 1 (or `'auto'`) each fold ranks on that many worker threads, as
+   * {@link rankingMetricsAsync} does (same numbers for any count; default 1).
    */
-  ranking?: RankingMetricsOptions;
+  ranking?: Omit<RankingMetricsAsyncOptions, 'signal'>;
   /** Called after each fold (for progress tables). */
   onFold?: (result: FoldResult) => void;
   /**

@@ -18,6 +18,7 @@ import { loadDataset } from '../dataset.js';
 import {
   RANKING_K,
   CLI_RANKING,
+  rankingThreadsOf,
   recipeOptionsOf,
   resolveRecipe,
   type RankingSummary,
@@ -74,7 +75,7 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
     table,
     folds,
     metrics: [rmse, mae],
-    ranking: { ...CLI_RANKING },
+    ranking: { ...CLI_RANKING, ...rankingThreadsOf(options.threads, table.rating.length, log) },
     ...(io.signal ? { signal: io.signal } : {}),
     train: async (split, fold) => {
       log(`fold ${fold}: training on ${split.train.length} rows`);

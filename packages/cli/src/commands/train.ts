@@ -23,6 +23,7 @@ import {
   type FitCallback,
   type RecipeOptions,
   type RankingMetricsResult,
+  type RankingMetricsAsyncOptions,
   type RecipeResult,
   type AllRowsRecipeResult,
   type TrainingCheckpoint,
@@ -175,6 +176,29 @@ function resolveRecipeAndModel(options: Pick<TrainCommandOptions, 'model' | 'rec
  * gains, and one thread keeps the run bit-identical for a seed.
  */
 export const THREADS_FROM_ROWS = 1_000_000;
+
+/**
+ * The ranking options of `cf train` and `cf cv` that choose threads: `--threads` when given, else
+ * every core from {@link THREADS_FROM_ROWS} rows of the table (worker start-up is not worth it
+ * below); the first ranking says how many ranked (and why fewer than asked, when so).
+ */
+export function rankingThreadsOf(
+  threads: number | undefined,
+  rows: number,
+  log: (line: string) => void,
+): Pick<RankingMetricsAsyncOptions, 'threads' | 'cores' | 'onThreads'> {
+  let said = false;
+  return {
+    threads: threads ?? (rows >= THREADS_FROM_ROWS ? 'auto' : 1),
+    cores: availableParallelism(),
+    onThreads: (n, reason) => {
+      if (said) return;
+      said = true;
+      if (reason) log(reason);
+      else if (n > 1) log(`ranking on ${n} threads`);
+    },
+  };
+}
 
 /** `--threads` when not given: 1 below {@link THREADS_FROM_ROWS} training rows, every core from there. */
 export function defaultThreads(trainRows: number): number {
@@ -401,13 +425,7 @@ export async function trainAndEvaluate(
     ? undefined
     : await rankingMetricsAsync(result.model, table, split, {
         ...CLI_RANKING,
-        // every core from the size training takes them (worker start-up is not worth it below)
-        threads: table.rating.length >= THREADS_FROM_ROWS ? 'auto' : 1,
-        cores: availableParallelism(),
-        onThreads: (n, reason) => {
-          if (reason) log(reason);
-          else if (n > 1) log(`ranking on ${n} threads`);
-        },
+        ...rankingThreadsOf(options.threads, table.rating.length, log),
         ...(io.signal ? { signal: io.signal } : {}),
       }).then(rankingSummaryOf, (error: unknown) => {
         if (io.signal?.aborted) return undefined;
