@@ -72,7 +72,11 @@ export type {
   RecommendForAllUsersOptions,
   RecommendForAllUsersResult,
 } from './inference/recommend-for-all-users.js';
-export type { BlockedRankerOptions, BlockedRankOptions } from './inference/blocked-ranker.js';
+export type {
+  BlockedRankerOptions,
+  BlockedRankOptions,
+  BlockedRankerWork,
+} from './inference/blocked-ranker.js';
 export { TopK } from './inference/top-k.js';
 export { dotProductForm, hasBlockedForm } from './inference/dot-product-form.js';
 export type { DotProductForm, DotProductHead } from './inference/dot-product-form.js';

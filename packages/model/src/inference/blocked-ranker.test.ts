@@ -6,6 +6,7 @@ import { createEmbeddingNet } from '../models/embedding-net.js';
 import { createImplicitMatrixFactorization } from '../models/implicit-matrix-factorization.js';
 import type { RatingModel } from '../models/rating-model.js';
 import { modelsOfEveryKind, randomizeParameters } from '../models/models-for-test.test-helper.js';
+import { SeededRandom } from '../core/random.js';
 import { BlockedRanker } from './blocked-ranker.js';
 import { rankItems } from './rank-items.js';
 
@@ -133,5 +134,95 @@ describeEachBackend('BlockedRanker', () => {
     expect(() => BlockedRanker.create(model)!.rank(Int32Array.of(nUsers), { k: 3 })).toThrow(
       RangeError,
     );
+  });
+});
+
+/**
+ * A dot-product model shaped like a trained recommender: item rows scaled by a popularity that
+ * falls off steeply (so pruning by norm stops most users early), values on a coarse grid (so many
+ * scores tie exactly), the most popular items duplicated (ties at the very top, across the whole
+ * index range), and for the clipped and sigmoid heads item biases that saturate them.
+ */
+function skewedModel(kind: 'implicit' | 'dot-bias' | 'clip', seed: number): RatingModel {
+  const random = new SeededRandom(seed);
+  const nFactors = 1 + (seed % 7);
+  const model =
+    kind === 'implicit'
+      ? createImplicitMatrixFactorization({ ...size, nFactors })
+      : kind === 'dot-bias'
+        ? createEmbeddingDotBias({ ...size, nFactors, yRange: [0, 5.5] })
+        : createBiasedMatrixFactorization({ ...size, nFactors, ratingRange: [0.5, 5] });
+  // popularity: item i gets weight 4 · 0.8^rank, the ranks a random permutation of the items
+  const rank = Int32Array.from({ length: nItems }, (_, i) => i);
+  for (let i = nItems - 1; i > 0; i--) {
+    const j = Math.floor(random.uniform(0, i + 1));
+    [rank[i], rank[j]] = [rank[j]!, rank[i]!];
+  }
+  const grid = (x: number): number => Math.round(x * 4) / 4;
+  for (const p of model.parameters) {
+    const w = p.shape[1] ?? 1;
+    for (let r = 0; r < p.shape[0]!; r++)
+      for (let d = 0; d < w; d++) {
+        const scale = p.shape[0] === nItems && p.name !== 'itemBias' ? 4 * 0.8 ** rank[r]! : 1;
+        const saturate = p.name === 'itemBias' && kind !== 'implicit' && r % 5 === 0 ? 12 : 0;
+        p.values[r * w + d] = grid(random.uniform(-1, 1) * scale) + saturate;
+      }
+    p.markChanged();
+  }
+  const top = rank.indexOf(0);
+  return duplicateItems(
+    model,
+    top,
+    [0, 7, nItems - 1].filter((i) => i !== top),
+  );
+}
+
+describeEachBackend('BlockedRanker pruning by norm', () => {
+  it('gives the lists of rankItems on skewed models with ties and saturated heads, for every k, seen items excluded or not, and scores fewer pairs', () => {
+    let scored = 0;
+    let pairs = 0;
+    for (let seed = 0; seed < 24; seed++) {
+      const kind = (['implicit', 'dot-bias', 'clip'] as const)[seed % 3]!;
+      const model = skewedModel(kind, seed);
+      for (const wasm of [true, false]) {
+        const ranker = BlockedRanker.create(model, { wasm, blockUsers: 4, blockItems: 8 })!;
+        expect(ranker.prunes).toBe(true);
+        for (const k of [1, 2, 3, 10, nItems]) {
+          for (const excluded of [undefined, (p: number) => seen[p]]) {
+            const want = rankItems(model, users, { k, candidates: allItems, excluded });
+            const before = ranker.work.scored;
+            const got = ranker.rank(users, { k, excluded });
+            if (k <= 3) {
+              scored += ranker.work.scored - before;
+              pairs += nUsers * nItems;
+            }
+            for (let u = 0; u < nUsers; u++)
+              expect(got[u]!.sorted(), `${kind} seed ${seed} k ${k} user ${u}`).toEqual(
+                want[u]!.sorted(),
+              );
+          }
+        }
+      }
+    }
+    // pruning stopped users early for the small k's (0.69 here; 1 without it)
+    expect(scored / pairs).toBeLessThan(0.75);
+  });
+
+  it('scores every pair with prune: false, and with a ReLU form', () => {
+    const model = skewedModel('implicit', 3);
+    const off = BlockedRanker.create(model, { prune: false, blockItems: 8 })!;
+    expect(off.prunes).toBe(false);
+    const on = BlockedRanker.create(model, { blockItems: 8 })!;
+    const a = off.rank(users, { k: 2 });
+    const b = on.rank(users, { k: 2 });
+    for (let u = 0; u < nUsers; u++) expect(b[u]!.sorted()).toEqual(a[u]!.sorted());
+    expect(off.work).toEqual({
+      users: nUsers,
+      scored: nUsers * nItems,
+      candidates: off.work.candidates,
+    });
+    expect(on.work.scored).toBeLessThan(nUsers * nItems);
+    const relu = dotModels.find(([n]) => n.includes('notebook'))![1]();
+    expect(BlockedRanker.create(relu)!.prunes).toBe(false);
   });
 });

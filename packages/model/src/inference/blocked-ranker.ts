@@ -6,6 +6,7 @@ import {
   dotProductForm,
   float32AtOrBelow,
   rawCutBelow,
+  rawCutStrictlyBelow,
   type DotProductForm,
 } from './dot-product-form.js';
 
@@ -15,8 +16,16 @@ export interface BlockedRankerOptions {
   wasm?: boolean;
   /** Users scored together (default 64). */
   blockUsers?: number;
-  /** Items per kernel call (default 1024). */
+  /**
+   * Items per kernel call (default 256 when pruning, where a user may stop after any block, else
+   * 1024).
+   */
   blockItems?: number;
+  /**
+   * Score the items in order of decreasing norm and stop a user once no remaining item can reach
+   * their top-k (default true; the dot-product forms only, the ReLU form is always scanned whole).
+   */
+  prune?: boolean;
 }
 
 /** Options of {@link BlockedRanker.rank}. */
@@ -24,6 +33,16 @@ export interface BlockedRankOptions {
   k: number;
   /** Items to leave out for the user at position `p`: ascending, or undefined for none. */
   excluded?: ((position: number) => Int32Array | undefined) | undefined;
+}
+
+/** What a {@link BlockedRanker} has done so far (every {@link BlockedRanker.rank} call added up). */
+export interface BlockedRankerWork {
+  /** Users ranked. */
+  users: number;
+  /** (user, item) pairs the kernel scored: at most users × items, fewer when pruning stopped users early. */
+  scored: number;
+  /** Items rescored exactly by the model (those that passed their user's cut). */
+  candidates: number;
 }
 
 /** Relative error bound of a float32 score of `f` factors (a float32 reference model included). */
@@ -53,6 +72,14 @@ export class BlockedRanker {
   readonly #versions: number[];
   readonly #userScale: Float64Array;
   readonly #nItems: number;
+  /** Pruning: item at each kernel position (decreasing norm), else undefined (item order). */
+  readonly #order: Int32Array | undefined;
+  /** Pruning: at each position, the largest item norm and item bias from there on. */
+  readonly #suffixNorm: Float64Array | undefined;
+  readonly #suffixBias: Float64Array | undefined;
+  /** Pruning: ‖p_u‖ per user. */
+  readonly #userNorm: Float64Array | undefined;
+  readonly #work: BlockedRankerWork = { users: 0, scored: 0, candidates: 0 };
 
   private constructor(
     model: Pick<ScoringModel, 'predict' | 'scoreItemsForUser' | 'parameters' | 'config'>,
@@ -65,20 +92,53 @@ export class BlockedRanker {
     const nItems = model.config.nItems;
     this.#nItems = nItems;
     this.#versions = model.parameters.map((p) => p.version);
-    this.#kernel = BlockedDotKernel.create(
-      {
-        factors: form.itemFactors,
-        bias: form.itemBias,
-        nItems,
-        nFactors: f,
-        reluWeights: form.reluWeights,
-      },
-      options,
-    );
+    const relu = form.reluWeights;
+    const prune = options.prune !== false && !relu && nItems > 0;
+    if (prune) {
+      // items by decreasing ‖q_i‖ (ties: lower index first); the kernel gets them in that order
+      const norm = new Float64Array(nItems);
+      for (let i = 0; i < nItems; i++) {
+        let s = 0;
+        for (let d = 0; d < f; d++) s += form.itemFactors[i * f + d]! ** 2;
+        norm[i] = Math.sqrt(s);
+      }
+      const order = Int32Array.from({ length: nItems }, (_, i) => i).sort(
+        (a, b) => norm[b]! - norm[a]! || a - b,
+      );
+      const factors = new Float32Array(nItems * f);
+      const bias = form.itemBias ? new Float32Array(nItems) : undefined;
+      const suffixNorm = new Float64Array(nItems + 1);
+      const suffixBias = new Float64Array(nItems + 1).fill(-Infinity);
+      for (let j = 0; j < nItems; j++) {
+        const i = order[j]!;
+        factors.set(form.itemFactors.subarray(i * f, (i + 1) * f), j * f);
+        if (bias) bias[j] = form.itemBias![i]!;
+        suffixNorm[j] = norm[i]!;
+      }
+      for (let j = nItems - 1; j >= 0; j--)
+        suffixBias[j] = Math.max(suffixBias[j + 1]!, bias ? bias[j]! : 0);
+      this.#order = order;
+      this.#suffixNorm = suffixNorm;
+      this.#suffixBias = suffixBias;
+      this.#kernel = BlockedDotKernel.create(
+        { factors, bias, nItems, nFactors: f, reluWeights: undefined },
+        { ...options, blockItems: options.blockItems ?? 256 },
+      );
+    } else {
+      this.#kernel = BlockedDotKernel.create(
+        {
+          factors: form.itemFactors,
+          bias: form.itemBias,
+          nItems,
+          nFactors: f,
+          reluWeights: relu,
+        },
+        options,
+      );
+    }
     // per user, Σ|terms| ≤ |μ| + |b_u| + max|b_i| + ‖p_u‖ · max‖q_i‖ (a dot product), or
     // |μ| + Σ_d |w_d| (|p_ud| + max_i |q_id|) (the ReLU form)
     const items = form.itemFactors;
-    const relu = form.reluWeights;
     let maxItemNorm = 0;
     const maxAbs = new Float64Array(f);
     for (let i = 0; i < nItems; i++) {
@@ -96,6 +156,7 @@ export class BlockedRanker {
       for (const b of form.itemBias) maxItemBias = Math.max(maxItemBias, Math.abs(b));
     const nUsers = model.config.nUsers;
     const scale = new Float64Array(nUsers);
+    const userNorm = prune ? new Float64Array(nUsers) : undefined;
     const users = form.userFactors;
     const e = errorFactor(f);
     for (let u = 0; u < nUsers; u++) {
@@ -108,10 +169,12 @@ export class BlockedRanker {
         let s = 0;
         for (let d = 0; d < f; d++) s += users[u * f + d]! ** 2;
         terms += Math.sqrt(s) * maxItemNorm;
+        if (userNorm) userNorm[u] = Math.sqrt(s);
       }
       scale[u] = e * terms + 1e-30;
     }
     this.#userScale = scale;
+    this.#userNorm = userNorm;
   }
 
   /**
@@ -125,6 +188,16 @@ export class BlockedRanker {
   ): BlockedRanker | undefined {
     const form = dotProductForm(model);
     return form ? new BlockedRanker(model, form, options) : undefined;
+  }
+
+  /** What this ranker has done so far (a copy): users ranked, pairs scored, items rescored. */
+  get work(): BlockedRankerWork {
+    return { ...this.#work };
+  }
+
+  /** True when items are scored by decreasing norm and users stop early (see {@link BlockedRankerOptions.prune}). */
+  get prunes(): boolean {
+    return this.#order !== undefined;
   }
 
   /** True when the WebAssembly kernel scores; false for its JavaScript twin. */
@@ -160,14 +233,18 @@ export class BlockedRanker {
     const f = form.nFactors;
     const head = form.head;
     const nItems = this.#nItems;
-    // per row: approximate top-k (a min-heap of raw scores), cut, error bound, seen-items cursor
+    const order = this.#order;
+    // per user r of the block: approximate top-k (a min-heap of raw scores), cut, error bound,
+    // seen-items cursor; the kernel holds the users still scanned in rows 0..active-1
     const approx = new Float64Array(n * k);
     const size = new Int32Array(n);
     const cut = new Float64Array(n).fill(-Infinity);
     const eps = new Float64Array(n);
+    const base = new Float64Array(n);
     const excluded: (Int32Array | undefined)[] = [];
     const cursor = new Int32Array(n);
     const candidates: number[][] = [];
+    const userOfRow = new Int32Array(n);
     for (let r = 0; r < n; r++) {
       const u = userIndex[p0 + r]!;
       if (!(Number.isInteger(u) && u >= 0 && u < this.#userScale.length))
@@ -175,24 +252,45 @@ export class BlockedRanker {
       kernel.users.set(form.userFactors.subarray(u * f, (u + 1) * f), r * f);
       kernel.userBase[r] = form.globalBias + (form.userBias ? form.userBias[u]! : 0);
       kernel.cut[r] = -Infinity;
+      base[r] = Math.max(
+        kernel.userBase[r]!,
+        form.globalBias + (form.userBias ? form.userBias[u]! : 0),
+      );
       eps[r] = this.#userScale[u]!;
       excluded.push(excludedOf?.(p0 + r));
       candidates.push([]);
+      userOfRow[r] = r;
     }
+    let active = n;
+    this.#work.users += n;
     const { outRow, outItem, outScore } = kernel;
-    for (let item0 = 0; item0 < nItems; item0 += kernel.blockItems) {
-      const count = kernel.score(n, item0);
+    for (let item0 = 0; item0 < nItems && active > 0; item0 += kernel.blockItems) {
+      const count = kernel.score(active, item0);
+      this.#work.scored += active * (Math.min(nItems, item0 + kernel.blockItems) - item0);
       for (let e = 0; e < count; e++) {
-        const r = outRow[e]!;
+        const row = outRow[e]!;
+        const r = userOfRow[row]!;
         const a = outScore[e]!;
         if (!(a > cut[r]!)) continue;
-        const item = outItem[e]!;
+        const item = order ? order[outItem[e]!]! : outItem[e]!;
         const ex = excluded[r];
         if (ex) {
-          let c = cursor[r]!;
-          while (c < ex.length && ex[c]! < item) c++;
-          cursor[r] = c;
-          if (c < ex.length && ex[c] === item) continue;
+          if (order) {
+            // items come by norm, not by index: a binary search of the ascending seen items
+            let lo = 0;
+            let hi = ex.length;
+            while (lo < hi) {
+              const mid = (lo + hi) >> 1;
+              if (ex[mid]! < item) lo = mid + 1;
+              else hi = mid;
+            }
+            if (lo < ex.length && ex[lo] === item) continue;
+          } else {
+            let c = cursor[r]!;
+            while (c < ex.length && ex[c]! < item) c++;
+            cursor[r] = c;
+            if (c < ex.length && ex[c] === item) continue;
+          }
         }
         candidates[r]!.push(item);
         // the running top-k of approximate scores, a min-heap in approx[r·k ..]
@@ -223,11 +321,37 @@ export class BlockedRanker {
           }
           approx[at + c] = a;
         }
-        // the k kept items (all of a lower index than any item still to come) predict at least
-        // head(kth − eps); an item can enter the exact top-k only by predicting more than that
-        const c = rawCutBelow(head, approx[at]! - eps[r]!) - eps[r]!;
+        // the k kept items predict at least L = head(kth − eps). In item order every item still
+        // to come has a higher index, so it enters the exact top-k only by predicting more than L;
+        // in norm order it may have a lower index and enter by predicting L too
+        const c = order
+          ? rawCutStrictlyBelow(head, approx[at]! - eps[r]!) - eps[r]!
+          : rawCutBelow(head, approx[at]! - eps[r]!) - eps[r]!;
         cut[r] = c;
-        kernel.cut[r] = float32AtOrBelow(c);
+        kernel.cut[row] = float32AtOrBelow(c);
+      }
+      const next = item0 + kernel.blockItems;
+      if (!order || next >= nItems) continue;
+      // a user is done once no item from `next` on can pass their cut: its approximate score is
+      // at most base + ‖p_u‖ · max‖q_i‖ + max b_i + eps (Cauchy–Schwarz), plus eps for the
+      // rounding of the norms; the last row still scanned takes a finished user's row
+      const qNorm = this.#suffixNorm![next]!;
+      const qBias = this.#suffixBias![next]!;
+      const userNorm = this.#userNorm!;
+      for (let row = 0; row < active;) {
+        const r = userOfRow[row]!;
+        const bound = base[r]! + userNorm[userIndex[p0 + r]!]! * qNorm + qBias + 2 * eps[r]!;
+        if (!(size[r] === k && bound <= cut[r]!)) {
+          row++;
+          continue;
+        }
+        const last = --active;
+        if (row !== last) {
+          kernel.users.copyWithin(row * f, last * f, (last + 1) * f);
+          kernel.userBase[row] = kernel.userBase[last]!;
+          kernel.cut[row] = kernel.cut[last]!;
+          userOfRow[row] = userOfRow[last]!;
+        }
       }
     }
     // exact scores of the candidates, offered in item order (as rankItems does)
@@ -235,7 +359,9 @@ export class BlockedRanker {
     for (let r = 0; r < n; r++) {
       const list = candidates[r]!;
       if (list.length === 0) continue;
+      this.#work.candidates += list.length;
       const items = Int32Array.from(list);
+      if (order) items.sort();
       const buffer = new Float32Array(items.length);
       const u = userIndex[p0 + r]!;
       const scores =

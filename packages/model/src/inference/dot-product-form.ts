@@ -186,6 +186,46 @@ export function rawCutBelow(head: DotProductHead, x: number): number {
   }
 }
 
+/**
+ * The strict twin of {@link rawCutBelow}, for items that may come in any index order: with `L` the
+ * prediction (float32) of a raw score `x`, returns `c` such that every raw score at or below `c`
+ * predicts **less than** `L` (so an item predicting `L`, which could tie with the k-th and win on
+ * a lower index, is never cut); `−Infinity` when nothing is known or nothing predicts below `L`.
+ */
+export function rawCutStrictlyBelow(head: DotProductHead, x: number): number {
+  if (x === -Infinity || Number.isNaN(x)) return -Infinity;
+  let L: number;
+  switch (head.kind) {
+    case 'identity':
+      L = Math.fround(x);
+      break;
+    case 'clip':
+      L = Math.fround(Math.min(head.hi, Math.max(head.lo, x)));
+      break;
+    case 'sigmoid':
+      L = Math.fround((1 / (1 + Math.exp(-x))) * head.span + head.low);
+      break;
+  }
+  if (!Number.isFinite(L)) return L === Infinity ? Number.MAX_VALUE : -Infinity;
+  // the largest float32 prediction below L, and the raw scores that predict at most that
+  const P = previousFloat32(L);
+  switch (head.kind) {
+    case 'identity':
+      return P;
+    case 'clip':
+      // every raw score predicts at least fround(lo)
+      return P < Math.fround(head.lo) ? -Infinity : P;
+    case 'sigmoid': {
+      const p = (P - head.low) / head.span;
+      if (!(p > 0)) return -Infinity;
+      if (p >= 1) return Infinity;
+      const logit = Math.log(p / (1 - p));
+      // the margin of rawCutBelow
+      return logit - 1e-6 * (1 + Math.abs(logit));
+    }
+  }
+}
+
 const scratch = new Float32Array(1);
 const scratchBits = new Int32Array(scratch.buffer);
 

@@ -48,12 +48,28 @@ describeEachBackend('rankAllUsers', () => {
       expect(one.threads).toBe(1);
       expect(two.threads).toBe(2);
       expect(two.threadsNote).toBeUndefined();
+      // the blocked path without pruning by norm (every pair scored), on two threads
+      const whole = await rankAllUsers(model, {
+        k: 6,
+        users,
+        excluded: seen,
+        threads: 2,
+        usersPerTask: 2,
+        workerUrl,
+        prune: false,
+      });
       const dotProduct = ['EmbeddingDotBias', 'BiasedMatrixFactorization'].includes(name);
       expect(one.path).toBe(dotProduct ? 'blocked' : 'per-user');
+      if (dotProduct) {
+        // the work the threads did, summed: the same pairs on one thread and on two
+        expect(two.work).toEqual(one.work);
+        expect(one.work!.scored).toBeLessThanOrEqual(users.length * nItems);
+        expect(whole.work!.scored).toBe(users.length * nItems);
+      } else for (const r of [one, two, whole]) expect(r.work).toBeUndefined();
       users.forEach((_, p) => {
         const want = reference[p]!.sorted();
         expect(one.counts[p]).toBe(want.length);
-        for (const r of [one, two]) {
+        for (const r of [one, two, whole]) {
           const got = Array.from({ length: r.counts[p]! }, (_, j) => ({
             index: r.items[p * 6 + j]!,
             score: r.scores[p * 6 + j]!,

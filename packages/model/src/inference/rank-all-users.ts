@@ -44,6 +44,11 @@ export interface RankAllUsersOptions {
   cores?: number;
   /** Use the WebAssembly kernel where the platform has it (default true). */
   wasm?: boolean;
+  /**
+   * Blocked path: score items by decreasing norm and stop each user once no item left can enter
+   * their top-k (default true; the same lists either way, see `BlockedRankerOptions.prune`).
+   */
+  prune?: boolean;
   /** Where the worker script is (default: `rank-worker.js` next to this module; tests and bundlers). */
   workerUrl?: URL;
   /** Stops between tasks once aborted (the promise rejects with the signal's reason). */
@@ -69,6 +74,12 @@ export interface RankAllUsersResult {
   threadsNote?: string | undefined;
   /** `'blocked'` for a dot-product model ({@link BlockedRanker}), `'per-user'` for any other (`rankItems`). */
   path: 'blocked' | 'per-user';
+  /**
+   * The blocked path's work, summed over threads: (user, item) pairs its kernel scored (of
+   * `users.length × nItems`; fewer when pruning stopped users early) and items rescored exactly.
+   * Undefined on the per-user path.
+   */
+  work?: { scored: number; candidates: number } | undefined;
 }
 
 type WorkerHandle = ModuleWorker<RankWorkerMessage, RankWorkerReply>;
@@ -185,7 +196,10 @@ export async function rankAllUsers(
   }
   if (threads === 1) {
     // built here only: with workers, each packs its own copy of the item table
-    const blocked = BlockedRanker.create(model, options.wasm === false ? { wasm: false } : {});
+    const blocked = BlockedRanker.create(model, {
+      ...(options.wasm === false ? { wasm: false } : {}),
+      ...(options.prune === false ? { prune: false } : {}),
+    });
     const candidates = blocked
       ? undefined
       : Int32Array.from({ length: model.config.nItems }, (_, i) => i);
@@ -203,8 +217,12 @@ export async function rankAllUsers(
       await yieldToEventLoop();
       signal?.throwIfAborted();
     }
-    return { k, users, counts, items, scores, threads: 1, threadsNote, path };
+    const work = blocked
+      ? { scored: blocked.work.scored, candidates: blocked.work.candidates }
+      : undefined;
+    return { k, users, counts, items, scores, threads: 1, threadsNote, path, work };
   }
+  const work = { scored: 0, candidates: 0 };
   try {
     let next = 0;
     let done = 0;
@@ -216,6 +234,8 @@ export async function rankAllUsers(
           worker.post({ type: 'rank', id: task, users: taskUsers(task) });
           const reply = await expectReply(worker, 'ranked');
           store(reply.id, reply);
+          work.scored += reply.scored;
+          work.candidates += reply.candidates;
           done += Math.min(USERS_PER_TASK, users.length - task * USERS_PER_TASK);
           options.onProgress?.(done, users.length);
         }
@@ -224,7 +244,17 @@ export async function rankAllUsers(
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return { k, users, counts, items, scores, threads, threadsNote, path };
+  return {
+    k,
+    users,
+    counts,
+    items,
+    scores,
+    threads,
+    threadsNote,
+    path,
+    work: path === 'blocked' ? work : undefined,
+  };
 }
 
 /** Starts `threads` workers and sends each the model; rejects (after stopping them) when any fails. */
@@ -243,6 +273,7 @@ async function startWorkers(
     seenItems: seen ? shareable(seen.itemIndex) : undefined,
     k,
     wasm: options.wasm !== false,
+    prune: options.prune !== false,
   };
   const started: WorkerHandle[] = [];
   try {

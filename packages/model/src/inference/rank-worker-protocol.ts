@@ -12,6 +12,7 @@ export interface RankWorkerInit {
   seenItems: Int32Array | undefined;
   k: number;
   wasm: boolean;
+  prune: boolean;
 }
 
 /** Ranks the users at positions `from .. to − 1` of the users array (sent with the first task). */
@@ -40,6 +41,9 @@ export type RankWorkerReply =
       items: Int32Array;
       /** `[users, k]` their scores. */
       scores: Float64Array;
+      /** The blocked path's (user, item) pairs scored and items rescored for this task (0 for `rankItems`). */
+      scored: number;
+      candidates: number;
     }
   | { type: 'error'; message: string; stack?: string | undefined };
 

@@ -49,6 +49,7 @@ async function connect(): Promise<Port> {
 void connect().then((port) => {
   let rank: ((users: Int32Array) => TopK[]) | undefined;
   let k = 0;
+  let work = (): { scored: number; candidates: number } => ({ scored: 0, candidates: 0 });
   port.listen((message) => {
     try {
       if (message.type === 'close') {
@@ -69,8 +70,9 @@ void connect().then((port) => {
             ? (users: Int32Array) => (p: number) =>
                 seenItems.subarray(seenOffsets[users[p]!], seenOffsets[users[p]! + 1])
             : undefined;
-        const ranker = BlockedRanker.create(model, { wasm: message.wasm });
+        const ranker = BlockedRanker.create(model, { wasm: message.wasm, prune: message.prune });
         const candidates = Int32Array.from({ length: model.config.nItems }, (_, i) => i);
+        work = () => ranker?.work ?? { scored: 0, candidates: 0 };
         rank = ranker
           ? (users) => ranker.rank(users, { k, excluded: excludedOf?.(users) })
           : (users) => rankItems(model, users, { k, candidates, excluded: excludedOf?.(users) });
@@ -78,8 +80,12 @@ void connect().then((port) => {
         return;
       }
       if (!rank) throw new Error('rank-worker: a task came before init');
+      const before = work();
       const packed = packHeaps(rank(message.users), k);
-      port.post({ type: 'ranked', id: message.id, ...packed }, [
+      const after = work();
+      const scored = after.scored - before.scored;
+      const candidates = after.candidates - before.candidates;
+      port.post({ type: 'ranked', id: message.id, ...packed, scored, candidates }, [
         packed.counts.buffer as ArrayBuffer,
         packed.items.buffer as ArrayBuffer,
         packed.scores.buffer as ArrayBuffer,
