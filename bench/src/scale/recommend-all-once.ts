@@ -4,7 +4,9 @@
 // {"users", "items", "threads", "path", "seconds", "cpuSeconds", "load", "loadSeconds", "maxRssMB", "digest"}
 // (cpuSeconds: every thread of the process, the workers' too; digest: sha256 of the lists, to
 // check that every thread count gives the same result).
-// Usage: recommend-all-once.ts MODEL THREADS [K=10] [WASM=1]
+// With the blocked path, also the share of (user, item) pairs its kernel scored (pruning stops
+// users early) and the items rescored exactly per user.
+// Usage: recommend-all-once.ts MODEL THREADS [K=10] [WASM=1] [PRUNE=1]
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -12,7 +14,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { rankAllUsers } from '@cf/model';
 import { loadModelFromDirectory } from '@cf/model/node';
 
-const [dir, threadsText, kText = '10', wasmText = '1'] = process.argv.slice(2);
+const [dir, threadsText, kText = '10', wasmText = '1', pruneText = '1'] = process.argv.slice(2);
 if (!dir || !threadsText) {
   console.error('usage: recommend-all-once.ts MODEL THREADS [K] [WASM]');
   process.exit(2);
@@ -28,6 +30,7 @@ const ranked = await rankAllUsers(trained.model, {
   excluded: trained.seen,
   threads: Number(threadsText),
   wasm: wasmText !== '0',
+  prune: pruneText !== '0',
 });
 const seconds = (performance.now() - start) / 1000;
 const used = process.cpuUsage(cpu);
@@ -50,5 +53,11 @@ console.log(
     loadSeconds,
     maxRssMB: process.resourceUsage().maxRSS / 1024,
     digest,
+    prune: pruneText !== '0',
+    nFactors: 'nFactors' in trained.model.config ? trained.model.config.nFactors : undefined,
+    scoredFraction: ranked.work
+      ? ranked.work.scored / (ranked.users.length * trained.itemIds.size)
+      : undefined,
+    candidatesPerUser: ranked.work ? ranked.work.candidates / ranked.users.length : undefined,
   }),
 );
