@@ -199,7 +199,7 @@ const benchmark: Benchmark = {
             'CPU s': round(cpu.median),
             load: round(summarize(runs.map((r) => r.load)).median, 2),
             'peak RSS MB': Math.round(summarize(runs.map((r) => r.maxRssMB)).median),
-            'CPU s/1k users': round((cpu.median / first.users) * 1000, 3),
+            'CPU µs/user': Math.round((cpu.median / first.users) * 1e6),
             detail: `${first.items} items; model load ${round(first.loadSeconds)} s${first.scoredFraction !== undefined ? `; scored ${(first.scoredFraction * 100).toFixed(2)}% of pairs, ${round(first.candidatesPerUser ?? 0, 1)} rescored/user` : ''}${first.threadsNote ? `; ${first.threadsNote}` : ''}`,
           });
         }

@@ -113,10 +113,13 @@ export class BlockedRanker {
         const i = order[j]!;
         factors.set(form.itemFactors.subarray(i * f, (i + 1) * f), j * f);
         if (bias) bias[j] = form.itemBias![i]!;
-        suffixNorm[j] = norm[i]!;
       }
-      for (let j = nItems - 1; j >= 0; j--)
+      // running maxima from the end (not just the sorted norms: a NaN norm, which sorts anywhere,
+      // must make every bound before it NaN, which never stops a user)
+      for (let j = nItems - 1; j >= 0; j--) {
+        suffixNorm[j] = Math.max(suffixNorm[j + 1]!, norm[order[j]!]!);
         suffixBias[j] = Math.max(suffixBias[j + 1]!, bias ? bias[j]! : 0);
+      }
       this.#order = order;
       this.#suffixNorm = suffixNorm;
       this.#suffixBias = suffixBias;
