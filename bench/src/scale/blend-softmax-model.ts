@@ -1,8 +1,10 @@
 // A `topn`-shaped model without the full topn training (issue #16's ranking timings): the
 // softmax two-tower trained by fitSoftmaxRetrieval with the `topn-softmax` recipe's settings for
-// EPOCHS epochs (default 1; ranking speed does not depend on it) on every row of DATA, blended with
+// EPOCHS epochs (default 1: a stand-in for the recipe's 20, whose norm spread, and so what pruning
+// by norm saves, may differ) on every row of DATA, blended with
 // an already trained iALS model folder IALS the way the `topn` recipe blends them
-// (blendImplicitModels, weight 1 and RECIPE_DEFAULTS.topn.softmaxWeight), saved to OUT with the
+// (blendImplicitModels, weight 1 and RECIPE_DEFAULTS.topn.softmaxWeight; confidence from the
+// table's relevance threshold, as the recipe does today), saved to OUT with the
 // iALS model's fallback, split and every row of DATA as seen items (what `cf train` saves).
 // Usage: node --import tsx src/scale/blend-softmax-model.ts IALS DATA OUT [EPOCHS=1]
 import * as tf from '@tensorflow/tfjs-core';
@@ -10,7 +12,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { loadRatings } from '@cf/data/node';
 import { createTrainedModel, type ImplicitMatrixFactorization } from '@cf/model';
 import { loadModelFromDirectory, saveModelToDirectory } from '@cf/model/node';
-import { RECIPE_DEFAULTS, blendImplicitModels, fitSoftmaxRetrieval } from '@cf/trainer';
+import {
+  RECIPE_DEFAULTS,
+  blendImplicitModels,
+  defaultRatingConfidence,
+  fitSoftmaxRetrieval,
+} from '@cf/trainer';
 
 const [ialsDir, dataDir, outDir, epochsText = '1'] = process.argv.slice(2);
 if (!ialsDir || !dataDir || !outDir) {
@@ -45,7 +52,7 @@ const softmax = await fitSoftmaxRetrieval(table, all, {
   usersPerStep: spec.usersPerStep,
   backwardTerms: spec.backwardTerms,
   cosineAnnealing: spec.cosineAnnealing,
-  confidence: { ...spec.confidence },
+  confidence: defaultRatingConfidence(table, spec.confidence),
   fullSoftmaxMaxItems: spec.fullSoftmaxMaxItems,
   sampledItems: spec.sampledItems,
   foldIn: { ...spec.foldIn },
