@@ -122,6 +122,18 @@ describe('workerScriptBeside', () => {
     expect(workerScriptBeside('./w.js', undefined)?.href).toBe(beside);
     expect(workerScriptBeside('./w.js', '')?.href).toBe(beside);
   });
+
+  it('builds the same URL by hand on a Node without process.getBuiltinModule (< 20.16)', () => {
+    const beside = pathToFileURL(join(import.meta.dirname, 'w.js')).href;
+    const node = process as { getBuiltinModule?: unknown };
+    const saved = node.getBuiltinModule;
+    node.getBuiltinModule = undefined;
+    try {
+      expect(workerScriptBeside('./w.js', undefined)?.href).toBe(beside);
+    } finally {
+      node.getBuiltinModule = saved;
+    }
+  });
 });
 
 describe('browserWorkerError', () => {
