@@ -11,13 +11,25 @@
 // Each project compiles it with strict tsc under node16 resolution (CommonJS output in project 1,
 // ESM in project 2) and bundler resolution (ESM output), and runs both builds with node; project 1
 // also bundles the program with esbuild for Node (with and without the worker entry points) and
-// runs the installed `cf train --threads 2` and `cf recommend --all --threads 2`. Verdaccio
+// runs the installed `cf train --threads 2` and `cf recommend --all --threads 2`; project 2 also
+// builds a page with Vite and runs it in Chromium (isolated: 2 threads; not: one, saying why). Verdaccio
 // is stopped and every temp folder removed at the end. Exits non-zero on the first failure.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
+import { CHROMIUM_PATH, launchChromium } from '@cf/test-utils/chromium';
 
 const here = import.meta.dirname;
 const repo = join(here, '..', '..');
@@ -28,6 +40,8 @@ const TFJS_LOWEST = '4.0.0';
 const TFJS_HIGHEST = '4.22.0';
 /** The bundler the npm project bundles the program with for Node (as a user's app would be). */
 const ESBUILD = 'esbuild@0.27.7';
+/** The bundler the pnpm project builds a browser page with. */
+const VITE = 'vite@7.3.8';
 /** What each project installs: the cf libraries the program imports, tfjs at `tfjs`, the compiler. */
 const dependencies = (tfjs) => [
   '@cf/model',
@@ -301,6 +315,105 @@ function bundleAndRun(dir, label) {
   return bundled;
 }
 
+/** Serves `root` on 127.0.0.1 with `headers` on every response (a page and its assets only). */
+function serveStatic(root, headers) {
+  const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript' };
+  const server = createHttpServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(root, path === '/' ? 'index.html' : path.slice(1)));
+    if (!file.startsWith(root) || !existsSync(file) || !types[extname(file)]) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': types[extname(file)] });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${server.address().port}/`,
+        close: () => new Promise((done) => server.close(done)),
+      }),
+    ),
+  );
+}
+
+/**
+ * A browser app bundled by Vite from the installed packages: `vite build` of a page that runs
+ * consumer/threads.ts (its ES module build), which must emit both workers; then, where Chromium
+ * is installed, the page must train and rank on 2 threads when served cross-origin isolated, and
+ * on one thread saying why when not.
+ */
+async function viteInChromium(dir, label) {
+  mkdirSync(join(dir, 'web'));
+  writeFileSync(
+    join(dir, 'web', 'index.html'),
+    '<!doctype html><meta charset="utf-8"><title>cf</title><script type="module" src="./main.js"></script>\n',
+  );
+  writeFileSync(
+    join(dir, 'web', 'main.js'),
+    [
+      "import { version_cpu } from '@tensorflow/tfjs-backend-cpu';",
+      "import { threads } from '../dist-bundler/threads.js';",
+      'console.log(`tfjs-backend-cpu ${version_cpu}`);',
+      'threads().then((r) => (window.__result = r), (e) => (window.__result = { error: String(e?.stack ?? e) }));',
+      '',
+    ].join('\n'),
+  );
+  step(`${label}: vite build of a page that trains and ranks on 2 threads`);
+  run(
+    join(dir, 'node_modules', '.bin', 'vite'),
+    ['build', 'web', '--outDir', '../web-dist', '--emptyOutDir', '--logLevel', 'error'],
+    { cwd: dir },
+  );
+  const assets = readdirSync(join(dir, 'web-dist', 'assets'));
+  const workers = ['hogwild-worker', 'rank-worker'].map((name) => {
+    const file = assets.find((f) => f.startsWith(`${name}-`) && f.endsWith('.js'));
+    if (!file) throw new Error(`${label}: vite emitted no ${name} (assets: ${assets.join(', ')})`);
+    return file;
+  });
+  console.log(`  vite emitted ${workers.join(', ')}`);
+  if (!existsSync(CHROMIUM_PATH)) {
+    console.log(`  [skip] no Chromium at ${CHROMIUM_PATH}: the page is built, not run`);
+    return;
+  }
+  const isolation = {
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cross-Origin-Embedder-Policy': 'require-corp',
+  };
+  for (const isolated of [true, false]) {
+    const kind = isolated ? 'cross-origin isolated' : 'not isolated';
+    step(`${label}: the vite build in Chromium, ${kind}`);
+    const server = await serveStatic(join(dir, 'web-dist'), isolated ? isolation : {});
+    const context = await launchChromium(join(dir, `chromium-${isolated}`));
+    let result;
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(server.url);
+      await page.waitForFunction('window.__result !== undefined', undefined, { timeout: 120_000 });
+      result = await page.evaluate(() => globalThis.__result);
+    } finally {
+      await context.close();
+      await server.close();
+    }
+    if (result.error) throw new Error(`${label}, Chromium ${kind}: ${result.error}`);
+    console.log(
+      `  Chromium, ${kind}: fit on ${result.fitThreads} threads${result.fitNote ? ` (${result.fitNote})` : ''}; ` +
+        `${result.users} users ranked on ${result.rankThreads} threads${result.rankNote ? ` (${result.rankNote})` : ''}, ` +
+        `same lists as recommend: ${result.sameAsRecommend}`,
+    );
+    if (isolated) checkThreads({ label: `${label}, Chromium ${kind}`, threads: result });
+    else if (
+      result.fitThreads !== 1 ||
+      result.rankThreads !== 1 ||
+      !/not cross-origin isolated/.test(result.fitNote ?? '') ||
+      !/not cross-origin isolated/.test(result.rankNote ?? '') ||
+      !result.sameAsRecommend
+    )
+      throw new Error(`${label}, Chromium ${kind}: expected one thread saying why`);
+  }
+}
+
 /**
  * The installed `cf`: `cf train --threads 2` and `cf recommend --all --threads 2 --out` on a
  * ratings file of 4,000 rows; both must say they ran on 2 threads.
@@ -428,7 +541,7 @@ try {
     JSON.stringify({ name: 'cf-embed-esm', version: '1.0.0', private: true, type: 'module' }),
   );
   step('pnpm add from the local registry into an ES module project');
-  install('pnpm', ['add', '--reporter=silent', ...dependencies(TFJS_LOWEST)], {
+  install('pnpm', ['add', '--reporter=silent', VITE, ...dependencies(TFJS_LOWEST)], {
     cwd: pnpmDir,
     env,
   });
@@ -440,6 +553,7 @@ try {
       commonjs: false,
     }),
   );
+  await viteInChromium(pnpmDir, `pnpm, ESM, tfjs ${TFJS_LOWEST}`);
 
   for (const r of reports) {
     const expected = r.label.includes(`tfjs ${TFJS_LOWEST}`) ? TFJS_LOWEST : TFJS_HIGHEST;

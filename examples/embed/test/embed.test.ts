@@ -1,12 +1,13 @@
 // Runs run.mjs: publish every package to a local Verdaccio, install from it with npm (CommonJS,
 // tfjs-core 4.22.0) and pnpm (ESM, tfjs-core 4.0.0), compile under node16 and bundler, bundle
-// with esbuild, run (one thread, then 2 training and 2 ranking threads), run the installed cf.
+// with esbuild, run (one thread, then 2 training and 2 ranking threads), run the installed cf,
+// build a page with Vite and run it in Chromium.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
-it('the packages install from a registry with npm and pnpm, type-check and run as CommonJS, ESM and an esbuild bundle on the lowest and highest tfjs, on 2 threads', async () => {
+it('the packages install from a registry with npm and pnpm, type-check and run as CommonJS, ESM, an esbuild bundle and a Vite page on the lowest and highest tfjs, on 2 threads', async () => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [join(import.meta.dirname, '..', 'run.mjs')],
@@ -42,6 +43,16 @@ it('the packages install from a registry with npm and pnpm, type-check and run a
     /esbuild: fit on 1 threads \(the training workers did not start \(training worker: its script .*hogwild-worker\.js does not exist: .*hogwild-worker=@cf\/trainer\/hogwild-worker/,
   );
   expect(stdout).toContain('stderr says "training on 2 threads"');
+  // a browser app bundled by Vite from the installed packages
+  expect(stdout).toMatch(/vite emitted hogwild-worker-[\w-]+\.js, rank-worker-[\w-]+\.js/);
+  if (!stdout.includes('[skip] no Chromium')) {
+    expect(stdout).toContain(
+      'Chromium, cross-origin isolated: fit on 2 threads; 40 users ranked on 2 threads, same lists as recommend: true',
+    );
+    expect(stdout).toMatch(
+      /Chromium, not isolated: fit on 1 threads \(the page is not cross-origin isolated .*40 users ranked on 1 threads/,
+    );
+  }
   expect(stdout).toContain('"ranked the top 10 of 120 items for 300 users on 2 threads"');
   expect(stdout).toContain(
     'ok: installed from a local registry with npm (CommonJS) and pnpm (ESM)',
