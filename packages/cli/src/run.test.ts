@@ -561,6 +561,11 @@ describe('ranking metrics beside RMSE', () => {
     expect(one.err).not.toMatch(/ranking on/);
     // said once, not per fold
     expect(two.err.match(/ranking on 2 threads/g)).toHaveLength(1);
+    // and that the bias recipe itself fits on one thread
+    expect(
+      two.err.match(/--threads 2: the bias recipe trains on one thread \(a closed-form fit;/g),
+    ).toHaveLength(1);
+    expect(one.err).not.toMatch(/trains on one thread/);
     const folds = (out: string) => (JSON.parse(out) as { folds: { ranking: unknown }[] }).folds;
     expect(folds(two.out).map((f) => f.ranking)).toEqual(folds(one.out).map((f) => f.ranking));
   });

@@ -18,6 +18,7 @@ import { loadDataset } from '../dataset.js';
 import {
   RANKING_K,
   CLI_RANKING,
+  oneThreadRecipeNote,
   rankingThreadsOf,
   recipeOptionsOf,
   resolveRecipe,
@@ -71,6 +72,9 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
   log(
     `cross-validation: ${kind}; recipe ${recipe} (${model}); backend ${backend}; ${table.stats.count} ratings`,
   );
+  // --threads on a recipe without a threaded trainer: said once, as cf train says it
+  const oneThread = oneThreadRecipeNote(recipe, options.threads);
+  if (oneThread) log(oneThread);
   const result = await crossValidate({
     table,
     folds,
