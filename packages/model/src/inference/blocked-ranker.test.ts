@@ -8,6 +8,7 @@ import type { RatingModel } from '../models/rating-model.js';
 import { modelsOfEveryKind, randomizeParameters } from '../models/models-for-test.test-helper.js';
 import { SeededRandom } from '../core/random.js';
 import { BlockedRanker } from './blocked-ranker.js';
+import { rawCutStrictlyBelow, type DotProductHead } from './dot-product-form.js';
 import { rankItems } from './rank-items.js';
 
 const { table } = makeSyntheticRatings({ nUsers: 14, nItems: 43, density: 0.3, seed: 8 });
@@ -225,4 +226,107 @@ describeEachBackend('BlockedRanker pruning by norm', () => {
     const relu = dotModels.find(([n]) => n.includes('notebook'))![1]();
     expect(BlockedRanker.create(relu)!.prunes).toBe(false);
   });
+});
+
+/** Writes `values` into the parameter `name` of `model`. */
+function setParameter(model: RatingModel, name: string, values: number[]): RatingModel {
+  const p = model.parameters.find((q) => q.name === name)!;
+  p.values.set(values);
+  p.markChanged();
+  return model;
+}
+
+describeEachBackend('BlockedRanker on scores float32 cannot bound', () => {
+  const max32 = 3.4028234663852886e38;
+  const half = 0.6 * 2 ** 103;
+  const cases: [string, () => RatingModel][] = [
+    [
+      // item 0: 2e19·2e19 − 2e19·2e19 = 0 in float64, but Inf + (−Inf) = NaN in float32
+      'products that overflow float32 (NaN in the kernel, 0 in the model)',
+      () =>
+        setParameter(
+          setParameter(
+            createImplicitMatrixFactorization({ nUsers: 1, nItems: 2, nFactors: 2, seed: 1 }),
+            'userEmbedding',
+            [2e19, 2e19],
+          ),
+          'itemEmbedding',
+          [2e19, -2e19, -1e-3, 0],
+        ),
+    ],
+    [
+      // item 1 overflows in both (its approximate score Infinity would cut everything); item 0
+      // stays at the float32 maximum in the kernel but predicts Infinity too, and wins the tie
+      'sums past the float32 maximum (Infinity in the kernel, ties at Infinity)',
+      () =>
+        setParameter(
+          setParameter(
+            createImplicitMatrixFactorization({ nUsers: 1, nItems: 2, nFactors: 3, seed: 1 }),
+            'userEmbedding',
+            [1, 1, 1],
+          ),
+          'itemEmbedding',
+          [max32, half, half, max32, max32, 0],
+        ),
+    ],
+    [
+      // raw −Infinity: the sigmoid head predicts its minimum, which rankItems lists
+      'an item bias of −Infinity under a sigmoid head',
+      () => {
+        const m = createEmbeddingDotBias({ nUsers: 1, nItems: 3, nFactors: 1, yRange: [0, 5.5] });
+        setParameter(m, 'userEmbedding', [1]);
+        setParameter(m, 'itemEmbedding', [1, 2, 3]);
+        setParameter(m, 'userBias', [0]);
+        return setParameter(m, 'itemBias', [-Infinity, 0, 0]);
+      },
+    ],
+    [
+      // raw −Infinity with no head: predicts −Infinity, which rankItems never lists
+      'an item bias of −Infinity with no head',
+      () => {
+        const m = createEmbeddingDotBias({ nUsers: 1, nItems: 3, nFactors: 1, yRange: null });
+        setParameter(m, 'userEmbedding', [1]);
+        setParameter(m, 'itemEmbedding', [1, 2, 3]);
+        setParameter(m, 'userBias', [0]);
+        return setParameter(m, 'itemBias', [-Infinity, 0, 0]);
+      },
+    ],
+  ];
+  for (const [name, make] of cases)
+    it(`${name}: the lists of rankItems, pruning or not, WebAssembly or not`, () => {
+      const model = make();
+      const n = model.config.nItems;
+      const all = Int32Array.from({ length: n }, (_, i) => i);
+      const user = Int32Array.of(0);
+      for (const prune of [true, false])
+        for (const wasm of [true, false])
+          for (const k of [1, n]) {
+            const want = rankItems(model, user, { k, candidates: all })[0]!.sorted();
+            const got = BlockedRanker.create(model, { wasm, prune })!.rank(user, { k })[0]!;
+            expect(got.sorted(), `prune ${prune} wasm ${wasm} k ${k}`).toEqual(want);
+          }
+    });
+});
+
+it('rawCutStrictlyBelow: every raw score at or below the cut predicts less than L, L = Infinity included', () => {
+  const heads: DotProductHead[] = [
+    { kind: 'identity' },
+    { kind: 'clip', lo: 0.5, hi: Infinity },
+    { kind: 'sigmoid', low: 0, span: 5.5 },
+  ];
+  const predict = (head: DotProductHead, x: number): number =>
+    Math.fround(
+      head.kind === 'identity'
+        ? x
+        : head.kind === 'clip'
+          ? Math.min(head.hi, Math.max(head.lo, x))
+          : (1 / (1 + Math.exp(-x))) * head.span + head.low,
+    );
+  for (const head of heads)
+    for (const x of [-3, 0.25, 2, 1e30, 3.4028235e38, 3.5e38, Infinity]) {
+      const L = predict(head, x);
+      const c = rawCutStrictlyBelow(head, x);
+      if (c === -Infinity) continue;
+      expect(predict(head, c), `${head.kind} x ${x}`).toBeLessThan(L);
+    }
 });

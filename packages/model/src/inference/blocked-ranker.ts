@@ -51,6 +51,13 @@ function errorFactor(f: number): number {
 }
 
 /**
+ * The largest `Σ|terms|` of a user the float32 kernel is trusted with: below it no partial sum can
+ * overflow (float32 ends near 2¹²⁸), so the error bound holds. Past it (or for a non-finite
+ * parameter) the kernel may return ±Infinity or NaN where the model's float64 score is finite.
+ */
+const KERNEL_SAFE_TERMS = 2 ** 127;
+
+/**
  * The top-k items of many users for a dot-product model ({@link dotProductForm}: EmbeddingDotBias,
  * biased MF, implicit MF; and the notebook's one-hidden-layer EmbeddingNet in its ReLU form, see
  * there), ranking every item, with the same result as `rankItems` (same items,
@@ -63,7 +70,9 @@ function errorFactor(f: number): number {
  * top-k, widened by the float32 error bound (`2 (f + 8) 2⁻²⁴ Σ|terms|`, per user). The few items
  * that pass (the user's seen items skipped) are then scored exactly by the model's own
  * `scoreItemsForUser` and offered to a {@link TopK} in item order, so the result is the reference
- * result bit for bit; no users × items matrix is formed.
+ * result bit for bit; no users × items matrix is formed. A user whose `Σ|terms|` is not finite or
+ * could overflow float32 (past 2¹²⁷, where the kernel may return ±Infinity or NaN for a finite
+ * score) skips the kernel: every item they have not seen is rescored.
  */
 export class BlockedRanker {
   readonly #model: Pick<ScoringModel, 'predict' | 'scoreItemsForUser' | 'parameters'>;
@@ -174,7 +183,8 @@ export class BlockedRanker {
         terms += Math.sqrt(s) * maxItemNorm;
         if (userNorm) userNorm[u] = Math.sqrt(s);
       }
-      scale[u] = e * terms + 1e-30;
+      // Infinity (also for NaN terms): the user's items all go to the exact rescoring, see rank
+      scale[u] = terms <= KERNEL_SAFE_TERMS ? e * terms + 1e-30 : Infinity;
     }
     this.#userScale = scale;
     this.#userNorm = userNorm;
@@ -248,23 +258,35 @@ export class BlockedRanker {
     const cursor = new Int32Array(n);
     const candidates: number[][] = [];
     const userOfRow = new Int32Array(n);
+    let active = 0;
     for (let r = 0; r < n; r++) {
       const u = userIndex[p0 + r]!;
       if (!(Number.isInteger(u) && u >= 0 && u < this.#userScale.length))
         throw new RangeError(`user index ${u} is outside 0..${this.#userScale.length - 1}`);
-      kernel.users.set(form.userFactors.subarray(u * f, (u + 1) * f), r * f);
-      kernel.userBase[r] = form.globalBias + (form.userBias ? form.userBias[u]! : 0);
-      kernel.cut[r] = -Infinity;
-      base[r] = Math.max(
-        kernel.userBase[r]!,
-        form.globalBias + (form.userBias ? form.userBias[u]! : 0),
-      );
       eps[r] = this.#userScale[u]!;
-      excluded.push(excludedOf?.(p0 + r));
+      const ex = excludedOf?.(p0 + r);
+      excluded.push(ex);
+      if (eps[r] === Infinity) {
+        // scores the float32 kernel cannot bound (it may overflow to ±Infinity or NaN where the
+        // model's score is finite): every item not excluded is a candidate, as in rankItems
+        const all: number[] = [];
+        let c = 0;
+        for (let i = 0; i < nItems; i++) {
+          while (ex && c < ex.length && ex[c]! < i) c++;
+          if (!(ex && c < ex.length && ex[c] === i)) all.push(i);
+        }
+        candidates.push(all);
+        continue;
+      }
       candidates.push([]);
-      userOfRow[r] = r;
+      const row = active++;
+      const userBase = form.globalBias + (form.userBias ? form.userBias[u]! : 0);
+      kernel.users.set(form.userFactors.subarray(u * f, (u + 1) * f), row * f);
+      kernel.userBase[row] = userBase;
+      kernel.cut[row] = -Infinity;
+      base[r] = Math.max(Math.fround(userBase), userBase);
+      userOfRow[row] = r;
     }
-    let active = n;
     this.#work.users += n;
     const { outRow, outItem, outScore } = kernel;
     for (let item0 = 0; item0 < nItems && active > 0; item0 += kernel.blockItems) {
@@ -370,7 +392,10 @@ export class BlockedRanker {
       const scores =
         model.scoreItemsForUser?.(u, items, buffer) ?? scoreItemsByPredict(model, u, items, buffer);
       const heap = heaps[p0 + r]!;
-      for (let j = 0; j < items.length; j++) heap.push(scores[j]!, items[j]!);
+      // rankItems' test (items ascending): a score enters only above the heap's worst, so
+      // -Infinity never does
+      for (let j = 0; j < items.length; j++)
+        if (scores[j]! > heap.threshold) heap.push(scores[j]!, items[j]!);
     }
   }
 }

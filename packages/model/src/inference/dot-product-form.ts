@@ -206,9 +206,10 @@ export function rawCutStrictlyBelow(head: DotProductHead, x: number): number {
       L = Math.fround((1 / (1 + Math.exp(-x))) * head.span + head.low);
       break;
   }
-  if (!Number.isFinite(L)) return L === Infinity ? Number.MAX_VALUE : -Infinity;
-  // the largest float32 prediction below L, and the raw scores that predict at most that
-  const P = previousFloat32(L);
+  if (L === -Infinity || Number.isNaN(L)) return -Infinity;
+  // the largest float32 prediction below L (the largest finite one below Infinity: a raw score
+  // past it rounds to Infinity too), and the raw scores that predict at most that
+  const P = L === Infinity ? FLOAT32_MAX : previousFloat32(L);
   switch (head.kind) {
     case 'identity':
       return P;
@@ -226,6 +227,7 @@ export function rawCutStrictlyBelow(head: DotProductHead, x: number): number {
   }
 }
 
+const FLOAT32_MAX = 3.4028234663852886e38;
 const scratch = new Float32Array(1);
 const scratchBits = new Int32Array(scratch.buffer);
 
