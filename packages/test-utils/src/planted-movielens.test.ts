@@ -2,7 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectedRatingTable, writePlantedMovieLens } from './planted-movielens.js';
+import {
+  expectedRatingTable,
+  plantedMovieLensParameters,
+  writePlantedMovieLens,
+} from './planted-movielens.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cf-planted-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -86,6 +90,54 @@ describe('writePlantedMovieLens', () => {
     expect(() =>
       writePlantedMovieLens(join(root, 'd'), { rows: 1000, users: 10, items: 50 }),
     ).toThrow(/do not fit/);
+  });
+});
+
+describe('plantedMovieLensParameters', () => {
+  const options = { rows: 6_000, users: 60, items: 200, seed: 7 };
+  const dir = join(root, 'parameters');
+  const written = writePlantedMovieLens(dir, options);
+  const parameters = plantedMovieLensParameters(options);
+
+  it('regenerates the parameters behind the written ratings: their planted scores give its bestRmse', () => {
+    const { rank, userBias, userFactors, itemBias, itemFactors, movieIds } = parameters;
+    expect(userBias.length).toBe(options.users);
+    expect(userFactors.length).toBe(options.users * rank);
+    expect(itemBias.length).toBe(options.items);
+    expect(itemFactors.length).toBe(options.items * rank);
+    const movies = readFileSync(join(dir, 'movies.csv'), 'utf8').trimEnd().split('\n').slice(1);
+    expect(Array.from(movieIds)).toEqual(movies.map((line) => Number(line.split(',')[0])));
+    const itemOf = new Map(Array.from(movieIds, (id, i) => [id, i] as const));
+    const expected = expectedRatingTable(parameters.noiseStd);
+    const lines = readFileSync(join(dir, 'ratings.csv'), 'utf8').trimEnd().split('\n').slice(1);
+    let squares = 0;
+    let residualSum = 0;
+    for (const line of lines) {
+      const [userId, movieId, rating] = line.split(',').map(Number) as [number, number, number];
+      const u = userId - 1;
+      const i = itemOf.get(movieId)!;
+      let score = parameters.globalMean + userBias[u]! + itemBias[i]!;
+      for (let d = 0; d < rank; d++)
+        score += userFactors[u * rank + d]! * itemFactors[i * rank + d]!;
+      squares += (expected(score) - rating) ** 2;
+      residualSum += rating - expected(score);
+    }
+    expect(Number(Math.sqrt(squares / lines.length).toFixed(6))).toBe(written.bestRmse);
+    expect(Math.abs(residualSum / lines.length)).toBeLessThan(0.03); // unbiased given the truth
+    expect(parameters.summary.bestRmse).toBe(written.bestRmse);
+    expect(parameters.summary.realised).toEqual(written.realised);
+  });
+
+  it('draws from the stated priors and differs by seed', () => {
+    const big = plantedMovieLensParameters({ rows: 40_000, users: 2_000, items: 1_000, seed: 3 });
+    const std = (values: Float64Array): number =>
+      Math.sqrt(values.reduce((a, v) => a + v * v, 0) / values.length);
+    expect(std(big.userBias)).toBeCloseTo(big.userBiasStd, 1);
+    expect(std(big.itemBias)).toBeCloseTo(big.itemBiasStd, 1);
+    expect(std(big.userFactors)).toBeCloseTo(big.factorStd, 2);
+    expect(std(big.itemFactors)).toBeCloseTo(big.factorStd, 2);
+    const other = plantedMovieLensParameters({ ...options, seed: 8 });
+    expect(other.userBias).not.toEqual(parameters.userBias);
   });
 });
 

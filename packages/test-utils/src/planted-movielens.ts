@@ -64,6 +64,34 @@ export interface PlantedMovieLensSummary {
   meanRmse: number;
   bestRmseDefinition: string;
   seconds: number;
+  /**
+   * The data-limited floor: not written by the generator but added afterwards by
+   * `bench/numpy/planted_floor.py --write` (Gibbs sampling of the planted model on the rows
+   * `cf train --data` trains on), absent until that has run on the folder.
+   */
+  dataLimited?: PlantedDataLimitedFloor;
+}
+
+/** `planted.json`'s `dataLimited`: what the best estimator given the training rows reaches. */
+export interface PlantedDataLimitedFloor {
+  /** Validation RMSE of the posterior-mean prediction given the training rows and the true hyperparameters. */
+  rmse: number;
+  /** rmse / bestRmse − 1. */
+  aboveBestRmse: number;
+  /** bestRmse on the validation rows alone (the oracle on the same rows). */
+  oracleValidRmse: number;
+  /** Item parameters known, each user's inferred from its training rows. */
+  halfOracleItemsKnown: number;
+  /** User parameters known, each item's inferred. */
+  halfOracleUsersKnown: number;
+  /** The Gibbs chains' RMSEs by start (zero, truth): they agree once the chain has mixed. */
+  chains: Record<string, number>;
+  sweeps: number;
+  burn: number;
+  split: string;
+  definition: string;
+  command: string;
+  cpuSeconds: number;
 }
 
 const GLOBAL_MEAN = 3.53;
@@ -253,12 +281,14 @@ class AsciiWriter {
   readonly buffer = Buffer.allocUnsafe(1 << 22);
   position = 0;
   bytes = 0;
+  /** `fd` -1 counts the bytes and discards them (regenerating the parameters writes no file). */
   constructor(private readonly fd: number) {}
   ensure(room: number): void {
     if (this.position + room > this.buffer.length) this.flush();
   }
   flush(): void {
     let offset = 0;
+    if (this.fd < 0) offset = this.position;
     while (offset < this.position)
       offset += writeSync(this.fd, this.buffer, offset, this.position - offset);
     this.bytes += this.position;
@@ -286,8 +316,17 @@ class AsciiWriter {
   }
 }
 
-/** Writes a file through a temp name in the same folder, fsyncs it and renames it into place. */
-function writeFileAtomically(path: string, write: (out: AsciiWriter) => void): number {
+/**
+ * Writes a file through a temp name in the same folder, fsyncs it and renames it into place; with
+ * `path` null runs `write` into a writer that discards the bytes and returns their count.
+ */
+function writeFileAtomically(path: string | null, write: (out: AsciiWriter) => void): number {
+  if (path === null) {
+    const sink = new AsciiWriter(-1);
+    write(sink);
+    sink.flush();
+    return sink.bytes;
+  }
   const partial = `${path}.${process.pid}.tmp`;
   const fd = openSync(partial, 'w');
   const out = new AsciiWriter(fd);
@@ -319,6 +358,45 @@ export function writePlantedMovieLens(
   dir: string,
   options: PlantedMovieLensOptions,
 ): PlantedMovieLensSummary {
+  return plant(dir, options).summary;
+}
+
+/** The planted model's parameters behind a {@link writePlantedMovieLens} folder. */
+export interface PlantedParameters {
+  /** μ of the formula. */
+  globalMean: number;
+  rank: number;
+  noiseStd: number;
+  /** Standard deviations of the priors the parameters were drawn from. */
+  userBiasStd: number;
+  itemBiasStd: number;
+  factorStd: number;
+  /** b_u of user index u, whose userId in ratings.csv is u + 1. */
+  userBias: Float64Array;
+  /** p_u, row-major users × rank. */
+  userFactors: Float64Array;
+  /** b_i of item index i, whose movieId is `movieIds[i]` (increasing). */
+  itemBias: Float64Array;
+  /** q_i, row-major items × rank. */
+  itemFactors: Float64Array;
+  movieIds: Int32Array;
+  /** The summary the same options write to planted.json (its bestRmse, realised counts, …). */
+  summary: PlantedMovieLensSummary;
+}
+
+/**
+ * Regenerates the planted parameters of the folder {@link writePlantedMovieLens} writes with the
+ * same `options` (the same random stream, the files' bytes discarded instead of written), so a
+ * bench can compare estimators with the truth without the generator saving them.
+ */
+export function plantedMovieLensParameters(options: PlantedMovieLensOptions): PlantedParameters {
+  return plant(null, options).parameters;
+}
+
+function plant(
+  dir: string | null,
+  options: PlantedMovieLensOptions,
+): { summary: PlantedMovieLensSummary; parameters: PlantedParameters } {
   const started = performance.now();
   const rows = options.rows;
   if (!Number.isInteger(rows) || rows < 1)
@@ -402,6 +480,8 @@ export function writePlantedMovieLens(
   const keys = new Float64Array(nItems);
   const sortedKeys = new Float64Array(nItems);
   const userFactors = new Float64Array(rank);
+  const allUserBias = new Float64Array(dir === null ? nUsers : 0);
+  const allUserFactors = new Float64Array(dir === null ? nUsers * rank : 0);
   let sumRating = 0;
   let sumSquares = 0;
   let bestSquares = 0;
@@ -409,13 +489,18 @@ export function writePlantedMovieLens(
   let scoreSum = 0;
   let scoreSumSquares = 0;
 
-  mkdirSync(dir, { recursive: true });
-  const ratingsBytes = writeFileAtomically(join(dir, 'ratings.csv'), (out) => {
+  if (dir !== null) mkdirSync(dir, { recursive: true });
+  const path = (name: string): string | null => (dir === null ? null : join(dir, name));
+  const ratingsBytes = writeFileAtomically(path('ratings.csv'), (out) => {
     out.text('userId,movieId,rating,timestamp\n');
     for (let u = 0; u < nUsers; u++) {
       const count = counts[u]!;
       const userBias = USER_BIAS_STD * random.normal();
       for (let d = 0; d < rank; d++) userFactors[d] = factorStd * random.normal();
+      if (dir === null) {
+        allUserBias[u] = userBias;
+        allUserFactors.set(userFactors, u * rank);
+      }
       const span = Math.min(
         LAST_TIMESTAMP - FIRST_TIMESTAMP,
         Math.floor(86_400 * Math.exp(8 * random.uniform())),
@@ -475,7 +560,7 @@ export function writePlantedMovieLens(
     }
   });
 
-  const moviesBytes = writeFileAtomically(join(dir, 'movies.csv'), (out) => {
+  const moviesBytes = writeFileAtomically(path('movies.csv'), (out) => {
     out.text('movieId,title,genres\n');
     for (let i = 0; i < nItems; i++) {
       const year = 1902 + random.below(118);
@@ -495,7 +580,7 @@ export function writePlantedMovieLens(
       );
     }
   });
-  const linksBytes = writeFileAtomically(join(dir, 'links.csv'), (out) => {
+  const linksBytes = writeFileAtomically(path('links.csv'), (out) => {
     out.text('movieId,imdbId,tmdbId\n');
     for (let i = 0; i < nItems; i++) {
       const imdb = String(100_000 + random.below(9_000_000)).padStart(7, '0');
@@ -567,8 +652,25 @@ export function writePlantedMovieLens(
     seconds: 0,
   };
   summary.seconds = round((performance.now() - started) / 1000, 2);
-  writeFileAtomically(join(dir, 'planted.json'), (out) =>
-    out.text(JSON.stringify(summary, null, 2) + '\n'),
-  );
-  return summary;
+  if (dir !== null)
+    writeFileAtomically(join(dir, 'planted.json'), (out) =>
+      out.text(JSON.stringify(summary, null, 2) + '\n'),
+    );
+  return {
+    summary,
+    parameters: {
+      globalMean: GLOBAL_MEAN,
+      rank,
+      noiseStd,
+      userBiasStd: USER_BIAS_STD,
+      itemBiasStd: ITEM_BIAS_STD,
+      factorStd,
+      userBias: allUserBias,
+      userFactors: allUserFactors,
+      itemBias,
+      itemFactors,
+      movieIds,
+      summary,
+    },
+  };
 }
