@@ -72,6 +72,7 @@ const benchmark: Benchmark = {
           };
           const rmse = command === 'train' ? report.rmse! : report.mean!.rmse!;
           const floor = size.planted.bestRmse;
+          const limited = size.planted.dataLimited?.rmse;
           rows.push({
             command: `cf ${command} --recipe fastai`,
             rows: size.rows,
@@ -84,6 +85,10 @@ const benchmark: Benchmark = {
               report.baselineRmse === undefined ? null : report.baselineRmse.toFixed(4),
             floor: floor.toFixed(5),
             'above floor': `${(((rmse - floor) / floor) * 100).toFixed(1)} %`,
+            // the best any estimator reaches from the training rows (planted_floor.py --write)
+            'data-limited floor': limited === undefined ? null : limited.toFixed(5),
+            'above data-limited':
+              limited === undefined ? null : `${(((rmse - limited) / limited) * 100).toFixed(1)} %`,
           });
           runs.push({ command, rows: size.rows, ...run, report });
           notes.push(

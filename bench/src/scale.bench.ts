@@ -269,7 +269,7 @@ const benchmark: Benchmark = {
     for (const step of STEPS) rows.push(...(await step.run(data, opts, notes)));
     for (const size of data)
       notes.push(
-        `${size.rows.toLocaleString('en-US')} rows: ${size.planted.users.toLocaleString('en-US')} users, ${size.planted.items.toLocaleString('en-US')} items, best achievable RMSE ${size.planted.bestRmse} (planted score ${size.planted.plantedScoreRmse}, mean ${size.planted.meanRmse}), ${size.folder}`,
+        `${size.rows.toLocaleString('en-US')} rows: ${size.planted.users.toLocaleString('en-US')} users, ${size.planted.items.toLocaleString('en-US')} items, best achievable RMSE ${size.planted.bestRmse}${size.planted.dataLimited ? ` with the planted parameters known, ${size.planted.dataLimited.rmse} from the training rows (data-limited, planted_floor.py)` : ' with the planted parameters known (no data-limited floor: run bench/numpy/planted_floor.py --write)'} (planted score ${size.planted.plantedScoreRmse}, mean ${size.planted.meanRmse}), ${size.folder}`,
       );
     return {
       rows,

@@ -136,8 +136,9 @@ export const trainStep: ScaleStep = {
         ),
       );
       const floor = largest.planted.bestRmse;
+      const limited = largest.planted.dataLimited?.rmse;
       notes.push(
-        `fastai recipe ${recipeEpochs} epochs, ${run.threads} threads, ${largest.rows.toLocaleString('en-US')} rows: RMSE ${run.rmse.toFixed(4)} against the planted best ${floor} (${(((run.rmse - floor) / floor) * 100).toFixed(2)} % above; goal ≤ 3 %), bias baseline ${run.baselineRmse.toFixed(4)}, batch ${run.batchSize}, epochs ${run.epochSeconds.map((s) => s.toFixed(1)).join(', ')} s (CPU ${run.epochCpuSeconds.map((s) => s.toFixed(1)).join(', ')} s), peak RSS ${Math.round(run.maxRssMB)} MB, reading the file ${run.loadSeconds.toFixed(1)} s, load average ${run.load.toFixed(1)}`,
+        `fastai recipe ${recipeEpochs} epochs, ${run.threads} threads, ${largest.rows.toLocaleString('en-US')} rows: RMSE ${run.rmse.toFixed(4)} against the planted best ${floor} (${(((run.rmse - floor) / floor) * 100).toFixed(2)} % above; goal ≤ 3 %)${limited === undefined ? ' (no data-limited floor in planted.json: bench/numpy/planted_floor.py --write)' : ` and the data-limited floor ${limited} (${(((run.rmse - limited) / limited) * 100).toFixed(2)} % above)`}, bias baseline ${run.baselineRmse.toFixed(4)}, batch ${run.batchSize}, epochs ${run.epochSeconds.map((s) => s.toFixed(1)).join(', ')} s (CPU ${run.epochCpuSeconds.map((s) => s.toFixed(1)).join(', ')} s), peak RSS ${Math.round(run.maxRssMB)} MB, reading the file ${run.loadSeconds.toFixed(1)} s, load average ${run.load.toFixed(1)}`,
       );
     }
     return rows;
