@@ -141,10 +141,13 @@ class Side:
 def gaussian_half_oracle(side, known_aug, target, pred_own, pred_other, pred_mu, noise_var, sigma):
     """Closed-form posterior of one side with the other known; prediction through the rounding."""
     cov, mean = side.posterior(side.gram(known_aug), side.rhs(target, known_aug), noise_var)
-    a = known_aug[pred_other]
-    m = pred_mu + np.einsum('nk,nk->n', mean[pred_own], a)
-    v = np.einsum('nk,nkl,nl->n', a, cov[pred_own], a)
-    return expected_rating(m, np.sqrt(sigma ** 2 + v))
+    out = np.empty(len(pred_own))
+    for s in range(0, len(out), 100_000):  # cov of every row is 17 x 17 doubles: gather in chunks
+        own, a = pred_own[s:s + 100_000], known_aug[pred_other[s:s + 100_000]]
+        m = pred_mu[s:s + 100_000] + np.einsum('nk,nk->n', mean[own], a)
+        v = np.einsum('nk,nkl,nl->n', a, cov[own], a)
+        out[s:s + 100_000] = expected_rating(m, np.sqrt(sigma ** 2 + v))
+    return out
 
 
 def truncated_normal(m, sigma, lo, hi, rng):
