@@ -15,8 +15,8 @@ import { loadModelFromDirectory, saveModelToDirectory } from '@cf/model/node';
 import {
   RECIPE_DEFAULTS,
   blendImplicitModels,
-  defaultRatingConfidence,
   fitSoftmaxRetrieval,
+  topnSoftmaxOptions,
 } from '@cf/trainer';
 
 const [ialsDir, dataDir, outDir, epochsText = '1'] = process.argv.slice(2);
@@ -39,26 +39,17 @@ for (const [kind, a, b] of [
     if (a.idAt(i) !== b.idAt(i))
       throw new Error(`${kind} index ${i} differs between model and data`);
 }
-const spec = RECIPE_DEFAULTS['topn-softmax'];
 const all = Int32Array.from({ length: table.rating.length }, (_, r) => r);
 const start = performance.now();
-const softmax = await fitSoftmaxRetrieval(table, all, {
-  nFactors: spec.nFactors,
-  epochs: Number(epochsText),
-  lr: spec.lr,
-  l2: spec.l2,
-  temperature: spec.temperature,
-  userLr: spec.userLr,
-  usersPerStep: spec.usersPerStep,
-  backwardTerms: spec.backwardTerms,
-  cosineAnnealing: spec.cosineAnnealing,
-  confidence: defaultRatingConfidence(table, spec.confidence),
-  fullSoftmaxMaxItems: spec.fullSoftmaxMaxItems,
-  sampledItems: spec.sampledItems,
-  foldIn: { ...spec.foldIn },
-  seed: 42,
-  onEpoch: (info) => console.log(`softmax epoch ${JSON.stringify(info)}`),
-});
+const softmax = await fitSoftmaxRetrieval(
+  table,
+  all,
+  topnSoftmaxOptions(table, {
+    epochs: Number(epochsText),
+    seed: 42,
+    onEpoch: (info) => console.log(`softmax epoch ${JSON.stringify(info)}`),
+  }),
+);
 console.log(`softmax trained in ${((performance.now() - start) / 1000).toFixed(1)} s`);
 const base = ials.model as ImplicitMatrixFactorization;
 const blend = blendImplicitModels(

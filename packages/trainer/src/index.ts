@@ -70,6 +70,7 @@ export {
   RANKING_RECIPES,
   FASTAI_STEPS_PER_EPOCH,
   fastaiBatchSize,
+  topnSoftmaxOptions,
 } from './recipes.js';
 export { trainOnAllRows } from './train-on-all-rows.js';
 export type { AllRowsRecipeResult, TrainingEpoch } from './train-on-all-rows.js';

@@ -4,7 +4,8 @@ import { describeEachBackend } from '@cf/test-utils';
 import type { ImplicitMatrixFactorization } from '@cf/model';
 import { defaultRatingConfidence } from './default-rating-confidence.js';
 import { ImplicitDataError } from './errors.js';
-import { RATING_RECIPES, runRecipe } from './recipes.js';
+import { fitSoftmaxRetrieval } from './fit-softmax-retrieval.js';
+import { RATING_RECIPES, RECIPE_DEFAULTS, runRecipe, topnSoftmaxOptions } from './recipes.js';
 
 describeEachBackend('rating recipes on implicit data', () => {
   const table = createRatingsTable(
@@ -98,4 +99,31 @@ describeEachBackend('the topn recipes on other rating scales', () => {
       }
     },
   );
+
+  it('topnSoftmaxOptions are what the topn-softmax recipe trains with (same weights), overrides win', async () => {
+    const table = tableOn([1, 5, 8, 10]);
+    const options = topnSoftmaxOptions(table);
+    expect(options).toMatchObject({
+      nFactors: RECIPE_DEFAULTS['topn-softmax'].nFactors,
+      epochs: RECIPE_DEFAULTS['topn-softmax'].softmaxEpochs,
+      confidence: defaultRatingConfidence(table, RECIPE_DEFAULTS['topn-softmax'].confidence),
+    });
+    expect(topnSoftmaxOptions(table, { epochs: 3, nFactors: 4 })).toMatchObject({
+      epochs: 3,
+      nFactors: 4,
+      lr: RECIPE_DEFAULTS['topn-softmax'].lr,
+    });
+    const recipe = await runRecipe('topn-softmax', table, split, { seed: 7 });
+    const direct = await fitSoftmaxRetrieval(
+      table,
+      split.train,
+      topnSoftmaxOptions(table, { seed: 7 }),
+    );
+    for (const p of recipe.model.parameters)
+      expect(Array.from(direct.parameters.find((q) => q.name === p.name)!.values)).toEqual(
+        Array.from(p.values),
+      );
+    recipe.model.dispose();
+    direct.dispose();
+  });
 });

@@ -14,7 +14,11 @@ import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
 import { fitImplicitAls, type ImplicitAlsSweep } from './fit-implicit-als.js';
 import { defaultRatingConfidence } from './default-rating-confidence.js';
 import { scaleByItem } from './scale-by-item.js';
-import { fitSoftmaxRetrieval, type SoftmaxRetrievalEpoch } from './fit-softmax-retrieval.js';
+import {
+  fitSoftmaxRetrieval,
+  type SoftmaxRetrievalEpoch,
+  type SoftmaxRetrievalOptions,
+} from './fit-softmax-retrieval.js';
 import { blendImplicitModels } from './blend-implicit-models.js';
 import type { EpochResult, FitCallback } from './callback.js';
 import { evaluate, fit } from './fit.js';
@@ -360,20 +364,25 @@ export function fastaiBatchSize(trainRows: number): number {
   return Math.max(RECIPE_DEFAULTS.fastai.batchSize, Math.ceil(trainRows / FASTAI_STEPS_PER_EPOCH));
 }
 
-/** The `topn-softmax` recipe's model (also `topn`'s neural member). */
-async function fitTopnSoftmax(
+/**
+ * The options the `topn-softmax` recipe (and `topn`'s neural member) passes to
+ * {@link fitSoftmaxRetrieval} for `table`: {@link RECIPE_DEFAULTS}' settings, with the rating
+ * confidence from the table's own relevance threshold ({@link defaultRatingConfidence}). Train the
+ * recipe's model on rows of your choosing (or for fewer epochs) with
+ * `fitSoftmaxRetrieval(table, rows, topnSoftmaxOptions(table, { epochs: 1 }))`.
+ *
+ * @param table - The ratings the model is trained on (its rating scale sets the confidence).
+ * @param overrides - Settings that replace the recipe's (factors, learning rate, epochs, seed, ...).
+ */
+export function topnSoftmaxOptions(
   table: RatingsTable,
-  split: Split,
-  options: RecipeOptions,
-  seed: number,
-  overrides: { nFactors?: number; lr?: number } = {},
-  onEpoch?: (info: SoftmaxRetrievalEpoch) => void,
-): Promise<ImplicitMatrixFactorization> {
+  overrides: SoftmaxRetrievalOptions = {},
+): SoftmaxRetrievalOptions {
   const spec = RECIPE_DEFAULTS['topn-softmax'];
-  return fitSoftmaxRetrieval(table, split.train, {
-    nFactors: overrides.nFactors ?? spec.nFactors,
+  return {
+    nFactors: spec.nFactors,
     epochs: spec.softmaxEpochs,
-    lr: overrides.lr ?? spec.lr,
+    lr: spec.lr,
     l2: spec.l2,
     temperature: spec.temperature,
     userLr: spec.userLr,
@@ -384,13 +393,33 @@ async function fitTopnSoftmax(
     fullSoftmaxMaxItems: spec.fullSoftmaxMaxItems,
     sampledItems: spec.sampledItems,
     foldIn: { ...spec.foldIn },
-    seed,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onEpoch: (info) => {
-      onEpoch?.(info);
-      options.onSoftmaxEpoch?.(info);
-    },
-  });
+    ...overrides,
+  };
+}
+
+/** The `topn-softmax` recipe's model (also `topn`'s neural member). */
+async function fitTopnSoftmax(
+  table: RatingsTable,
+  split: Split,
+  options: RecipeOptions,
+  seed: number,
+  overrides: { nFactors?: number; lr?: number } = {},
+  onEpoch?: (info: SoftmaxRetrievalEpoch) => void,
+): Promise<ImplicitMatrixFactorization> {
+  return fitSoftmaxRetrieval(
+    table,
+    split.train,
+    topnSoftmaxOptions(table, {
+      ...(overrides.nFactors !== undefined ? { nFactors: overrides.nFactors } : {}),
+      ...(overrides.lr !== undefined ? { lr: overrides.lr } : {}),
+      seed,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onEpoch: (info) => {
+        onEpoch?.(info);
+        options.onSoftmaxEpoch?.(info);
+      },
+    }),
+  );
 }
 
 function median(xs: number[]): number {
