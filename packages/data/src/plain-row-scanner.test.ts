@@ -6,6 +6,7 @@ import {
   FIELD_RATING,
   FIELD_TIMESTAMP,
   FIELD_USER,
+  PlainRowBatch,
   scanPlainRows,
   type PlainRowLayout,
 } from './plain-row-scanner.js';
@@ -38,13 +39,34 @@ const LAYOUT: PlainRowLayout = {
   ratingMax: Infinity,
 };
 
-function scan(text: string, layout = LAYOUT) {
+/** Scans `text` from line 2 through batches of `capacity` rows, as the parser does. */
+function scan(text: string, layout = LAYOUT, capacity = 4096) {
   const got: number[][] = [];
-  const result = scanPlainRows(encoder.encode(text), 0, 2, layout, {
-    row: (u, i, r, t, line) => got.push([u, i, r, t, line]),
-  });
-  return { got, ...result };
+  const bytes = encoder.encode(text);
+  const batch = new PlainRowBatch(capacity);
+  let position = 0;
+  let line = 2;
+  for (;;) {
+    const result = scanPlainRows(bytes, position, line, layout, batch);
+    for (let k = 0; k < batch.length; k++)
+      got.push([
+        batch.userId[k]!,
+        batch.itemId[k]!,
+        batch.rating[k]!,
+        batch.timestamp[k]!,
+        batch.line[k]!,
+      ]);
+    if (result.stop !== 'full') return { got, ...result };
+    position = result.position;
+    line = result.line;
+  }
 }
+
+/** The layout's roles reordered (item first), which the general field loop reads. */
+const SWAPPED: PlainRowLayout = {
+  ...LAYOUT,
+  roles: Uint8Array.of(FIELD_ITEM, FIELD_USER, FIELD_RATING, FIELD_TIMESTAMP),
+};
 
 describe('scanPlainRows', () => {
   it('reads plain rows with their line numbers, skipping empty lines, LF or CRLF', () => {
@@ -78,16 +100,69 @@ describe('scanPlainRows', () => {
     ['a non-ASCII byte', '1,1,4,0é\n'],
     ['an empty field', '1,,4,0\n'],
   ])('leaves %s to the full parser', (_, text) => {
-    expect(scan(`1,2,3,4\n${text}`)).toMatchObject({ stop: 'unusual', position: 8, line: 3 });
+    for (const layout of [LAYOUT, SWAPPED]) {
+      expect(scan(`1,2,3,4\n${text}`, layout)).toMatchObject({
+        stop: 'unusual',
+        position: 8,
+        line: 3,
+      });
+      // the same line without its line end is unfinished, not unusual (more bytes may follow)
+      expect(scan(`1,2,3,4\n${text.slice(0, -1)}`, layout)).toMatchObject({
+        stop: 'partial',
+        position: 8,
+        line: 3,
+      });
+    }
   });
 
   it('stops before a last line without a line end', () => {
-    expect(scan('1,2,3,4\n5,6,7')).toMatchObject({ stop: 'partial', position: 8, line: 3 });
+    for (const layout of [LAYOUT, SWAPPED]) {
+      expect(scan('1,2,3,4\n5,6,7', layout)).toMatchObject({
+        stop: 'partial',
+        position: 8,
+        line: 3,
+      });
+      expect(scan('1,2,3,4\n5,6,7,8\r', layout)).toMatchObject({ stop: 'partial', line: 3 });
+    }
   });
 
   it('leaves ratings outside the declared scale to the full parser', () => {
-    const layout = { ...LAYOUT, ratingMin: 0.5, ratingMax: 5 };
-    expect(scan('1,2,5,4\n1,3,5.5,4\n', layout)).toMatchObject({ stop: 'unusual', line: 3 });
+    for (const roles of [LAYOUT.roles, SWAPPED.roles]) {
+      const layout = { ...LAYOUT, roles, ratingMin: 0.5, ratingMax: 5 };
+      expect(scan('1,2,5,4\n1,3,5.5,4\n', layout)).toMatchObject({ stop: 'unusual', line: 3 });
+      expect(scan('1,2,0.5,4\n1,3,0.4,4\n', layout)).toMatchObject({ stop: 'unusual', line: 3 });
+    }
+  });
+
+  it('reads the same rows with the MovieLens and the general loop, in batches of any size', () => {
+    const text = '1,10,4.5,100\r\n\n2,0,3,7\n\r\n33,44,0.25,9\n5,6,5,123456789012345\n7,8,1.5,0\n';
+    const all = scan(text);
+    expect(all).toMatchObject({ stop: 'end', line: 9, position: text.length });
+    expect(all.got).toEqual([
+      [1, 10, 4.5, 100, 2],
+      [2, 0, 3, 7, 4],
+      [33, 44, 0.25, 9, 6],
+      [5, 6, 5, 123456789012345, 7],
+      [7, 8, 1.5, 0, 8],
+    ]);
+    const swapped = all.got.map(([u, i, ...rest]) => [i, u, ...rest]);
+    for (const capacity of [1, 2, 3, 5]) {
+      expect(scan(text, LAYOUT, capacity)).toEqual(all);
+      expect(scan(text, SWAPPED, capacity)).toEqual({ ...all, got: swapped });
+    }
+    const batch = new PlainRowBatch(2);
+    expect(scanPlainRows(encoder.encode(text), 0, 2, LAYOUT, batch)).toEqual({
+      stop: 'full',
+      position: '1,10,4.5,100\r\n\n2,0,3,7\n'.length,
+      line: 5,
+    });
+    expect(batch.length).toBe(2);
+    const noTimestamp = { ...LAYOUT, roles: LAYOUT.roles.subarray(0, 3) };
+    expect(scan('1,2,3\r\n4,5,6.5\n', noTimestamp).got).toEqual([
+      [1, 2, 3, 0, 2],
+      [4, 5, 6.5, 0, 3],
+    ]);
+    expect(scan('1,2,3,4\n', noTimestamp)).toMatchObject({ stop: 'unusual', line: 2 });
   });
 
   it('reads other columns and two-byte delimiters', () => {
@@ -122,6 +197,8 @@ describe('RatingsParser.pushBytes', () => {
     expect(got.table.rating).toEqual(expected.table.rating);
     expect(got.table.timestamp).toEqual(expected.table.timestamp);
     expect(got.report.lineOfRow).toEqual(expected.report.lineOfRow);
+    expect(got.table.stats).toEqual(expected.table.stats);
+    expect(got.report.duplicateCount).toBe(expected.report.duplicateCount);
     expect(got.table.userIds.ids()).toContain('u9');
     expect(got.table.itemIds.ids()).toContain('007');
   });

@@ -10,9 +10,9 @@ import {
   FIELD_RATING,
   FIELD_TIMESTAMP,
   FIELD_USER,
+  PlainRowBatch,
   scanPlainRows,
   type PlainRowLayout,
-  type PlainRowSink,
 } from './plain-row-scanner.js';
 import {
   describeDelimiter,
@@ -118,7 +118,8 @@ export class RatingsParser {
   #byteCarry: Uint8Array | undefined;
   /** Whether everything given to the full parser so far ended with a line end. */
   #atLineStart = true;
-  readonly #sink: PlainRowSink;
+  /** The fast path's rows, reused from scan to scan (made with the layout). */
+  #batch: PlainRowBatch | undefined;
 
   constructor(options: RatingsParserOptions = {}) {
     this.#format = resolveRatingsFormat(options.format);
@@ -161,14 +162,6 @@ export class RatingsParser {
       onRecord: (fields, line) => this.#onRecord(fields, line),
     });
     this.#decoder = new TextDecoder(options.encoding ?? 'utf-8');
-    const builder = this.#builder;
-    this.#sink = {
-      row: (userId, itemId, rating, timestamp, line) => {
-        const row = builder.length;
-        builder.addIntegerIds(userId, itemId, rating, this.#hasTimestamp ? timestamp : undefined);
-        if (this.#lines) this.#recordLine(row, line);
-      },
-    };
   }
 
   /** Feeds the next piece of text. */
@@ -178,13 +171,24 @@ export class RatingsParser {
 
   /** Feeds the next piece of bytes (decoded with the parser's `encoding`). Do not mix with `push`. */
   pushBytes(piece: Uint8Array): void {
-    let bytes = piece;
-    if (this.#byteCarry) {
-      bytes = new Uint8Array(this.#byteCarry.length + piece.length);
-      bytes.set(this.#byteCarry);
-      bytes.set(piece, this.#byteCarry.length);
-      this.#byteCarry = undefined;
+    const carry = this.#byteCarry;
+    if (carry === undefined) {
+      this.#pushPiece(piece);
+      return;
     }
+    // Complete the unfinished line with the piece's first line only, so the rest of the piece is
+    // read in place instead of copied behind it: a line at a time, the result is the same.
+    this.#byteCarry = undefined;
+    const newline = piece.indexOf(10);
+    const head = newline === -1 ? piece : piece.subarray(0, newline + 1);
+    const joined = new Uint8Array(carry.length + head.length);
+    joined.set(carry);
+    joined.set(head, carry.length);
+    this.#pushPiece(joined);
+    if (newline !== -1) this.#pushPiece(piece.subarray(newline + 1));
+  }
+
+  #pushPiece(bytes: Uint8Array): void {
     const reader = this.#reader;
     let position = 0;
     while (position < bytes.length) {
@@ -195,7 +199,9 @@ export class RatingsParser {
         position = this.#pushText(bytes, position, newline === -1 ? bytes.length : newline + 1);
         continue;
       }
-      const scan = scanPlainRows(bytes, position, reader.nextLine, layout, this.#sink);
+      const batch = (this.#batch ??= new PlainRowBatch());
+      const scan = scanPlainRows(bytes, position, reader.nextLine, layout, batch);
+      if (batch.length > 0) this.#addBatch(batch);
       if (scan.line > reader.nextLine) {
         reader.skipLines(scan.line - reader.nextLine);
         this.#lastLine = scan.line - 1;
@@ -210,6 +216,14 @@ export class RatingsParser {
         position = this.#pushText(bytes, position, newline === -1 ? bytes.length : newline + 1);
       }
     }
+  }
+
+  /** Appends the fast path's rows to the table (and their lines when they are kept). */
+  #addBatch(batch: PlainRowBatch): void {
+    const row = this.#builder.length;
+    this.#builder.addPlainRows(batch, this.#hasTimestamp);
+    if (this.#lines)
+      for (let k = 0; k < batch.length; k++) this.#recordLine(row + k, batch.line[k]!);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from './errors.js';
 import { IdMap, type IdOrder } from './id-map.js';
+import type { PlainRowBatch } from './plain-row-scanner.js';
 import type { RawId } from './raw-id.js';
 
 /** Summary numbers of a {@link RatingsTable}. */
@@ -199,6 +200,10 @@ export class RatingsTableBuilder {
   #rating: Float32Array;
   #timestamp: Int32Array | Float64Array | undefined;
   #length = 0;
+  /** Rating stats of the rows so far, in row order (what a loop over `rating` at the end gives). */
+  #minRating = Infinity;
+  #maxRating = -Infinity;
+  #ratingSum = 0;
   readonly #users = new IdIndexer();
   readonly #items = new IdIndexer();
   readonly #options: RatingsTableBuilderOptions;
@@ -242,23 +247,58 @@ export class RatingsTableBuilder {
   }
 
   /**
-   * {@link RatingsTableBuilder.add} for ids that are non-negative safe integers (the parser's fast
-   * path), with the same checks left to the caller: a rating of 1 for an implicit table, and
-   * a timestamp for every row or none.
+   * Appends the rows of a {@link PlainRowBatch} (the parser's fast path: ids are non-negative safe
+   * integers), with timestamps when `withTimestamp`: the same table as {@link RatingsTableBuilder.add}
+   * row by row, in one loop, with its checks left to the caller (a rating of 1 for an implicit
+   * table, a timestamp for every row or none).
    * @internal
    */
-  addIntegerIds(
-    userId: number,
-    itemId: number,
-    rating: number,
-    timestamp: number | undefined,
-  ): void {
-    this.#append(
-      this.#users.indexOfInteger(userId),
-      this.#items.indexOfInteger(itemId),
-      rating,
-      timestamp,
-    );
+  addPlainRows(batch: PlainRowBatch, withTimestamp: boolean): void {
+    const count = batch.length;
+    const start = this.#length;
+    while (start + count > this.#user.length) this.#grow();
+    const users = this.#users;
+    const items = this.#items;
+    const userColumn = this.#user;
+    const itemColumn = this.#item;
+    const ratingColumn = this.#rating;
+    const { userId, itemId, rating } = batch;
+    let min = this.#minRating;
+    let max = this.#maxRating;
+    let sum = this.#ratingSum;
+    for (let k = 0; k < count; k++) {
+      userColumn[start + k] = users.indexOfInteger(userId[k]!);
+      itemColumn[start + k] = items.indexOfInteger(itemId[k]!);
+      const value = Math.fround(rating[k]!);
+      ratingColumn[start + k] = value;
+      if (value < min) min = value;
+      if (value > max) max = value;
+      sum += value;
+    }
+    this.#minRating = min;
+    this.#maxRating = max;
+    this.#ratingSum = sum;
+    if (withTimestamp && count > 0) {
+      if (this.#timestampColumn === undefined) {
+        this.#timestampColumn = new GrowableColumn(Int32Array, this.#user.length);
+        this.#timestamp = this.#timestampColumn.array;
+      }
+      const { timestamp } = batch;
+      let k = 0;
+      const column = this.#timestamp!;
+      if (column instanceof Int32Array) {
+        for (; k < count; k++) {
+          const t = timestamp[k]!;
+          if ((t | 0) !== t) break;
+          column[start + k] = t;
+        }
+        // a timestamp that is not a 32-bit integer turns the column into float64
+        if (k < count) this.#timestampsToFloat(start + k);
+      }
+      const wide = this.#timestamp!;
+      for (; k < count; k++) wide[start + k] = timestamp[k]!;
+    }
+    this.#length = start + count;
   }
 
   #append(user: number, item: number, rating: number, timestamp: number | undefined): void {
@@ -266,7 +306,11 @@ export class RatingsTableBuilder {
     if (row === this.#user.length) this.#grow();
     this.#user[row] = user;
     this.#item[row] = item;
-    this.#rating[row] = rating;
+    const value = Math.fround(rating);
+    this.#rating[row] = value;
+    if (value < this.#minRating) this.#minRating = value;
+    if (value > this.#maxRating) this.#maxRating = value;
+    this.#ratingSum += value;
     if (timestamp !== undefined) {
       // Only the first row starts the column: add() refuses a first timestamp on a later row.
       if (this.#timestampColumn === undefined) {
@@ -311,15 +355,9 @@ export class RatingsTableBuilder {
       remap(userIndex, userList, userIds);
       remap(itemIndex, itemList, itemIds);
     }
-    let min = Infinity;
-    let max = -Infinity;
-    let sum = 0;
-    for (let r = 0; r < n; r++) {
-      const v = rating[r]!;
-      if (v < min) min = v;
-      if (v > max) max = v;
-      sum += v;
-    }
+    const min = this.#minRating;
+    const max = this.#maxRating;
+    const sum = this.#ratingSum;
     return {
       userIndex,
       itemIndex,
