@@ -36,6 +36,27 @@ function groupByUser(table: RatingsTable): { order: Int32Array | undefined; star
 
 /** How many rows repeat an earlier (user, item) pair, without the per-row array of {@link findDuplicateRatings}. */
 function countDuplicateRatings(table: RatingsTable): number {
+  const { itemIndex, userIndex } = table;
+  // One pass while the rows are grouped by user (each user's rows contiguous, indices rising):
+  // an item seen earlier by the same user is a repeat.
+  const lastUserOf = new Int32Array(table.itemIds.size).fill(-1);
+  let repeats = 0;
+  let previous = -1;
+  let r = 0;
+  for (const n = userIndex.length; r < n; r++) {
+    const u = userIndex[r]!;
+    if (u < previous) break;
+    previous = u;
+    const i = itemIndex[r]!;
+    if (lastUserOf[i] === u) repeats++;
+    else lastUserOf[i] = u;
+  }
+  if (r === userIndex.length) return repeats;
+  return countUngroupedDuplicates(table);
+}
+
+/** {@link countDuplicateRatings} for rows not grouped by user: grouped through a counting sort. */
+function countUngroupedDuplicates(table: RatingsTable): number {
   const { itemIndex } = table;
   const { order, start } = groupByUser(table);
   const seenBy = new Int32Array(table.itemIds.size).fill(-1);
