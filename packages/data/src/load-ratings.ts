@@ -46,7 +46,7 @@ async function isFolder(path: string): Promise<boolean> {
 
 /**
  * Loads ratings from a file, or from a MovieLens folder (the layout is picked by the files in it,
- * see `detectLayout`). The file is read in 1 MiB pieces into a reused buffer; the format defaults to the one its
+ * see `detectLayout`). The file is read in 1 MiB pieces into two reused buffers (the next read under way while the last is parsed); the format defaults to the one its
  * name suggests ({@link ratingsLayoutOfFile}). Returns the table and a load report.
  */
 export async function loadRatings(
@@ -61,18 +61,33 @@ export async function loadRatings(
     format ??= layout.ratingsLayout;
   }
   format ??= ratingsLayoutOfFile(file);
-  // Read into one reused 1 MiB buffer (no garbage per chunk, unlike a ReadStream); the parser
-  // copies only an unfinished last line.
+  // Read into two reused 1 MiB buffers in turn (no garbage per chunk, unlike a ReadStream): the
+  // next read runs on the thread pool while the parser reads the last one, which it copies only
+  // an unfinished last line of.
   const parser = new RatingsParser({ ...options, format, source: options.source ?? file });
   const handle = await open(file, 'r');
+  const buffers = [new Uint8Array(1 << 20), new Uint8Array(1 << 20)] as const;
+  let next = 0;
+  let pending: Promise<{ bytesRead: number }> | undefined = handle.read(
+    buffers[0],
+    0,
+    buffers[0].length,
+    null,
+  );
   try {
-    const buffer = new Uint8Array(1 << 20);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const { bytesRead } = await pending;
+      pending = undefined;
       if (bytesRead === 0) break;
+      const buffer = buffers[next]!;
+      next ^= 1;
+      const following = buffers[next]!;
+      pending = handle.read(following, 0, following.length, null);
       parser.pushBytes(buffer.subarray(0, bytesRead));
     }
   } finally {
+    // a read still under way (the parser threw) must end before the handle closes
+    await pending?.catch(() => undefined);
     await handle.close();
   }
   return parser.end();
