@@ -5,7 +5,8 @@
 // achievable RMSE and the bias baseline's.
 //
 // Options: --train-threads (default 1,2; the first is the ratio's reference), --train-runs
-// (default 1: a 25M-row epoch takes minutes on one core), --train-recipe-epochs (default 5; 0
+// (default 1: a 25M-row epoch takes minutes on one core; "none" skips the training rows, for a
+// parse-only run), --train-recipe-epochs (default 5; 0
 // skips the whole-recipe row). BENCH_TRAIN_THREADS, BENCH_TRAIN_RUNS likewise.
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +97,8 @@ export const trainStep: ScaleStep = {
   run(data, _opts, notes) {
     const { threads, runs, recipeEpochs } = trainOptions();
     const rows: BenchRow[] = [];
-    for (const size of data) {
+    // `--train-threads none` skips the epoch rows (and the recipe row, which needs a thread count)
+    for (const size of threads.length > 0 ? data : []) {
       const byThreads = new Map<number, TrainRun[]>(threads.map((t) => [t, []]));
       for (let k = 0; k < runs; k++)
         for (const t of threads) byThreads.get(t)!.push(trainOnce(size.folder, t, 1));
@@ -119,7 +121,7 @@ export const trainStep: ScaleStep = {
     }
     const largest = data[data.length - 1];
     const most = Math.max(...threads);
-    if (largest && recipeEpochs > 0) {
+    if (largest && recipeEpochs > 0 && threads.length > 0) {
       const run = trainOnce(largest.folder, most, recipeEpochs, 'recipe');
       rows.push(
         scaleRow(
