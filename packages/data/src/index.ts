@@ -58,7 +58,12 @@ export {
 export type { ItemInfo, ItemTitles, TitlesLayout, ItemTitlesOptions } from './item-titles.js';
 export { resolveThreads, currentThreadEnvironment } from './threads.js';
 export type { ThreadEnvironment, ThreadChoice } from './threads.js';
-export { startModuleWorker, expectWorkerReply, workerScriptBeside } from './module-worker.js';
+export {
+  startModuleWorker,
+  expectWorkerReply,
+  workerScriptBeside,
+  workerBundlingAdvice,
+} from './module-worker.js';
 export type {
   BrowserWorkerLike,
   ModuleWorker,

@@ -7,6 +7,7 @@ import {
   browserWorkerError,
   expectWorkerReply,
   startModuleWorker,
+  workerBundlingAdvice,
   workerScriptBeside,
 } from './module-worker.js';
 
@@ -154,6 +155,36 @@ describe('browserWorkerError', () => {
     );
     expect(browserWorkerError({ name: 'w' }, {}).message).toBe(
       'w failed: its script did not load (the browser gives no reason)',
+    );
+  });
+});
+
+describe('workerBundlingAdvice', () => {
+  it('names the script, its esbuild entry point and the README, for Node and for browsers', () => {
+    expect(
+      workerBundlingAdvice(
+        'rank-worker.js',
+        'rank-worker=@cf/model/rank-worker',
+        '@cf/model',
+        'or pass workerUrl',
+      ),
+    ).toEqual({
+      node:
+        'an app bundled for Node must ship rank-worker.js beside its bundle, bundled with its imports ' +
+        '(esbuild: add the entry point rank-worker=@cf/model/rank-worker), or pass workerUrl; see "Bundling" in the @cf/model README',
+      browser:
+        "a bundler must emit rank-worker.js with its imports (Vite's and webpack's builds do); Vite's dev server " +
+        "needs optimizeDeps: { exclude: ['@cf/trainer', '@cf/model'] }; see \"Bundling\" in the @cf/model README",
+    });
+    expect(
+      workerBundlingAdvice(
+        'hogwild-worker.js',
+        'hogwild-worker=@cf/trainer/hogwild-worker',
+        '@cf/trainer',
+      ).node,
+    ).toBe(
+      'an app bundled for Node must ship hogwild-worker.js beside its bundle, bundled with its imports ' +
+        '(esbuild: add the entry point hogwild-worker=@cf/trainer/hogwild-worker); see "Bundling" in the @cf/trainer README',
     );
   });
 });

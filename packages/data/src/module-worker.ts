@@ -27,6 +27,33 @@ export interface ModuleWorker<Message, Reply> {
   terminate(): Promise<void>;
 }
 
+/**
+ * The advice a worker's start-up gives when a bundled app lacks its script
+ * ({@link ModuleWorkerSource.bundling}): for Node, ship `script` beside the bundle (esbuild: the
+ * entry point `entry`); for a browser, a bundler must emit it, and Vite's dev server must not
+ * pre-bundle cf. Both end by pointing at "Bundling" in `readme`.
+ *
+ * @param script - The worker file, e.g. `'rank-worker.js'`.
+ * @param entry - esbuild's entry point for it, e.g. `'rank-worker=@cf/model/rank-worker'`.
+ * @param readme - The package whose README has the "Bundling" section, e.g. `'@cf/model'`.
+ * @param alternative - Another way out for Node apps, said after the entry point (e.g. `'or pass workerUrl'`).
+ */
+export function workerBundlingAdvice(
+  script: string,
+  entry: string,
+  readme: string,
+  alternative?: string,
+): Required<NonNullable<ModuleWorkerSource['bundling']>> {
+  return {
+    node:
+      `an app bundled for Node must ship ${script} beside its bundle, bundled with its imports ` +
+      `(esbuild: add the entry point ${entry})${alternative ? `, ${alternative}` : ''}; see "Bundling" in the ${readme} README`,
+    browser:
+      `a bundler must emit ${script} with its imports (Vite's and webpack's builds do); Vite's dev server ` +
+      `needs optimizeDeps: { exclude: ['@cf/trainer', '@cf/model'] }; see "Bundling" in the ${readme} README`,
+  };
+}
+
 /** Where a worker script is, per platform. */
 export interface ModuleWorkerSource {
   /**

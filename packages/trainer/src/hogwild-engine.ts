@@ -2,6 +2,7 @@ import {
   expectWorkerReply,
   NumpyRandomState,
   startModuleWorker,
+  workerBundlingAdvice,
   workerScriptBeside,
   type BrowserWorkerLike,
   type ModuleWorker,
@@ -65,14 +66,11 @@ export function setHogwildWorkerUrl(url: URL | undefined): void {
 declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorkerLike;
 
 /** What a bundled app does to train on threads (the README's "Bundling" says more). */
-const HOGWILD_WORKER_BUNDLING = {
-  node:
-    'an app bundled for Node must ship hogwild-worker.js beside its bundle, bundled with its imports ' +
-    '(esbuild: add the entry point hogwild-worker=@cf/trainer/hogwild-worker); see "Bundling" in the @cf/trainer README',
-  browser:
-    "a bundler must emit hogwild-worker.js with its imports (Vite's and webpack's builds do); Vite's dev server " +
-    "needs optimizeDeps: { exclude: ['@cf/trainer', '@cf/model'] }; see \"Bundling\" in the @cf/trainer README",
-};
+const HOGWILD_WORKER_BUNDLING = workerBundlingAdvice(
+  'hogwild-worker.js',
+  'hogwild-worker=@cf/trainer/hogwild-worker',
+  '@cf/trainer',
+);
 
 function spawnWorker(): Promise<WorkerHandle> {
   return startModuleWorker<HogwildInit | HogwildEpoch, HogwildReply>({

@@ -3,6 +3,7 @@ import {
   expectWorkerReply,
   resolveThreads,
   startModuleWorker,
+  workerBundlingAdvice,
   workerScriptBeside,
   type BrowserWorkerLike,
   type ModuleWorker,
@@ -88,14 +89,12 @@ type WorkerHandle = ModuleWorker<RankWorkerMessage, RankWorkerReply>;
 declare const Worker: new (url: URL, options: { type: 'module' }) => BrowserWorkerLike;
 
 /** What a bundled app does to rank on threads (the README's "Bundling" says more). */
-const RANK_WORKER_BUNDLING = {
-  node:
-    'an app bundled for Node must ship rank-worker.js beside its bundle, bundled with its imports ' +
-    '(esbuild: add the entry point rank-worker=@cf/model/rank-worker), or pass workerUrl; see "Bundling" in the @cf/model README',
-  browser:
-    "a bundler must emit rank-worker.js with its imports (Vite's and webpack's builds do); Vite's dev server " +
-    "needs optimizeDeps: { exclude: ['@cf/trainer', '@cf/model'] }; see \"Bundling\" in the @cf/model README",
-};
+const RANK_WORKER_BUNDLING = workerBundlingAdvice(
+  'rank-worker.js',
+  'rank-worker=@cf/model/rank-worker',
+  '@cf/model',
+  'or pass workerUrl',
+);
 
 /** Starts one ranking worker (`url`: tests' and bundlers' override of the script). */
 function spawnWorker(url: URL | undefined): Promise<WorkerHandle> {
