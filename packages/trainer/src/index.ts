@@ -71,6 +71,7 @@ export {
   FASTAI_STEPS_PER_EPOCH,
   fastaiBatchSize,
   topnSoftmaxOptions,
+  ONE_THREAD_RECIPES,
 } from './recipes.js';
 export { trainOnAllRows } from './train-on-all-rows.js';
 export type { AllRowsRecipeResult, TrainingEpoch } from './train-on-all-rows.js';

@@ -342,6 +342,17 @@ export const RECIPE_DEFAULTS = {
 } as const;
 
 /**
+ * The recipes that train on one thread whatever `RecipeOptions.threads` says, and why (threads
+ * train the notebook and fastai recipes and `best`'s EmbeddingDotBias). A new recipe without a
+ * threaded trainer belongs here, so that `cf train` and `cf cv` say so when given `--threads`.
+ */
+export const ONE_THREAD_RECIPES: Readonly<Partial<Record<RecipeName, string>>> = {
+  bias: 'a closed-form fit',
+  topn: 'its iALS sweeps and softmax epochs run on one thread',
+  'topn-softmax': 'its softmax epochs run on one thread',
+};
+
+/**
  * Optimizer steps per epoch that the fastai recipe keeps at any size of data: ml-latest-small's
  * whole table (100,836 ratings) at fastai's batch 64, `ceil(100836 / 64)`. AdamW's decoupled
  * weight decay shrinks every row by `1 − lr·wd` per step, so at a fixed batch the decay of an epoch

@@ -15,6 +15,7 @@ import {
   checkpointFromArtifacts,
   checkpointToArtifacts,
   defaultRelevanceThreshold,
+  ONE_THREAD_RECIPES,
   rankingMetricsAsync,
   RANKING_RECIPES,
   runRecipe,
@@ -225,16 +226,6 @@ export function recipeOptionsOf(
     ...(io.signal ? { signal: io.signal } : {}),
   };
 }
-
-/**
- * The recipes without a threaded trainer, and why (`--threads` trains the notebook and fastai
- * recipes and best's EmbeddingDotBias; see `RecipeOptions.threads`).
- */
-const ONE_THREAD_RECIPES: Partial<Record<RecipeName, string>> = {
-  bias: 'a closed-form fit',
-  topn: 'its iALS sweeps and softmax epochs run on one thread',
-  'topn-softmax': 'its softmax epochs run on one thread',
-};
 
 /** Why `--threads n` (n > 1) trains `recipe` on one thread; undefined when it does not. */
 export function oneThreadRecipeNote(
