@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import { writePlantedMovieLens } from '@cf/test-utils/planted';
 
 const { values } = parseArgs({
+  // pnpm run passes the `--` of `pnpm … generate:scale -- --rows …` through
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     rows: { type: 'string', default: '25000000' },
     out: { type: 'string' },
