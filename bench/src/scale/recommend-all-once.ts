@@ -6,7 +6,7 @@
 // check that every thread count gives the same result).
 // With the blocked path, also the share of (user, item) pairs its kernel scored (pruning stops
 // users early) and the items rescored exactly per user.
-// Usage: recommend-all-once.ts MODEL THREADS [K=10] [WASM=1] [PRUNE=1]
+// Usage: recommend-all-once.ts MODEL THREADS [K=10] [WASM=1] [PRUNE=1] [PRECISION=int16]
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +14,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { rankAllUsers } from '@cf/model';
 import { loadModelFromDirectory } from '@cf/model/node';
 
-const [dir, threadsText, kText = '10', wasmText = '1', pruneText = '1'] = process.argv.slice(2);
+const [dir, threadsText, kText = '10', wasmText = '1', pruneText = '1', precisionText = 'int16'] =
+  process.argv.slice(2);
+if (precisionText !== 'int16' && precisionText !== 'float32') {
+  console.error(`PRECISION must be int16 or float32, got ${precisionText}`);
+  process.exit(2);
+}
 if (!dir || !threadsText) {
   console.error('usage: recommend-all-once.ts MODEL THREADS [K] [WASM]');
   process.exit(2);
@@ -31,6 +36,7 @@ const ranked = await rankAllUsers(trained.model, {
   threads: Number(threadsText),
   wasm: wasmText !== '0',
   prune: pruneText !== '0',
+  precision: precisionText,
 });
 const seconds = (performance.now() - start) / 1000;
 const used = process.cpuUsage(cpu);
@@ -54,6 +60,7 @@ console.log(
     maxRssMB: process.resourceUsage().maxRSS / 1024,
     digest,
     prune: pruneText !== '0',
+    precision: precisionText,
     nFactors: 'nFactors' in trained.model.config ? trained.model.config.nFactors : undefined,
     scoredFraction: ranked.work
       ? ranked.work.scored / (ranked.users.length * trained.itemIds.size)

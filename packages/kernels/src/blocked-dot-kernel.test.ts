@@ -92,4 +92,88 @@ describe('BlockedDotKernel', () => {
     expect(() => kernel.score(1, 3)).toThrow(RangeError);
     expect(() => kernel.score(5, 0)).toThrow(RangeError);
   });
+
+  it('int16: every score within quantizationErrorBound (plus float32 rounding) of the exact one, the same entries from both implementations, odd f padded', () => {
+    // 37 factors (odd: the last pair is half padding), items of very different norms, 45 items
+    const fq = 37;
+    const n = 45;
+    let x = 7;
+    const next = (): number => {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      return x / 2 ** 31 - 0.5;
+    };
+    const items = Float32Array.from(
+      { length: n * fq },
+      (_, k) => next() * (1 + (Math.floor(k / fq) % 5) ** 2),
+    );
+    const itemBias = Float32Array.from({ length: n }, () => next());
+    const users = Float32Array.from({ length: 6 * fq }, (_, k) => next() * (k < fq ? 1e-3 : 1));
+    const run = (wasm: boolean) => {
+      const kernel = BlockedDotKernel.create(
+        { factors: items, bias: itemBias, nItems: n, nFactors: fq },
+        { wasm, precision: 'int16', blockUsers: 8, blockItems: 48 },
+      );
+      expect(kernel.precision).toBe('int16');
+      expect(kernel.usesWasm).toBe(wasm);
+      // 2 · 19 · L² ≤ 2³¹ − 1
+      expect(kernel.quantizationLevels).toBe(7517);
+      kernel.users.set(users);
+      for (let r = 0; r < 6; r++) kernel.userBase[r] = 0.25 * r;
+      kernel.cut.fill(-Infinity);
+      const count = kernel.score(6, 0);
+      expect(count).toBe(6 * n);
+      return Array.from({ length: count }, (_, e) => ({
+        row: kernel.outRow[e]!,
+        item: kernel.outItem[e]!,
+        score: kernel.outScore[e]!,
+        bound: kernel.quantizationErrorBound(users, kernel.outRow[e]! * fq),
+      }));
+    };
+    const [simd, twin] = [run(true), run(false)];
+    expect(simd.map((e) => [e.row, e.item])).toEqual(twin.map((e) => [e.row, e.item]));
+    let worst = 0;
+    let largestError = 0;
+    for (const [k, e] of simd.entries()) {
+      let dot = 0;
+      let terms = Math.abs(0.25 * e.row) + Math.abs(itemBias[e.item]!);
+      for (let d = 0; d < fq; d++) {
+        const t = users[e.row * fq + d]! * items[e.item * fq + d]!;
+        dot += t;
+        terms += Math.abs(t);
+      }
+      const exact = 0.25 * e.row + itemBias[e.item]! + dot;
+      const rounding = 2 ** -20 * terms;
+      for (const score of [e.score, twin[k]!.score]) {
+        const error = Math.abs(score - exact);
+        expect(error).toBeLessThanOrEqual(e.bound + rounding);
+        worst = Math.max(worst, error / (e.bound + rounding));
+        largestError = Math.max(largestError, error);
+      }
+    }
+    // the bound is not vacuous: within 25× of the worst error seen, and scores really are
+    // quantised (errors far above float32 rounding)
+    expect(worst).toBeGreaterThan(0.04);
+    expect(largestError).toBeGreaterThan(1e-5);
+  });
+
+  it('int16: refuses reluWeights and an unknown precision; float32 has no quantisation error', () => {
+    const w = new Float32Array(f).fill(1);
+    expect(() =>
+      BlockedDotKernel.create(
+        { factors, nItems, nFactors: f, reluWeights: w },
+        { precision: 'int16' },
+      ),
+    ).toThrow(/int16/);
+    expect(() =>
+      BlockedDotKernel.create(
+        { factors, nItems, nFactors: f },
+        { precision: 'int8' as unknown as 'int16' },
+      ),
+    ).toThrow(/precision/);
+    const plain = BlockedDotKernel.create({ factors, nItems, nFactors: f });
+    expect(plain.precision).toBe('float32');
+    expect(plain.quantizationErrorBound(userRows)).toBe(0);
+    const q = BlockedDotKernel.create({ factors, nItems, nFactors: f }, { precision: 'int16' });
+    expect(q.quantizationErrorBound(Float32Array.of(1, Number.NaN, 0, 0, 0))).toBe(Infinity);
+  });
 });

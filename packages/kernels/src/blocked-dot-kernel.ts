@@ -27,7 +27,19 @@ export interface BlockedDotKernelOptions {
   blockItems?: number;
   /** Use the WebAssembly SIMD kernel when this platform can (default true); false: the JavaScript twin. */
   wasm?: boolean;
+  /**
+   * Arithmetic of the scores (default `'float32'`). `'int16'` quantises the item factors once and
+   * each user row per call to `L` levels (`L = ⌊√((2³¹ − 1) / (2 · ⌈f/2⌉))⌋`, at most 32,767), so
+   * that the integer dot product is exact, and scales it back: twice the multiply-adds per
+   * WebAssembly instruction and half the bytes per item, for a score error of at most
+   * {@link BlockedDotKernel.quantizationErrorBound} (plus float32 rounding). Dot products only (not
+   * with `reluWeights`).
+   */
+  precision?: BlockedDotPrecision;
 }
+
+/** Arithmetic of a {@link BlockedDotKernel}'s scores: float32, or int16-quantised factors. */
+export type BlockedDotPrecision = 'float32' | 'int16';
 
 /**
  * Approximate scores `userBase[u] + itemBias[i] + userFactors[u] · itemFactors[i]` (or, with
@@ -39,7 +51,9 @@ export interface BlockedDotKernelOptions {
  * Two implementations with the same entries (up to float rounding): the WebAssembly SIMD kernel
  * (float32, four users × eight items per tile) and a JavaScript twin (float64 sums, one user × eight
  * items). A score's error is below `(nFactors + 2) · 2⁻²⁴ · Σ|terms|` in both; callers that need
- * exact results (cf's `recommendForAll`) widen their cut by that bound.
+ * exact results (cf's `recommendForAll`) widen their cut by that bound. With `precision: 'int16'`
+ * the dot product is computed exactly on quantised factors (both implementations get the same
+ * integers) and its error is at most {@link BlockedDotKernel.quantizationErrorBound} on top.
  */
 export class BlockedDotKernel {
   readonly nItems: number;
@@ -48,6 +62,14 @@ export class BlockedDotKernel {
   readonly blockItems: number;
   /** True when the WebAssembly kernel runs; false for the JavaScript twin. */
   readonly usesWasm: boolean;
+  /** The arithmetic of the scores (see {@link BlockedDotKernelOptions.precision}). */
+  readonly precision: BlockedDotPrecision;
+  /** int16: the levels `L` each side is quantised to (factor `x` becomes `round(x / step)`, `|·| ≤ L`); float32: 0. */
+  readonly quantizationLevels: number;
+  /** int16: the items' quantisation step (their largest `|factor|` / L); float32: 0. */
+  readonly itemStep: number;
+  /** int16: the largest `Σ_d |item[i, d]|` over the items; float32: 0. */
+  readonly maxItemAbsSum: number;
   /** `[blockUsers, nFactors]`: the block's user rows (write them before {@link score}; zero the unused rows). */
   readonly users: Float32Array;
   /** `[blockUsers]`: per user constant (global + user bias). */
@@ -59,6 +81,10 @@ export class BlockedDotKernel {
   readonly outItem: Int32Array;
   readonly outScore: Float32Array;
   readonly #panels: Float32Array;
+  /** int16: `[panels][⌈f/2⌉][8][2]` quantised items, `[blockUsers][2⌈f/2⌉]` quantised users, `[blockUsers]` scales. */
+  readonly #panels16: Int16Array | undefined;
+  readonly #users16: Int16Array | undefined;
+  readonly #userScale: Float32Array | undefined;
   readonly #relu: Float32Array | undefined;
   readonly #lanes = new Float32Array(PANEL);
   readonly #itemBias: Float32Array;
@@ -72,7 +98,10 @@ export class BlockedDotKernel {
     | 'relu'
     | 'outRow'
     | 'outItem'
-    | 'outScore',
+    | 'outScore'
+    | 'users16'
+    | 'userScale'
+    | 'panels16',
     number
   >;
 
@@ -90,6 +119,16 @@ export class BlockedDotKernel {
       );
     if (items.bias && items.bias.length !== nItems)
       throw new RangeError(`item bias has ${items.bias.length} values, expected ${nItems}`);
+    const precision = options.precision ?? 'float32';
+    if (precision !== 'float32' && precision !== 'int16')
+      throw new RangeError(`precision must be 'float32' or 'int16', got ${String(precision)}`);
+    if (precision === 'int16' && items.reluWeights)
+      throw new RangeError("precision 'int16' scores dot products only, not reluWeights");
+    this.precision = precision;
+    const quantized = precision === 'int16';
+    const f2 = Math.ceil(f / 2);
+    // 2 · f2 products of at most L² each: the int32 sums never overflow
+    const levels = quantized ? Math.min(32767, Math.floor(Math.sqrt((2 ** 31 - 1) / (2 * f2)))) : 0;
     this.nItems = nItems;
     this.nFactors = f;
     this.blockUsers = Math.max(4, Math.ceil((options.blockUsers ?? 64) / 4) * 4);
@@ -100,12 +139,16 @@ export class BlockedDotKernel {
       users: this.blockUsers * f,
       userBase: this.blockUsers,
       cut: this.blockUsers,
-      panels: nPanels * PANEL * f,
+      panels: quantized ? 0 : nPanels * PANEL * f,
       itemBias: nPanels * PANEL,
       relu: items.reluWeights ? f : 0,
       outRow: capacity,
       outItem: capacity,
       outScore: capacity,
+      // int16 buffers, counted in 4-byte elements (two int16 each)
+      users16: quantized ? this.blockUsers * f2 : 0,
+      userScale: quantized ? this.blockUsers : 0,
+      panels16: quantized ? nPanels * PANEL * f2 : 0,
     };
     const bytes = Object.values(counts).reduce((s, n) => s + KernelInstance.bytesFor(n), 0);
     const instance = options.wasm === false ? undefined : KernelInstance.create(bytes);
@@ -135,15 +178,47 @@ export class BlockedDotKernel {
     this.outRow = i32('outRow');
     this.outItem = i32('outItem');
     this.outScore = f32('outScore');
+    const i16 = (key: keyof typeof counts): Int16Array => {
+      const ints = i32(key);
+      return new Int16Array(ints.buffer, ints.byteOffset, ints.length * 2);
+    };
+    this.#users16 = quantized ? i16('users16') : undefined;
+    this.#userScale = quantized ? f32('userScale') : undefined;
+    this.#panels16 = quantized ? i16('panels16') : undefined;
     this.#offsets = offsets;
-    // pack: panel p holds items 8p..8p+7 as [f][8]; padding items score −∞ (never above a cut)
-    const panels = this.#panels;
     const factors = items.factors;
-    for (let i = 0; i < nItems; i++) {
-      const base = (i >> 3) * PANEL * f + (i & 7);
-      const row = i * f;
-      for (let d = 0; d < f; d++) panels[base + d * PANEL] = factors[row + d]!;
+    this.quantizationLevels = levels;
+    let itemStep = 0;
+    let maxItemAbsSum = 0;
+    if (this.#panels16) {
+      // one step for every item: the largest |factor| maps to L. Panel p holds, per pair of
+      // dimensions t, items 8p..8p+7 as [item][2t, 2t + 1] (what i32x4.dot_i16x8_s pairs up)
+      let maxAbs = 0;
+      for (let j = 0; j < factors.length; j++) maxAbs = Math.max(maxAbs, Math.abs(factors[j]!));
+      itemStep = maxAbs > 0 && Number.isFinite(maxAbs) ? maxAbs / levels : 0;
+      const panels = this.#panels16;
+      for (let i = 0; i < nItems; i++) {
+        const base = (i >> 3) * PANEL * 2 * f2 + (i & 7) * 2;
+        const row = i * f;
+        let absSum = 0;
+        for (let d = 0; d < f; d++) {
+          const x = factors[row + d]!;
+          absSum += Math.abs(x);
+          panels[base + (d >> 1) * PANEL * 2 + (d & 1)] = quantize(x, itemStep, levels);
+        }
+        maxItemAbsSum = Math.max(maxItemAbsSum, absSum);
+      }
+    } else {
+      // pack: panel p holds items 8p..8p+7 as [f][8]; padding items score −∞ (never above a cut)
+      const panels = this.#panels;
+      for (let i = 0; i < nItems; i++) {
+        const base = (i >> 3) * PANEL * f + (i & 7);
+        const row = i * f;
+        for (let d = 0; d < f; d++) panels[base + d * PANEL] = factors[row + d]!;
+      }
     }
+    this.itemStep = itemStep;
+    this.maxItemAbsSum = maxItemAbsSum;
     const ib = this.#itemBias;
     if (items.bias) ib.set(items.bias);
     ib.fill(-Infinity, nItems);
@@ -152,6 +227,37 @@ export class BlockedDotKernel {
   /** Packs the item table (a copy: the kernel keeps no reference to `items`). */
   static create(items: BlockedDotItems, options: BlockedDotKernelOptions = {}): BlockedDotKernel {
     return new BlockedDotKernel(items, options);
+  }
+
+  /**
+   * With `precision: 'int16'`: a bound on `|user · item − approximate dot product|` over every
+   * item, for the user row `row[offset .. offset + nFactors − 1]` (float32 values, as written to
+   * {@link users}), covering the quantisation of both sides and the float32 conversion and scaling
+   * of the integer sum; the bias additions' float32 rounding is the caller's `2⁻²⁴ · Σ|terms|`.
+   * 0 for float32; Infinity for a row with a non-finite value.
+   */
+  quantizationErrorBound(row: ArrayLike<number>, offset = 0): number {
+    if (this.precision !== 'int16') return 0;
+    const f = this.nFactors;
+    let maxAbs = 0;
+    let absSum = 0;
+    for (let d = 0; d < f; d++) {
+      const x = Math.abs(row[offset + d]!);
+      if (!Number.isFinite(x)) return Infinity;
+      absSum += x;
+      if (x > maxAbs) maxAbs = x;
+    }
+    const step = maxAbs / this.quantizationLevels;
+    const sq = this.itemStep;
+    // u·q − s_u s_q Σ ũ q̃ = s_q Σ δu_d q̃_d + Σ u_d δq_d with |δ| ≤ step / 2, and
+    // s_q Σ |q̃_d| ≤ Σ |q_d| + f s_q / 2; the int32 sum (≤ f L²) and the scale s_u s_q each round
+    // once to float32 (2⁻²⁴ relative each)
+    const bound =
+      (sq / 2) * absSum +
+      (step / 2) * (this.maxItemAbsSum + (f * sq) / 2) +
+      2 ** -22 * f * maxAbs * (sq * this.quantizationLevels);
+    // a subnormal scale rounds by up to 2⁻¹⁵⁰ absolute, times |sum| ≤ f L² ≤ 2³¹
+    return bound * (1 + 2 ** -20) + 2 ** -118;
   }
 
   /**
@@ -169,8 +275,25 @@ export class BlockedDotKernel {
     const nu = Math.ceil(nUsers / 4) * 4;
     // rows past nUsers in the last group of four: never above their cut
     this.cut.fill(Infinity, nUsers, nu);
+    if (this.#users16) this.#quantizeUsers(nu);
     if (this.#instance) {
       const o = this.#offsets;
+      if (this.#users16)
+        return this.#instance.exports.scoreTilesI16(
+          o.users16,
+          o.userScale,
+          o.userBase,
+          nu,
+          o.panels16,
+          o.itemBias,
+          Math.ceil(this.nFactors / 2),
+          p0,
+          p1,
+          o.cut,
+          o.outRow,
+          o.outItem,
+          o.outScore,
+        );
       if (this.#relu)
         return this.#instance.exports.reluTiles(
           o.users,
@@ -202,7 +325,68 @@ export class BlockedDotKernel {
         o.outScore,
       );
     }
+    if (this.#users16) return this.#scoreI16Js(nu, p0, p1);
     return this.#relu ? this.#reluJs(nu, p0, p1, this.#relu) : this.#scoreJs(nu, p0, p1);
+  }
+
+  /** int16: quantises user rows 0..nu−1 of {@link users} and their scales (shared by both implementations). */
+  #quantizeUsers(nu: number): void {
+    const f = this.nFactors;
+    const f2 = Math.ceil(f / 2);
+    const users = this.users;
+    const users16 = this.#users16!;
+    const scale = this.#userScale!;
+    const levels = this.quantizationLevels;
+    for (let r = 0; r < nu; r++) {
+      let maxAbs = 0;
+      for (let d = 0; d < f; d++) maxAbs = Math.max(maxAbs, Math.abs(users[r * f + d]!));
+      const step = maxAbs > 0 && Number.isFinite(maxAbs) ? maxAbs / levels : 0;
+      const at = r * 2 * f2;
+      for (let d = 0; d < f; d++) users16[at + d] = quantize(users[r * f + d]!, step, levels);
+      scale[r] = step * this.itemStep;
+    }
+  }
+
+  /** The JavaScript twin of `scoreTilesI16`: the same integer dot products, scaled in float64. */
+  #scoreI16Js(nu: number, p0: number, p1: number): number {
+    const f2 = Math.ceil(this.nFactors / 2);
+    const users = this.#users16!;
+    const scale = this.#userScale!;
+    const panels = this.#panels16!;
+    const ib = this.#itemBias;
+    const { outRow, outItem, outScore, cut, userBase } = this;
+    const sums = new Float64Array(PANEL);
+    let count = 0;
+    for (let q = 0; q < nu; q += 4) {
+      for (let p = p0; p < p1; p++) {
+        const pp = p * PANEL * 2 * f2;
+        for (let r = q; r < q + 4; r++) {
+          const c = cut[r]!;
+          const ur = r * 2 * f2;
+          sums.fill(0);
+          for (let t = 0; t < f2; t++) {
+            const x0 = users[ur + 2 * t]!;
+            const x1 = users[ur + 2 * t + 1]!;
+            const o = pp + t * PANEL * 2;
+            for (let lane = 0; lane < PANEL; lane++)
+              sums[lane] =
+                sums[lane]! + x0 * panels[o + 2 * lane]! + x1 * panels[o + 2 * lane + 1]!;
+          }
+          const base = userBase[r]!;
+          const s = scale[r]!;
+          const i0 = p * PANEL;
+          for (let lane = 0; lane < PANEL; lane++) {
+            const v = base + ib[i0 + lane]! + sums[lane]! * s;
+            if (!(v > c)) continue;
+            outRow[count] = r;
+            outItem[count] = i0 + lane;
+            outScore[count] = v;
+            count++;
+          }
+        }
+      }
+    }
+    return count;
   }
 
   /** The JavaScript twin of `scoreTiles`: the same entries in the same order, sums in float64. */
@@ -328,4 +512,10 @@ export class BlockedDotKernel {
     }
     return count;
   }
+}
+
+/** `round(x / step)` clamped to ±levels (0 for a zero step or a non-finite x). */
+function quantize(x: number, step: number, levels: number): number {
+  if (step === 0 || !Number.isFinite(x)) return 0;
+  return Math.max(-levels, Math.min(levels, Math.round(x / step)));
 }

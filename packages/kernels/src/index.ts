@@ -21,4 +21,5 @@ export {
   BlockedDotKernel,
   type BlockedDotItems,
   type BlockedDotKernelOptions,
+  type BlockedDotPrecision,
 } from './blocked-dot-kernel.js';

@@ -128,6 +128,22 @@ export interface KernelExports {
     outItem: number,
     outScore: number,
   ): number;
+  /** `scoreTiles` on int16-quantised users and items (exact integer dot products, scaled per user). */
+  scoreTilesI16(
+    users: number,
+    userScale: number,
+    userBase: number,
+    nu: number,
+    panels: number,
+    itemBias: number,
+    f2: number,
+    p0: number,
+    p1: number,
+    cut: number,
+    outRow: number,
+    outItem: number,
+    outScore: number,
+  ): number;
   /** `scoreTiles` for a one-hidden-layer MLP: `Σ_d w[d] · max(user[d] + item[d], 0)` in place of the dot product. */
   reluTiles(
     users: number,

@@ -83,13 +83,26 @@ const dotModels: [string, () => RatingModel][] = [
   ],
 ];
 
+/** Both implementations of the kernel, in both arithmetics (int16 is the default). */
+const kernels = [
+  [true, 'int16'],
+  [false, 'int16'],
+  [true, 'float32'],
+  [false, 'float32'],
+] as const;
+
 describeEachBackend('BlockedRanker', () => {
   for (const [name, make] of dotModels) {
-    for (const wasm of [true, false]) {
-      it(`${name} (${wasm ? 'WebAssembly' : 'JavaScript twin'}): the same top-k as rankItems, seen items excluded or not, k up to past the unseen items`, () => {
+    for (const [wasm, precision] of kernels) {
+      it(`${name} (${wasm ? 'WebAssembly' : 'JavaScript twin'}, ${precision}): the same top-k as rankItems, seen items excluded or not, k up to past the unseen items`, () => {
         const model = make();
         // several user blocks (the last one partial) and item blocks (the last panel partial)
-        const ranker = BlockedRanker.create(model, { wasm, blockUsers: 8, blockItems: 16 })!;
+        const ranker = BlockedRanker.create(model, {
+          wasm,
+          precision,
+          blockUsers: 8,
+          blockItems: 16,
+        })!;
         expect(ranker.usesWasm).toBe(wasm);
         for (const k of [1, 4, 10, nItems - 10, nItems + 3]) {
           for (const excluded of [undefined, (p: number) => seen[p]]) {
@@ -185,8 +198,13 @@ describeEachBackend('BlockedRanker pruning by norm', () => {
     for (let seed = 0; seed < 24; seed++) {
       const kind = (['implicit', 'dot-bias', 'clip'] as const)[seed % 3]!;
       const model = skewedModel(kind, seed);
-      for (const wasm of [true, false]) {
-        const ranker = BlockedRanker.create(model, { wasm, blockUsers: 4, blockItems: 8 })!;
+      for (const [wasm, precision] of kernels) {
+        const ranker = BlockedRanker.create(model, {
+          wasm,
+          precision,
+          blockUsers: 4,
+          blockItems: 8,
+        })!;
         expect(ranker.prunes).toBe(true);
         for (const k of [1, 2, 3, 10, nItems]) {
           for (const excluded of [undefined, (p: number) => seen[p]]) {
@@ -198,9 +216,10 @@ describeEachBackend('BlockedRanker pruning by norm', () => {
               pairs += nUsers * nItems;
             }
             for (let u = 0; u < nUsers; u++)
-              expect(got[u]!.sorted(), `${kind} seed ${seed} k ${k} user ${u}`).toEqual(
-                want[u]!.sorted(),
-              );
+              expect(
+                got[u]!.sorted(),
+                `${kind} seed ${seed} ${precision} k ${k} user ${u}`,
+              ).toEqual(want[u]!.sorted());
           }
         }
       }
@@ -299,11 +318,13 @@ describeEachBackend('BlockedRanker on scores float32 cannot bound', () => {
       const all = Int32Array.from({ length: n }, (_, i) => i);
       const user = Int32Array.of(0);
       for (const prune of [true, false])
-        for (const wasm of [true, false])
+        for (const [wasm, precision] of kernels)
           for (const k of [1, n]) {
             const want = rankItems(model, user, { k, candidates: all })[0]!.sorted();
-            const got = BlockedRanker.create(model, { wasm, prune })!.rank(user, { k })[0]!;
-            expect(got.sorted(), `prune ${prune} wasm ${wasm} k ${k}`).toEqual(want);
+            const got = BlockedRanker.create(model, { wasm, prune, precision })!.rank(user, {
+              k,
+            })[0]!;
+            expect(got.sorted(), `prune ${prune} wasm ${wasm} ${precision} k ${k}`).toEqual(want);
           }
     });
 });

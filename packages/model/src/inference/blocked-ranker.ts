@@ -1,4 +1,4 @@
-import { BlockedDotKernel } from '@cf/kernels';
+import { BlockedDotKernel, type BlockedDotPrecision } from '@cf/kernels';
 import type { ScoringModel } from './scoring-model.js';
 import { scoreItemsByPredict } from './score-items-by-predict.js';
 import { TopK } from './top-k.js';
@@ -26,6 +26,14 @@ export interface BlockedRankerOptions {
    * their top-k (default true; the dot-product forms only, the ReLU form is always scanned whole).
    */
   prune?: boolean;
+  /**
+   * The kernel's arithmetic (default `'int16'` for the dot-product forms; the ReLU form always
+   * scores in float32): `'int16'` quantises the factors and computes exact integer dot products,
+   * twice the multiply-adds per WebAssembly instruction of `'float32'`, and widens each user's cut
+   * by the quantisation error bound, so the lists are the same either way (a few more items may be
+   * rescored exactly).
+   */
+  precision?: BlockedDotPrecision;
 }
 
 /** Options of {@link BlockedRanker.rank}. */
@@ -103,6 +111,7 @@ export class BlockedRanker {
     this.#versions = model.parameters.map((p) => p.version);
     const relu = form.reluWeights;
     const prune = options.prune !== false && !relu && nItems > 0;
+    const precision: BlockedDotPrecision = relu ? 'float32' : (options.precision ?? 'int16');
     if (prune) {
       // items by decreasing ‖q_i‖ (ties: lower index first); the kernel gets them in that order
       const norm = new Float64Array(nItems);
@@ -134,7 +143,7 @@ export class BlockedRanker {
       this.#suffixBias = suffixBias;
       this.#kernel = BlockedDotKernel.create(
         { factors, bias, nItems, nFactors: f, reluWeights: undefined },
-        { ...options, blockItems: options.blockItems ?? 256 },
+        { ...options, blockItems: options.blockItems ?? 256, precision },
       );
     } else {
       this.#kernel = BlockedDotKernel.create(
@@ -145,7 +154,7 @@ export class BlockedRanker {
           nFactors: f,
           reluWeights: relu,
         },
-        options,
+        { ...options, precision },
       );
     }
     // per user, Σ|terms| ≤ |μ| + |b_u| + max|b_i| + ‖p_u‖ · max‖q_i‖ (a dot product), or
@@ -183,8 +192,12 @@ export class BlockedRanker {
         terms += Math.sqrt(s) * maxItemNorm;
         if (userNorm) userNorm[u] = Math.sqrt(s);
       }
-      // Infinity (also for NaN terms): the user's items all go to the exact rescoring, see rank
-      scale[u] = terms <= KERNEL_SAFE_TERMS ? e * terms + 1e-30 : Infinity;
+      // Infinity (also for NaN terms): the user's items all go to the exact rescoring, see rank;
+      // with int16 factors, plus the quantisation error of the dot product
+      scale[u] =
+        terms <= KERNEL_SAFE_TERMS
+          ? e * terms + 1e-30 + this.#kernel.quantizationErrorBound(users, u * f)
+          : Infinity;
     }
     this.#userScale = scale;
     this.#userNorm = userNorm;

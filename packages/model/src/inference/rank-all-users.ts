@@ -10,6 +10,7 @@ import {
 } from '@cf/data';
 import type { ScoringModel } from './scoring-model.js';
 import type { SeenItems } from './seen-items.js';
+import type { BlockedDotPrecision } from '@cf/kernels';
 import { BlockedRanker } from './blocked-ranker.js';
 import { hasBlockedForm } from './dot-product-form.js';
 import { rankItems } from './rank-items.js';
@@ -50,6 +51,12 @@ export interface RankAllUsersOptions {
    * their top-k (default true; the same lists either way, see `BlockedRankerOptions.prune`).
    */
   prune?: boolean;
+  /**
+   * Blocked path: the kernel's arithmetic, `'int16'` (default: quantised factors, exact integer dot
+   * products, about twice as fast) or `'float32'`; the same lists either way (see
+   * `BlockedRankerOptions.precision`).
+   */
+  precision?: BlockedDotPrecision;
   /** Where the worker script is (default: `rank-worker.js` next to this module; tests and bundlers). */
   workerUrl?: URL;
   /** Stops between tasks once aborted (the promise rejects with the signal's reason). */
@@ -198,6 +205,7 @@ export async function rankAllUsers(
     const blocked = BlockedRanker.create(model, {
       ...(options.wasm === false ? { wasm: false } : {}),
       ...(options.prune === false ? { prune: false } : {}),
+      ...(options.precision ? { precision: options.precision } : {}),
     });
     const candidates = blocked
       ? undefined
@@ -273,6 +281,7 @@ async function startWorkers(
     k,
     wasm: options.wasm !== false,
     prune: options.prune !== false,
+    precision: options.precision ?? 'int16',
   };
   const started: WorkerHandle[] = [];
   try {

@@ -1,4 +1,5 @@
 import type { RatingModelConfig } from '../models/model-config.js';
+import type { BlockedDotPrecision } from '@cf/kernels';
 import type { TopK } from './top-k.js';
 
 /** First message to a ranking worker: the model (its config and parameter values) and what to exclude. */
@@ -13,6 +14,7 @@ export interface RankWorkerInit {
   k: number;
   wasm: boolean;
   prune: boolean;
+  precision: BlockedDotPrecision;
 }
 
 /** Ranks the users at positions `from .. to − 1` of the users array (sent with the first task). */

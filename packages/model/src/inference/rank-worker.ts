@@ -70,7 +70,11 @@ void connect().then((port) => {
             ? (users: Int32Array) => (p: number) =>
                 seenItems.subarray(seenOffsets[users[p]!], seenOffsets[users[p]! + 1])
             : undefined;
-        const ranker = BlockedRanker.create(model, { wasm: message.wasm, prune: message.prune });
+        const ranker = BlockedRanker.create(model, {
+          wasm: message.wasm,
+          prune: message.prune,
+          precision: message.precision,
+        });
         const candidates = Int32Array.from({ length: model.config.nItems }, (_, i) => i);
         work = () => ranker?.work ?? { scored: 0, candidates: 0 };
         rank = ranker
