@@ -87,7 +87,11 @@ export {
   CheckpointError,
   CHECKPOINT_FORMAT_VERSION,
 } from './training-checkpoint.js';
-export type { TrainingCheckpoint } from './training-checkpoint.js';
+export type {
+  CheckpointArtifactsOptions,
+  CheckpointArtifactViews,
+  TrainingCheckpoint,
+} from './training-checkpoint.js';
 export type { OneCycleResume } from './one-cycle.js';
 export { resolveThreads, currentThreadEnvironment } from '@cf/data';
 export { setDotBiasEngineEnabled } from './dot-bias-engine.js';

@@ -86,6 +86,15 @@ export interface RecipeOptions {
   onFitBegin?: (fitIndex: number, epochs: number) => void;
   /** Called after every completed epoch with the state to resume from (notebook and fastai recipes). */
   onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
+  /**
+   * What the arrays of an {@link RecipeOptions.onCheckpoint} checkpoint are. `'copies'` (default):
+   * copies the callback may keep. `'live'`: the model's parameters and the optimizer's moments
+   * themselves, current until the promise `onCheckpoint` returns settles (training waits for it,
+   * then changes them): write them out, never keep them. Saves a copy of the weights and both of
+   * Adam's moments every epoch (135 MB at 25M ratings; `cf train` writes its checkpoints so, with
+   * `checkpointToArtifacts(…, {weightParts: 'views'})`).
+   */
+  checkpointArrays?: 'copies' | 'live';
   /** Continue a run from its last checkpoint instead of starting afresh (same recipe and hyper-parameters). */
   resume?: TrainingCheckpoint;
 }
@@ -173,8 +182,11 @@ function checkpointer(
     optimizer: Optimizer;
     data: ModelData;
     fits: EpochResult[][];
+    arrays: 'copies' | 'live';
   },
 ): FitCallback {
+  // live: the arrays themselves, which do not change while `save` runs (fit awaits it)
+  const take = (a: Float32Array): Float32Array => (state.arrays === 'live' ? a : a.slice());
   return {
     async onEpochEnd(_context, result) {
       if (!result.complete) return; // a stopped epoch is not a point to resume from
@@ -189,11 +201,9 @@ function checkpointer(
         optimizerStep: state.optimizer.stepCount,
         lrs: state.optimizer.groups.map((g) => g.lr),
         history: state.fits.map((rows) => rows.map((r) => ({ ...r }))),
-        parameters: Object.fromEntries(
-          state.model.parameters.map((p) => [p.name, p.values.slice()]),
-        ),
+        parameters: Object.fromEntries(state.model.parameters.map((p) => [p.name, take(p.values)])),
         optimizerState: Object.fromEntries(
-          Object.entries(moments).map(([name, arrays]) => [name, arrays.map((a) => a.slice())]),
+          Object.entries(moments).map(([name, arrays]) => [name, arrays.map(take)]),
         ),
       });
     },
@@ -692,6 +702,7 @@ export async function runRecipe(
               optimizer: opt,
               data,
               fits,
+              arrays: options.checkpointArrays ?? 'copies',
             }),
           ]
         : [];
@@ -725,6 +736,7 @@ export async function runRecipe(
               optimizer: opt,
               data,
               fits,
+              arrays: options.checkpointArrays ?? 'copies',
             }),
           ]
         : [];

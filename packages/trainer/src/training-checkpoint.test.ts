@@ -83,6 +83,64 @@ describeEachBackend('training checkpoints', () => {
     }
   });
 
+  it("checkpointArrays 'live' hands over the model's and the optimizer's own arrays, and weightParts 'views' writes them uncopied into the same files as copies give", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'cf-checkpoint-live-'));
+    try {
+      const options = { epochs: [2], nFactors: 4, batchSize: 32, seed: 3 };
+      const copies: TrainingCheckpoint[] = [];
+      const copied = await runRecipe('fastai', table, split, {
+        ...options,
+        onCheckpoint: (c) => void copies.push(c),
+      });
+      let epoch = 0;
+      const held: Float32Array[][] = [];
+      const live = await runRecipe('fastai', table, split, {
+        ...options,
+        checkpointArrays: 'live',
+        onCheckpoint: async (c) => {
+          const artifacts = checkpointToArtifacts(c, { weightParts: 'views' });
+          // the arrays themselves, in file order: parameters, then each parameter's moments
+          expect(artifacts.weightData).toEqual([
+            ...Object.values(c.parameters),
+            ...Object.values(c.optimizerState).flat(),
+          ]);
+          for (const view of artifacts.weightData)
+            expect(artifacts.weightData.filter((v) => v === view)).toHaveLength(1);
+          held.push(Object.values(c.parameters));
+          await fileSystemIO(join(root, `live-${epoch}`)).save!(artifacts);
+          // the same checkpoint through one concatenated copy
+          await fileSystemIO(join(root, `copy-${epoch}`)).save!(checkpointToArtifacts(c));
+          epoch++;
+        },
+      });
+      expect(epoch).toBe(2);
+      // no copies: the same arrays both epochs, and they are the model's own
+      expect(held[1]).toEqual(held[0]);
+      held[0]!.forEach((a, k) => expect(a).toBe(held[1]![k]));
+      for (const p of live.model.parameters)
+        expect(held[0]!.some((a) => a === p.values)).toBe(true);
+      expect(live.rmse).toBe(copied.rmse);
+      for (const at of [0, 1]) {
+        const names = readdirSync(join(root, `live-${at}`)).sort();
+        expect(names).toEqual(readdirSync(join(root, `copy-${at}`)).sort());
+        for (const name of names)
+          expect(readFileSync(join(root, `live-${at}`, name))).toEqual(
+            readFileSync(join(root, `copy-${at}`, name)),
+          );
+        // and the weights file is the one the copying run writes (its name is the CRC-32)
+        await fileSystemIO(join(root, `copies-${at}`)).save!(
+          checkpointToArtifacts(copies[at]!, { weightParts: true }),
+        );
+        const weights = names.find((n) => n.startsWith('weights.'))!;
+        expect(readFileSync(join(root, `copies-${at}`, weights))).toEqual(
+          readFileSync(join(root, `live-${at}`, weights)),
+        );
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a checkpoint of another run, and a damaged one', async () => {
     const checkpoints: TrainingCheckpoint[] = [];
     await runRecipe('fastai', table, split, {

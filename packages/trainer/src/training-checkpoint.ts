@@ -40,16 +40,46 @@ export class CheckpointError extends CfError {
   }
 }
 
+/** Options of {@link checkpointToArtifacts}. */
+export interface CheckpointArtifactsOptions {
+  /**
+   * `false` (default): `weightData` is one concatenated buffer. `true`: one `ArrayBuffer` per
+   * array, the array's own where it fills it (else a copy), for IO handlers that take a list
+   * (tfjs ≥ 4.9, `fileSystemIO` of `@cf/model/node`): the same file, written part after part.
+   * `'views'`: see {@link CheckpointArtifactViews}.
+   */
+  weightParts?: boolean | 'views';
+}
+
+/**
+ * {@link checkpointToArtifacts} with `weightParts: 'views'`: `weightData` is the checkpoint's own
+ * arrays, in file order, with no copy at all, for `fileSystemIO` of `@cf/model/node` (its `save`
+ * writes typed-array views from where they lie; tfjs's own handlers take `ArrayBuffer`s only).
+ * `cf train` writes its checkpoints this way from the model's and the optimizer's live arrays
+ * (`RecipeOptions.checkpointArrays: 'live'`): 135 MB not copied at 25M ratings.
+ */
+export type CheckpointArtifactViews = Omit<tf.io.ModelArtifacts, 'weightData'> & {
+  weightData: Float32Array[];
+};
+
 /**
  * Encodes a checkpoint as tfjs model artifacts (JSON topology + float32 weights), for any tfjs IO
- * handler. `weightParts: true` gives `weightData` as one buffer per array instead of one
- * concatenated copy, for handlers that take a list (tfjs ≥ 4.9, `fileSystemIO` of `@cf/model/node`,
- * which `cf train` uses: the same file, written part after part).
+ * handler. `weightParts` chooses how the weights are handed over (see
+ * {@link CheckpointArtifactsOptions}); the bytes of the file are the same every way.
  */
 export function checkpointToArtifacts(
   checkpoint: TrainingCheckpoint,
-  options: { weightParts?: boolean } = {},
-): tf.io.ModelArtifacts {
+  options: { weightParts: 'views' },
+): CheckpointArtifactViews;
+/** Encodes a checkpoint with `ArrayBuffer` weights (one, or one per array with `weightParts: true`). */
+export function checkpointToArtifacts(
+  checkpoint: TrainingCheckpoint,
+  options?: { weightParts?: boolean },
+): tf.io.ModelArtifacts;
+export function checkpointToArtifacts(
+  checkpoint: TrainingCheckpoint,
+  options: CheckpointArtifactsOptions = {},
+): tf.io.ModelArtifacts | CheckpointArtifactViews {
   const specs: tf.io.WeightsManifestEntry[] = [];
   const chunks: Float32Array[] = [];
   const add = (name: string, values: Float32Array): void => {
@@ -60,6 +90,25 @@ export function checkpointToArtifacts(
     add(`parameter/${name}`, values);
   for (const [name, moments] of Object.entries(checkpoint.optimizerState))
     moments.forEach((m, k) => add(`optimizer/${name}/${k}`, m));
+  const meta: Omit<TrainingCheckpoint, 'parameters' | 'optimizerState'> &
+    Partial<TrainingCheckpoint> = { ...checkpoint };
+  delete meta.parameters;
+  delete meta.optimizerState;
+  const rest = {
+    modelTopology: {
+      format: CHECKPOINT_FORMAT,
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      ...meta,
+      optimizerMoments: Object.fromEntries(
+        Object.entries(checkpoint.optimizerState).map(([n, m]) => [n, m.length]),
+      ),
+    },
+    weightSpecs: specs,
+    format: CHECKPOINT_FORMAT,
+    generatedBy: '@cf/trainer',
+  };
+  // the arrays themselves, wherever they lie (a WebAssembly memory): nothing copied
+  if (options.weightParts === 'views') return { ...rest, weightData: chunks };
   let weightData: ArrayBuffer | ArrayBuffer[];
   if (options.weightParts) {
     // one buffer per array, its own where it fills it: no concatenated copy (135 MB at 25M ratings)
@@ -78,24 +127,7 @@ export function checkpointToArtifacts(
     }
     weightData = data.buffer;
   }
-  const meta: Omit<TrainingCheckpoint, 'parameters' | 'optimizerState'> &
-    Partial<TrainingCheckpoint> = { ...checkpoint };
-  delete meta.parameters;
-  delete meta.optimizerState;
-  return {
-    modelTopology: {
-      format: CHECKPOINT_FORMAT,
-      formatVersion: CHECKPOINT_FORMAT_VERSION,
-      ...meta,
-      optimizerMoments: Object.fromEntries(
-        Object.entries(checkpoint.optimizerState).map(([n, m]) => [n, m.length]),
-      ),
-    },
-    weightSpecs: specs,
-    weightData,
-    format: CHECKPOINT_FORMAT,
-    generatedBy: '@cf/trainer',
-  };
+  return { ...rest, weightData };
 }
 
 function joinBuffers(parts: readonly ArrayBuffer[]): ArrayBuffer {

@@ -19,6 +19,21 @@ export interface FileSystemIOOptions {
   fileSystem?: FileSystemPromises;
 }
 
+/**
+ * Model artifacts as {@link fileSystemIO} saves them: tfjs's, except that a `weightData` list may
+ * hold typed-array views as well as `ArrayBuffer`s. A view is written from where it lies (for
+ * example arrays in a WebAssembly memory), with no copy; other tfjs IO handlers take `ArrayBuffer`s
+ * only.
+ */
+export type FileSystemArtifacts = Omit<tf.io.ModelArtifacts, 'weightData'> & {
+  weightData?: tf.io.WeightData | readonly (ArrayBuffer | ArrayBufferView)[];
+};
+
+/** The tfjs IO handler {@link fileSystemIO} returns: `save` also takes {@link FileSystemArtifacts}. */
+export interface FileSystemIOHandler extends tf.io.IOHandler {
+  save?: (artifacts: FileSystemArtifacts) => Promise<tf.io.SaveResult>;
+}
+
 /** The name of the model file in a model directory. */
 export const MODEL_JSON = 'model.json';
 const WEIGHTS_FILE = /^weights\.[0-9a-f]{8}\.bin$/;
@@ -48,7 +63,10 @@ function isNotFound(error: unknown): boolean {
  * `model.json` via a temp file, fsync and rename; then stale weights files are removed. A crash at
  * any point leaves a loadable model (the previous one until the final rename). One writer at a time.
  */
-export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}): tf.io.IOHandler {
+export function fileSystemIO(
+  dirOrUrl: string,
+  options: FileSystemIOOptions = {},
+): FileSystemIOHandler {
   const dir = toModelDirectory(dirOrUrl);
   const fs = options.fileSystem ?? fsPromises;
 
@@ -91,7 +109,7 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
   }
 
   return {
-    async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
+    async save(artifacts: FileSystemArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology === undefined || artifacts.modelTopology instanceof ArrayBuffer) {
         throw new InvalidArgumentError(
           'artifacts',
@@ -100,11 +118,15 @@ export function fileSystemIO(dirOrUrl: string, options: FileSystemIOOptions = {}
       }
       // One buffer or several (tfjs ≥ 4.9 may pass a list; `toModelArtifacts` with `weightParts`
       // does): a list is written part after part into the one weights file, never concatenated
-      // in memory.
+      // in memory; a typed-array view in the list is written from where it lies.
       const data = artifacts.weightData ?? [];
       const weights = Array.isArray(data)
-        ? data.map((b) => new Uint8Array(b))
-        : new Uint8Array(data);
+        ? (data as readonly (ArrayBuffer | ArrayBufferView)[]).map((b) =>
+            ArrayBuffer.isView(b)
+              ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+              : new Uint8Array(b),
+          )
+        : new Uint8Array(data as ArrayBuffer);
       const weightsFile = `weights.${crc32Hex(weights)}.bin`;
       await fs.mkdir(dir, { recursive: true });
       await writeAtomically(join(dir, weightsFile), weights);

@@ -337,6 +337,28 @@ describe('saveModel / loadModel', () => {
     }
   });
 
+  it('fileSystemIO writes typed-array views in a weightData list from where they lie: the same files as ArrayBuffers', async () => {
+    const trained = makeTrained('dot');
+    const whole = toModelArtifacts(trained);
+    const bytes = new Uint8Array(whole.weightData as ArrayBuffer);
+    // the weights at odd places of one larger buffer (as arrays in a WebAssembly memory lie)
+    const host = new Uint8Array(bytes.length + 64);
+    host.set(bytes.subarray(0, 40), 8);
+    host.set(bytes.subarray(40), 56);
+    const views = [
+      new Uint8Array(host.buffer, 8, 40),
+      new Float32Array(host.buffer, 56, (bytes.length - 40) / 4),
+    ];
+    const fromViews = tempDir();
+    const fromBuffer = tempDir();
+    await fileSystemIO(fromViews).save!({ ...whole, weightData: views });
+    await fileSystemIO(fromBuffer).save!(whole);
+    const names = readdirSync(fromViews).sort();
+    expect(names).toEqual(readdirSync(fromBuffer).sort());
+    for (const name of names)
+      expect(readFileSync(join(fromViews, name))).toEqual(readFileSync(join(fromBuffer, name)));
+  });
+
   it('leaves the previous model loadable when saving crashes before model.json is renamed', async () => {
     const dir = tempDir();
     const first = makeTrained('dot', 1);
