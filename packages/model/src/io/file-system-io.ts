@@ -31,6 +31,7 @@ export type FileSystemArtifacts = Omit<tf.io.ModelArtifacts, 'weightData'> & {
 
 /** The tfjs IO handler {@link fileSystemIO} returns: `save` also takes {@link FileSystemArtifacts}. */
 export interface FileSystemIOHandler extends tf.io.IOHandler {
+  /** Writes the artifacts into the directory atomically; see {@link fileSystemIO}. */
   save?: (artifacts: FileSystemArtifacts) => Promise<tf.io.SaveResult>;
 }
 
