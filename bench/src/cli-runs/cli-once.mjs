@@ -13,10 +13,26 @@ const io = {
   ...processIO(),
   stdout: { write: (text) => ((stdout += text), true) },
 };
+// CF_BENCH_MEMORY_TRACE=MS: every MS milliseconds (when the event loop is free: training yields
+// every 50 ms) one stderr line `memory {"t", "rss", "heapUsed", "external", "arrayBuffers"}` in
+// MiB, to see which phase holds what (docs/scaling.md, Memory)
+const traceMs = Number(process.env.CF_BENCH_MEMORY_TRACE ?? 0);
+const t0 = performance.now();
+const mib = (bytes) => Math.round(bytes / 1048576);
+const trace =
+  traceMs > 0
+    ? setInterval(() => {
+        const m = process.memoryUsage();
+        process.stderr.write(
+          `memory ${JSON.stringify({ t: Number(((performance.now() - t0) / 1000).toFixed(2)), rss: mib(m.rss), heapUsed: mib(m.heapUsed), external: mib(m.external), arrayBuffers: mib(m.arrayBuffers) })}\n`,
+        );
+      }, traceMs)
+    : undefined;
 const before = loadavg()[0];
 const start = performance.now();
 const code = await run(args, io);
 const wallSeconds = (performance.now() - start) / 1000;
+if (trace) clearInterval(trace);
 const usage = process.resourceUsage();
 console.log(
   JSON.stringify({

@@ -223,6 +223,83 @@ describeEachBackend('fit', (backend) => {
   });
 });
 
+describeEachBackend('evaluate in chunks', () => {
+  // more validation rows (about 12,000) than a model's own prediction chunk (8,192)
+  const big = makeSyntheticRatings({ nUsers: 300, nItems: 400, density: 0.5, seed: 5 }).table;
+  const bigSplit = splitByCvIdxs(big, { seed: 4 });
+  const shape = { nUsers: big.userIds.size, nItems: big.itemIds.size };
+  const bigRange: [number, number] = [big.stats.minRating, big.stats.maxRating];
+  const models = {
+    'embedding-net': () =>
+      createEmbeddingNet({ ...shape, nFactors: 8, hidden: [6], ratingRange: bigRange, seed: 2 }),
+    'embedding-dot-bias': () =>
+      createEmbeddingDotBias({ ...shape, nFactors: 5, yRange: [0, 5.5], seed: 3 }),
+    bias: () => createBiasBaseline({ ...shape, ratingRange: bigRange }),
+  };
+
+  it.each(Object.keys(models) as (keyof typeof models)[])(
+    '%s: the same loss and metrics, bit for bit, as predicting every validation row at once, for any chunk size',
+    (name) => {
+      const model = models[name]();
+      // reference: the old way, every row's indices copied and predicted in one call
+      const data = createModelData(big, bigSplit);
+      expect(data.validTargets.length).toBeGreaterThan(8192);
+      const prediction = model.predict(data.validUserIndex, data.validItemIndex);
+      let sum = 0;
+      for (let k = 0; k < prediction.length; k++) {
+        const e = prediction[k]! - data.validTargets[k]!;
+        sum += e * e;
+      }
+      const expected = {
+        valLoss: sum / prediction.length,
+        metrics: {
+          rmse: rmse.compute(prediction, data.validTargets),
+          mae: mae.compute(prediction, data.validTargets),
+        },
+      };
+      for (const chunkRows of [1, 999, 8192, 65_536, undefined]) {
+        const fresh = createModelData(big, bigSplit);
+        const got = evaluate(model, fresh, [rmse, mae], chunkRows ? { chunkRows } : {});
+        expect(got).toEqual(expected);
+        expect(Object.is(got.valLoss, expected.valLoss)).toBe(true);
+      }
+      model.dispose();
+    },
+  );
+
+  it('reads no copy of the validation columns, reuses one prediction array, and takes a model that returns its own array', () => {
+    const model = models['embedding-dot-bias']();
+    const read: string[] = [];
+    const data = new Proxy(createModelData(big, bigSplit), {
+      get(target, key, receiver) {
+        if (typeof key === 'string') read.push(key);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const seen: Float32Array[] = [];
+    const capture = { name: 'capture', compute: (p: Float32Array) => (seen.push(p), 0) };
+    const first = evaluate(model, data, [capture, rmse]);
+    evaluate(model, data, [capture]);
+    expect(read).not.toContain('validUserIndex');
+    expect(read).not.toContain('validItemIndex');
+    expect(seen[1]).toBe(seen[0]);
+    // a model that ignores `into` and returns a new array gives the same numbers
+    const ownArrays = new Proxy(model, {
+      get(target, key, receiver) {
+        if (key === 'predict')
+          return (u: Int32Array, i: Int32Array) => target.predict(u, i).slice();
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    expect(
+      evaluate(ownArrays, createModelData(big, bigSplit), [rmse], { chunkRows: 1000 }),
+    ).toEqual({ valLoss: first.valLoss, metrics: { rmse: first.metrics['rmse'] } });
+    expect(() => evaluate(model, data, [], { chunkRows: 0 })).toThrow(/chunkRows/);
+    expect(() => evaluate(model, data, [], { chunkRows: 2.5 })).toThrow(/chunkRows/);
+    model.dispose();
+  });
+});
+
 describe('schedules and lrFind', () => {
   it('cosine annealing restarts at cycle boundaries and lengthens cycles by cycleMult', async () => {
     const model = net();

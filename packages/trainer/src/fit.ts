@@ -62,16 +62,68 @@ const AVG_MOM = 0.98;
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-/** Eval-mode loss and metrics over all validation rows. */
+/**
+ * Validation rows that {@link evaluate} gathers and predicts at a time: a multiple of the models'
+ * own prediction chunk (8,192), so a chunk boundary falls where `predict` would put one anyway.
+ */
+export const EVALUATE_CHUNK_ROWS = 65_536;
+
+/** Each data's validation predictions, reused by every evaluation (one array, not one per epoch). */
+const validPredictions = new WeakMap<ModelData, Float32Array>();
+
+/**
+ * Eval-mode predictions of the validation rows into the data's reused array: the rows' indices
+ * gathered from the table `chunkRows` at a time (no copy of the validation columns is held).
+ */
+function predictValidation(model: RatingModel, data: ModelData, chunkRows: number): Float32Array {
+  const valid = data.split.valid;
+  const n = valid.length;
+  let out = validPredictions.get(data);
+  if (out?.length !== n) {
+    out = new Float32Array(n);
+    validPredictions.set(data, out);
+  }
+  const chunk = Math.min(n, chunkRows);
+  const users = new Int32Array(chunk);
+  const items = new Int32Array(chunk);
+  const { userIndex, itemIndex } = data.table;
+  for (let start = 0; start < n; start += chunk) {
+    const size = Math.min(chunk, n - start);
+    for (let k = 0; k < size; k++) {
+      const row = valid[start + k]!;
+      users[k] = userIndex[row]!;
+      items[k] = itemIndex[row]!;
+    }
+    const into = out.subarray(start, start + size);
+    const predicted = model.predict(users.subarray(0, size), items.subarray(0, size), into);
+    // a model may return its own array instead of filling `into`
+    if (predicted.buffer !== into.buffer || predicted.byteOffset !== into.byteOffset)
+      into.set(predicted);
+  }
+  return out;
+}
+
+/**
+ * Eval-mode loss and metrics over all validation rows. The rows are predicted `chunkRows` at a
+ * time (default {@link EVALUATE_CHUNK_ROWS}) into one array kept with `data` and reused by the
+ * next call: the metrics are the same as predicting every row at once (a test checks them bit for
+ * bit), without holding copies of the validation columns or a new prediction array per epoch (60
+ * MB at 5M validation rows). The `prediction` a metric receives is that array: read it, do not
+ * keep it.
+ */
 export function evaluate(
   model: RatingModel,
   data: ModelData,
   metrics: readonly Metric[] = [],
+  options: { chunkRows?: number } = {},
 ): { valLoss: number; metrics: Record<string, number> } {
+  const chunkRows = options.chunkRows ?? EVALUATE_CHUNK_ROWS;
+  if (!Number.isInteger(chunkRows) || chunkRows < 1)
+    throw new InvalidArgumentError('chunkRows', `expected a whole number ≥ 1, got ${chunkRows}`);
   const n = data.validTargets.length;
   if (n === 0)
     return { valLoss: NaN, metrics: Object.fromEntries(metrics.map((m) => [m.name, NaN])) };
-  const prediction = model.predict(data.validUserIndex, data.validItemIndex);
+  const prediction = predictValidation(model, data, chunkRows);
   let sum = 0;
   for (let k = 0; k < n; k++) {
     const e = prediction[k]! - data.validTargets[k]!;

@@ -1,4 +1,4 @@
-export { fit, evaluate } from './fit.js';
+export { fit, evaluate, EVALUATE_CHUNK_ROWS } from './fit.js';
 export type { FitOptions, LossName } from './fit.js';
 export { createModelData } from './model-data.js';
 export type { ModelData, ModelDataOptions } from './model-data.js';
