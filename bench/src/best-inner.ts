@@ -4,9 +4,11 @@
 // training rows from getCvIdxs valPct 0.2 seed 42) shuffled by SeededRandom(2024), 15 % held out.
 // The fold's validation rows are never read. Usage:
 //   CF_DATA_DIR=../shared/datasets node --import tsx src/best-inner.ts <u1|cv0|...> <member> <outDir>
-// member: bayes | bayes-svdpp (Bayesian MF with implicit feedback) | best (the whole recipe:
+// member: bayes | bayes-svdpp (Bayesian MF with implicit feedback) | autorec | recent (the
+// recent-ratings offset, weight 1; TAU=<s> overrides τ) | best (the whole recipe:
 // its inner RMSE, and each member's own predictions, for fitting the blend). Writes <outDir>/<fold>.<member>.json ({ rmse, cpuSeconds,
-// predictions: number[][] }) and <outDir>/<fold>.valid.json (the inner-validation ratings).
+// predictions: number[][] }; SEED=<n> sets a bayes or autorec member's seed and adds .s<n> to the
+// name), <outDir>/<fold>.split.json (the inner rows) and <outDir>/<fold>.valid.json (the inner-validation ratings).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { writeFileSync } from 'node:fs';
@@ -14,7 +16,13 @@ import { join } from 'node:path';
 import { splitByCvIdxs, type RatingsTable } from '@cf/data';
 import { loadPredefinedFolds, loadRatings } from '@cf/data/node';
 import { SeededRandom } from '@cf/model';
-import { fitBayesianMf, runRecipe, RECIPE_DEFAULTS } from '@cf/trainer';
+import {
+  fitBayesianMf,
+  fitItemAutoRec,
+  fitRecentRatingsOffset,
+  runRecipe,
+  RECIPE_DEFAULTS,
+} from '@cf/trainer';
 
 await tf.setBackend('cpu');
 const [which = 'u1', member = 'bayes', outDir = '.'] = process.argv.slice(2);
@@ -43,6 +51,19 @@ const users = Int32Array.from(innerValid, (r) => table.userIndex[r]!);
 const items = Int32Array.from(innerValid, (r) => table.itemIndex[r]!);
 const truth = Array.from(innerValid, (r) => table.rating[r]!);
 writeFileSync(join(outDir, `${which}.valid.json`), JSON.stringify(truth));
+// The inner split itself (user index, item index, rating, timestamp per row), for prototypes
+// outside TypeScript (bench/numpy) that must see exactly these rows.
+const rowsOf = (rows: Int32Array): number[][] =>
+  Array.from(rows, (r) => [
+    table.userIndex[r]!,
+    table.itemIndex[r]!,
+    table.rating[r]!,
+    table.timestamp?.[r] ?? 0,
+  ]);
+writeFileSync(
+  join(outDir, `${which}.split.json`),
+  JSON.stringify({ train: rowsOf(innerTrain), valid: rowsOf(innerValid) }),
+);
 const rmseOf = (p: ArrayLike<number>): number => {
   let se = 0;
   for (let k = 0; k < p.length; k++) se += (p[k]! - truth[k]!) ** 2;
@@ -58,11 +79,27 @@ if (member === 'bayes' || member === 'bayes-svdpp') {
     burnIn: best.burnIn,
     thin: best.thin,
     rank: best.rank,
-    seed: 42,
+    seed: Number(process.env['SEED'] ?? 42),
     implicitFeedback: member === 'bayes-svdpp',
   });
   predictions = [Array.from(model.predict(users, items))];
   model.dispose();
+} else if (member === 'autorec') {
+  const model = await fitItemAutoRec(table, innerTrain, {
+    ...best.autorec,
+    seed: Number(process.env['SEED'] ?? 42),
+  });
+  predictions = [Array.from(model.predict(users, items))];
+  model.dispose();
+} else if (member === 'recent') {
+  // the recent-ratings offset with weight 1 (its weight is fitted on these predictions)
+  const offset = fitRecentRatingsOffset(table, innerTrain, {
+    ...RECIPE_DEFAULTS.best.recentRatings,
+    ...(process.env['TAU'] ? { tau: Number(process.env['TAU']) } : {}),
+    weight: 1,
+  });
+  const times = Float64Array.from(innerValid, (r) => table.timestamp![r]!);
+  predictions = [Array.from(offset.predict(users, times))];
 } else if (member === 'best') {
   const res = await runRecipe(
     'best',
@@ -96,6 +133,6 @@ const cpuSeconds = (c.user + c.system) / 1e6;
 const rmse = predictions.map(rmseOf);
 console.log(JSON.stringify({ which, member, rmse, cpuSeconds }));
 writeFileSync(
-  join(outDir, `${which}.${member}.json`),
+  join(outDir, `${which}.${member}${process.env['SEED'] ? `.s${process.env['SEED']}` : ''}.json`),
   JSON.stringify({ rmse, cpuSeconds, predictions }),
 );

@@ -77,6 +77,12 @@ export { trainOnAllRows } from './train-on-all-rows.js';
 export type { AllRowsRecipeResult, TrainingEpoch } from './train-on-all-rows.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';
 export { fitItemAutoRec } from './fit-item-autorec.js';
+export { fitRecentRatingsOffset } from './fit-recent-ratings-offset.js';
+export type {
+  RecentRatingsOffset,
+  RecentRatingsOffsetConfig,
+  RecentRatingsOffsetOptions,
+} from './fit-recent-ratings-offset.js';
 export { scaleByItem } from './scale-by-item.js';
 export type { ItemAutoRecOptions, ItemAutoRecEpoch } from './fit-item-autorec.js';
 export type { BayesianMfOptions, BayesianMfSweep } from './fit-bayesian-mf.js';

@@ -11,6 +11,7 @@ import {
 import { createAdam, createAdamW } from './adam.js';
 import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
 import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
+import { fitRecentRatingsOffset, type RecentRatingsOffset } from './fit-recent-ratings-offset.js';
 import { fitImplicitAls, type ImplicitAlsSweep } from './fit-implicit-als.js';
 import { defaultRatingConfidence } from './default-rating-confidence.js';
 import { scaleByItem } from './scale-by-item.js';
@@ -224,6 +225,13 @@ export interface RecipeResult {
   rmse: number;
   /** Validation MAE; NaN for the ranking recipes and for a stopped run, as `mse`. */
   mae: number;
+  /**
+   * `best` on a table with timestamps: the recent-ratings offset whose predictions (at each
+   * validation row's own timestamp) were added to `model`'s before `mse`, `rmse` and `mae` were
+   * measured, the sum clipped to the rating range. `model` alone predicts without it: to reproduce
+   * the metrics, add `recentRatings.predict(userIndex, timestamp)` and clip.
+   */
+  recentRatings?: RecentRatingsOffset;
   /** The bias baseline's validation RMSE; NaN for a stopped run. */
   baselineRmse: number;
   /** Median seconds of a training pass (of a Gibbs sweep for `best`). */
@@ -287,6 +295,13 @@ export const RECIPE_DEFAULTS = {
      * fixed weight.
      */
     blend: { bayes: [0.155, 0.583], mf: 0.32, autorec: [0.502, -0.156], offset: [0.105, -1.228] },
+    /**
+     * The recent-ratings offset added to the blend when the table has timestamps
+     * ({@link fitRecentRatingsOffset}: the user's residuals from a bias baseline over the ratings
+     * made strictly before the query, weighted `exp(−Δt/τ)`), τ in seconds; chosen on the inner
+     * splits (trainer README, round 5).
+     */
+    recentRatings: { tau: 120, shrinkage: 3, weight: 0.57 },
   },
   topn: {
     model: 'implicit-mf',
@@ -523,6 +538,7 @@ export async function runRecipe(
   const fitOptions = options.signal ? { ...base, signal: options.signal } : base;
   const baseline = fitBiasBaseline(table, split.train);
   let model: RatingModel;
+  let recentRatings: RecentRatingsOffset | undefined;
   const record = (rows: EpochResult[]): FitCallback => ({
     onEpochEnd: (_c, r) => void rows.push(r),
   });
@@ -627,6 +643,10 @@ export async function runRecipe(
             weights: [1, wm, 1],
             ratingRange: [table.stats.minRating, table.stats.maxRating],
           });
+          // the query's time as context: the user's ratings of the minutes before it
+          if (table.timestamp) {
+            recentRatings = fitRecentRatingsOffset(table, split.train, best.recentRatings);
+          }
         }
       }
     }
@@ -756,7 +776,9 @@ export async function runRecipe(
   const final =
     RANKING_RECIPES.includes(recipe) || stopped
       ? { metrics: { mse: NaN, rmse: NaN, mae: NaN } as Record<string, number> }
-      : evaluate(model, data, [mse, rmse, mae]);
+      : recentRatings
+        ? evaluateWithOffset(model, recentRatings, table, split.valid, data)
+        : evaluate(model, data, [mse, rmse, mae]);
   const baselineRmse = stopped ? NaN : evaluate(baseline, data, [rmse]).metrics['rmse']!;
   return {
     recipe,
@@ -766,6 +788,7 @@ export async function runRecipe(
     mse: final.metrics['mse']!,
     rmse: final.metrics['rmse']!,
     mae: final.metrics['mae']!,
+    ...(recentRatings ? { recentRatings } : {}),
     baselineRmse,
     secondsPerEpoch: sweepSeconds.length
       ? median(sweepSeconds)
@@ -785,6 +808,7 @@ export async function runRecipe(
             mf: RECIPE_DEFAULTS.best.mf,
             autorec: RECIPE_DEFAULTS.best.autorec,
             blend: RECIPE_DEFAULTS.best.blend,
+            recentRatings: RECIPE_DEFAULTS.best.recentRatings,
             embeddingUpdate,
             seed,
           }
@@ -821,5 +845,27 @@ export async function runRecipe(
                 seed,
               }
             : hyperParameters,
+  };
+}
+
+/** Validation metrics of `model` plus the recent-ratings offset at each row's timestamp, clipped. */
+function evaluateWithOffset(
+  model: RatingModel,
+  offset: RecentRatingsOffset,
+  table: RatingsTable,
+  valid: Int32Array,
+  data: ModelData,
+): { metrics: Record<string, number> } {
+  const prediction = model.predict(data.validUserIndex, data.validItemIndex);
+  const times = Float64Array.from(valid, (r) => table.timestamp![r]!);
+  const shift = offset.predict(data.validUserIndex, times);
+  const [lo, hi] = [table.stats.minRating, table.stats.maxRating];
+  for (let k = 0; k < prediction.length; k++) {
+    prediction[k] = Math.min(hi, Math.max(lo, prediction[k]! + shift[k]!));
+  }
+  return {
+    metrics: Object.fromEntries(
+      [mse, rmse, mae].map((m) => [m.name, m.compute(prediction, data.validTargets)]),
+    ),
   };
 }
