@@ -12,6 +12,7 @@ import {
   rankingMetricNames,
   type LazyFolds,
 } from './cross-validate.js';
+import { fitRecentRatingsOffset } from './fit-recent-ratings-offset.js';
 import { rmse } from './metrics.js';
 
 describeEachBackend('crossValidate', () => {
@@ -47,6 +48,48 @@ describeEachBackend('crossValidate', () => {
     const text = formatCrossValidation(result);
     expect(text.split('\n')).toHaveLength(5);
     expect(text).toMatch(/mean\s+\d\.\d{4}±\d\.\d{4}/);
+  });
+
+  it('a fold trained as { model, recentRatings } is measured with the offset at each validation row’s timestamp, clipped', async () => {
+    // the synthetic table again, with timestamps: each user's rows a few seconds apart
+    const timed = createRatingsTable(
+      Array.from(table.rating, (rating, r) => ({
+        userId: table.userIds.idAt(table.userIndex[r]!),
+        itemId: table.itemIds.idAt(table.itemIndex[r]!),
+        rating,
+        timestamp: 1000 * table.userIndex[r]! + 5 * r,
+      })),
+    );
+    const folds = kFolds(timed, { k: 2, seed: 3 });
+    const offsets = folds.map((split) => fitRecentRatingsOffset(timed, split.train, { weight: 3 }));
+    const result = await crossValidate({
+      table: timed,
+      folds,
+      train: (split, fold) => ({
+        model: fitBiasBaseline(timed, split.train),
+        recentRatings: offsets[fold]!,
+      }),
+    });
+    folds.forEach((split, k) => {
+      const users = Int32Array.from(split.valid, (r) => timed.userIndex[r]!);
+      const base = fitBiasBaseline(timed, split.train).predict(
+        users,
+        Int32Array.from(split.valid, (r) => timed.itemIndex[r]!),
+      );
+      const shift = offsets[k]!.predict(
+        users,
+        Float64Array.from(split.valid, (r) => timed.timestamp![r]!),
+      );
+      const { minRating: lo, maxRating: hi } = timed.stats;
+      const target = Float32Array.from(split.valid, (r) => timed.rating[r]!);
+      const withOffset = Float32Array.from(base, (p, j) =>
+        Math.min(hi, Math.max(lo, p + shift[j]!)),
+      );
+      expect(result.folds[k]!.metrics['rmse']).toBeCloseTo(rmse.compute(withOffset, target), 6);
+      expect(
+        Math.abs(rmse.compute(withOffset, target) - rmse.compute(base, target)),
+      ).toBeGreaterThan(1e-4);
+    });
   });
 
   it('cvIdxFolds gives the five disjoint getCvIdxs validation folds', () => {

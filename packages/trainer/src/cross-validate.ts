@@ -1,6 +1,7 @@
 import { kFoldSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
 import type { RatingModel } from '@cf/model';
 import { mae, rmse, type Metric } from './metrics.js';
+import type { RecentRatingsOffset } from './fit-recent-ratings-offset.js';
 import {
   rankingMetricsAsync,
   type RankingMetricsAsyncOptions,
@@ -38,13 +39,32 @@ export interface LazyFolds {
   split(fold: number): Split;
 }
 
+/**
+ * A fold's model with a {@link RecentRatingsOffset}: each validation row's prediction is the
+ * model's plus the offset at the row's own timestamp, clipped to the table's rating range (the
+ * ranking metrics use the model alone: a per-user offset does not change a user's ranking).
+ */
+export interface TrainedFold {
+  /** The model; {@link crossValidate} disposes it. */
+  model: RatingModel;
+  /** Added to the model's rating predictions when the table has timestamps. */
+  recentRatings?: RecentRatingsOffset;
+}
+
 /** Options of {@link crossValidate}. */
 export interface CrossValidateOptions {
   table: RatingsTable;
   /** The folds: built splits, or {@link LazyFolds} built when their turn comes. */
   folds: readonly Split[] | LazyFolds;
-  /** Trains a fresh model on `split.train` (it may use `split.valid` only for reporting). */
-  train: (split: Split, fold: number) => RatingModel | Promise<RatingModel>;
+  /**
+   * Trains a fresh model on `split.train` (it may use `split.valid` only for reporting). It may
+   * return a {@link TrainedFold} instead: a model with a recent-ratings offset, as `runRecipe`'s
+   * `best` gives on a table with timestamps.
+   */
+  train: (
+    split: Split,
+    fold: number,
+  ) => RatingModel | TrainedFold | Promise<RatingModel | TrainedFold>;
   /** Default `[rmse, mae]`. */
   metrics?: readonly Metric[];
   /**
@@ -100,7 +120,9 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
     }
     const split = lazy ? given.split(fold) : (given as readonly Split[])[fold]!;
     const fitStart = now();
-    const model = await options.train(split, fold);
+    const trained = await options.train(split, fold);
+    const model = 'predict' in trained ? trained : trained.model;
+    const offset = 'predict' in trained ? undefined : trained.recentRatings;
     const fitSeconds = (now() - fitStart) / 1000;
     if (signal?.aborted) {
       model.dispose();
@@ -112,6 +134,16 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
       Int32Array.from(split.valid, (r) => table.userIndex[r]!),
       Int32Array.from(split.valid, (r) => table.itemIndex[r]!),
     );
+    if (offset && table.timestamp) {
+      const time = table.timestamp;
+      const shift = offset.predict(
+        Int32Array.from(split.valid, (r) => table.userIndex[r]!),
+        Float64Array.from(split.valid, (r) => time[r]!),
+      );
+      const { minRating: lo, maxRating: hi } = table.stats;
+      for (let k = 0; k < prediction.length; k++)
+        prediction[k] = Math.min(hi, Math.max(lo, prediction[k]! + shift[k]!));
+    }
     const target = Float32Array.from(split.valid, (r) => table.rating[r]!);
     const values = Object.fromEntries(metrics.map((m) => [m.name, m.compute(prediction, target)]));
     let ranked: RankingMetricsResult | undefined;

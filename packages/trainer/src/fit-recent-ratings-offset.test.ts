@@ -144,6 +144,7 @@ describe('fitRecentRatingsOffset', () => {
     });
     expect(result.rmse).toBeCloseTo(Math.sqrt(se / split.valid.length), 5);
     expect(Math.abs(se - seWithout)).toBeGreaterThan(1e-6); // the offset changed the predictions
+    expect(result.modelRmse).toBeCloseTo(Math.sqrt(seWithout / split.valid.length), 5);
     // the same rows without timestamps: no offset, the model's own predictions are measured
     const plain = createRatingsTable(rows.map(({ timestamp: _, ...rest }) => rest));
     const noTime = await runRecipe('best', plain, split, options);

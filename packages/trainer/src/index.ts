@@ -62,6 +62,7 @@ export type {
   CrossValidationResult,
   FoldResult,
   LazyFolds,
+  TrainedFold,
 } from './cross-validate.js';
 export {
   runRecipe,

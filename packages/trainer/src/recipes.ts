@@ -232,6 +232,11 @@ export interface RecipeResult {
    * the metrics, add `recentRatings.predict(userIndex, timestamp)` and clip.
    */
   recentRatings?: RecentRatingsOffset;
+  /**
+   * With `recentRatings`: the validation RMSE of `model` alone (what a saved model predicts, as it
+   * keeps no offset).
+   */
+  modelRmse?: number;
   /** The bias baseline's validation RMSE; NaN for a stopped run. */
   baselineRmse: number;
   /** Median seconds of a training pass (of a Gibbs sweep for `best`). */
@@ -788,7 +793,7 @@ export async function runRecipe(
     mse: final.metrics['mse']!,
     rmse: final.metrics['rmse']!,
     mae: final.metrics['mae']!,
-    ...(recentRatings ? { recentRatings } : {}),
+    ...(recentRatings ? { recentRatings, modelRmse: final.metrics['modelRmse']! } : {}),
     baselineRmse,
     secondsPerEpoch: sweepSeconds.length
       ? median(sweepSeconds)
@@ -848,7 +853,7 @@ export async function runRecipe(
   };
 }
 
-/** Validation metrics of `model` plus the recent-ratings offset at each row's timestamp, clipped. */
+/** Validation metrics of `model` plus the recent-ratings offset at each row's timestamp, clipped, and `modelRmse` of the model alone. */
 function evaluateWithOffset(
   model: RatingModel,
   offset: RecentRatingsOffset,
@@ -857,6 +862,7 @@ function evaluateWithOffset(
   data: ModelData,
 ): { metrics: Record<string, number> } {
   const prediction = model.predict(data.validUserIndex, data.validItemIndex);
+  const modelRmse = rmse.compute(prediction, data.validTargets);
   const times = Float64Array.from(valid, (r) => table.timestamp![r]!);
   const shift = offset.predict(data.validUserIndex, times);
   const [lo, hi] = [table.stats.minRating, table.stats.maxRating];
@@ -864,8 +870,11 @@ function evaluateWithOffset(
     prediction[k] = Math.min(hi, Math.max(lo, prediction[k]! + shift[k]!));
   }
   return {
-    metrics: Object.fromEntries(
-      [mse, rmse, mae].map((m) => [m.name, m.compute(prediction, data.validTargets)]),
-    ),
+    metrics: {
+      ...Object.fromEntries(
+        [mse, rmse, mae].map((m) => [m.name, m.compute(prediction, data.validTargets)]),
+      ),
+      modelRmse,
+    },
   };
 }

@@ -90,7 +90,8 @@ export async function cvCommand(options: CvCommandOptions, io: CliIO): Promise<n
         recipeOptionsOf(options, io, split.train.length),
       );
       if (run.baseline !== run.model) run.baseline.dispose();
-      return run.model;
+      // best on a table with timestamps: measured with its recent-ratings offset, as cf train
+      return run.recentRatings ? { model: run.model, recentRatings: run.recentRatings } : run.model;
     },
   });
   if (result.stopped || io.signal?.aborted) {

@@ -431,6 +431,7 @@ export async function trainAndEvaluate(
     mse: result.mse,
     mae: result.mae,
     baselineRmse: result.baselineRmse,
+    ...(result.modelRmse !== undefined ? { modelRmse: result.modelRmse } : {}),
     ranking,
     epochs,
     secondsPerEpoch: result.secondsPerEpoch,
@@ -558,6 +559,10 @@ async function trainInto(
     log(
       `validation RMSE ${result.rmse.toFixed(4)} (MAE ${result.mae.toFixed(4)}), bias baseline RMSE ${result.baselineRmse.toFixed(4)}`,
     );
+    if (result.modelRmse !== undefined)
+      log(
+        `the ${recipe} RMSE adds the recent-ratings offset at each validation row's timestamp; the saved model predicts without it (validation RMSE ${result.modelRmse.toFixed(4)})`,
+      );
     // the saved model is worse than the one-line baseline: say so beside the two numbers
     if (result.rmse > result.baselineRmse && recipe !== 'bias')
       log(
