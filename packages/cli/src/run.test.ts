@@ -79,9 +79,19 @@ describe('cf train', () => {
       '--json',
     ]);
     expect(fine.code).toBe(0);
-    const fineJson = JSON.parse(fine.out) as { rmse: number; baselineRmse: number };
+    const fineJson = JSON.parse(fine.out) as {
+      rmse: number;
+      baselineRmse: number;
+      modelRmse: number;
+    };
     expect(fineJson.rmse).toBeLessThan(fineJson.baselineRmse);
     expect(fine.err).not.toMatch(/warning/);
+    // best keeps the file's timestamps for its recent-ratings offset; the saved model has none
+    expect(fineJson.modelRmse).toBeGreaterThan(0);
+    expect(fineJson.modelRmse).not.toBe(fineJson.rmse);
+    expect(fine.err).toMatch(
+      /the best RMSE adds the recent-ratings offset .* the saved model predicts without it \(validation RMSE \d\.\d{4}\)/,
+    );
   });
 
   it('trains the notebook recipe, prints the table and saves a model; --json prints one object', async () => {

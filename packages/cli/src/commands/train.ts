@@ -495,8 +495,9 @@ async function trainInto(
     if (!options.quiet) io.stderr.write(line + '\n');
   };
   const backend = await selectBackend(options.backend);
-  // the timestamps are never read here: not held for the whole run (100 MB at 25M ratings)
-  const dataset = await loadDataset(options, io, log, { timestamps: false });
+  // the timestamps are read by best's recent-ratings offset only: otherwise not held for the
+  // whole run (100 MB at 25M ratings)
+  const dataset = await loadDataset(options, io, log, { timestamps: options.recipe === 'best' });
   const { table } = dataset.loaded;
   const cvIdx = options.cvIdx ?? 0;
   const all = options.all === true;
