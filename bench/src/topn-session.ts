@@ -8,6 +8,7 @@
 // Usage (from bench/):
 //   CF_DATA_DIR=../shared/datasets node --import tsx src/topn-session.ts inner [gamma,...]
 //   CF_DATA_DIR=../shared/datasets node --import tsx src/topn-session.ts ml-latest-small|ml-100k [gamma] [folds]
+// SESSION_TOP_K=20,50,... keeps only each item's strongest neighbours (what a scalable model would store).
 // `inner`: @cf/data's innerSplit of ml-latest-small cvIdx 0 (where gamma is chosen), the reported
 // rows never read. Otherwise the reported folds (cvIdx 0-4, u1-u5), measured with a chosen gamma.
 import * as tf from '@tensorflow/tfjs-core';
@@ -23,7 +24,13 @@ if (!root) throw new Error('set CF_DATA_DIR to the folder that contains ml-lates
 await tf.setBackend('cpu');
 
 /** Sparse symmetric item-item weights as one neighbour map per item. */
-function sessionItemItem(table: RatingsTable, rows: Int32Array, window = 5, tau = 1) {
+function sessionItemItem(
+  table: RatingsTable,
+  rows: Int32Array,
+  topK = Infinity,
+  window = 5,
+  tau = 1,
+) {
   const stamp = table.timestamp;
   if (!stamp) throw new Error(`${table.source} has no timestamps`);
   const order = Int32Array.from(rows).sort((a, b) => {
@@ -53,12 +60,12 @@ function sessionItemItem(table: RatingsTable, rows: Int32Array, window = 5, tau 
     }
   }
   const lists = neighbours.map((m, j) => {
-    const items = Int32Array.from(m.keys());
-    const weights = Float32Array.from(
-      items,
-      (k) => m.get(k)! / Math.sqrt((count[j]! + 1) * (count[k]! + 1)),
-    );
-    return { items, weights };
+    const kept = Array.from(m, ([k, w]) => [k, w / Math.sqrt((count[j]! + 1) * (count[k]! + 1))]);
+    if (kept.length > topK) kept.sort((a, b) => b[1]! - a[1]!).length = topK;
+    return {
+      items: Int32Array.from(kept, (e) => e[0]!),
+      weights: Float32Array.from(kept, (e) => e[1]!),
+    };
   });
   const seen: number[][] = Array.from({ length: table.userIds.size }, () => []);
   for (const r of rows) seen[table.userIndex[r]!]!.push(table.itemIndex[r]!);
@@ -120,18 +127,23 @@ async function measure(table: RatingsTable, name: string, split: Split, gammas: 
   const cpu = process.cpuUsage();
   const { model } = await runRecipe('topn', table, split);
   const trained = process.cpuUsage(cpu);
-  const session = sessionItemItem(table, split.train);
   console.log(
     `| ${name} | topn | ${show(rankingMetrics(model, table, split, { k: 10 }))} | ${((trained.user + trained.system) / 1e6).toFixed(1)} CPU s |`,
   );
-  for (const gamma of gammas)
-    console.log(
-      `| ${name} | topn + ${gamma} · session | ${show(rankingMetrics(withSession(model, session, gamma), table, split, { k: 10 }))} |`,
-    );
+  for (const topK of TOP_K) {
+    const session = sessionItemItem(table, split.train, topK);
+    const pairs = session.lists.reduce((sum, l) => sum + l.items.length, 0);
+    for (const gamma of gammas)
+      console.log(
+        `| ${name} | topn + ${gamma} · session (top ${topK}: ${pairs} pairs) | ${show(rankingMetrics(withSession(model, session, gamma), table, split, { k: 10 }))} |`,
+      );
+  }
   model.dispose();
 }
 
 const [what = 'inner', gammaArg, foldArg] = process.argv.slice(2);
+// SESSION_TOP_K=50,200: keep each item's strongest neighbours only (default: all)
+const TOP_K = (process.env['SESSION_TOP_K'] ?? 'Infinity').split(',').map(Number);
 if (what === 'inner') {
   const { table } = await loadRatings(join(root, 'ml-latest-small'));
   const inner = innerSplit(splitByCvIdxs(table, { cvIdx: 0, valPct: 0.2, seed: 42 }));
