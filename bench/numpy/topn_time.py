@@ -21,6 +21,8 @@ rows are read only by the `reported` group, which measures and chooses nothing).
   blend     the recipe's blend (numpy iALS twin + topn_softmax.py's PyTorch softmax twin, 1 : 1 after
             dividing each by its std) with the session item-item added.
   reported  the chosen session settings added to the twins on the reported folds (measures only).
+  lam, lam-reported
+            alpha0 / lambda of the iALS twin on the inner split; lambda 0.02 on the reported folds.
 
 Each candidate is blended as z(base) + gamma * z(feature), gamma on a grid; the base is the numpy
 twin of the recipe's iALS (`ials` below, as in topn_explore.py, 128 factors). The rows are in the
@@ -364,8 +366,38 @@ def group_control(zb):
         report('  iALS + %g it' % g, zb + g * z(s))
 
 
+def group_lam(_zb):
+    """alpha0 / lambda of the iALS twin on this data set's inner split (the trainer README's
+    "lambda on ml-100k" table; run with ml-100k and with ml-latest-small)."""
+    grid = [(0.1, 0.005), (0.1, 0.01), (0.1, 0.015), (0.1, 0.02), (0.1, 0.03), (0.1, 0.04), (0.05, 0.01),
+            (0.2, 0.01), (0.3, 0.01), (0.15, 0.02), (0.2, 0.02)]
+    for a0, lam in grid:
+        report('iALS 128 alpha0 %g lambda %g' % (a0, lam), ials(conf_default, a0=a0, lam=lam))
+
+
+def group_lam_reported(_zb):
+    """lambda 0.02 (ml-100k's inner choice) on the reported folds: iALS twin, + softmax twin, +
+    0.35 session (measures only)."""
+    global TRAIN, VALID
+    argv = sys.argv
+    sys.argv = argv[:1]
+    import topn_softmax as ts
+    import topn_explore as te
+    sys.argv = argv
+    te.user, te.item, te.rating, te.N_USERS, te.N_ITEMS = user, item, rating, N_USERS, N_ITEMS
+    for f in range(len(folds)):
+        name, TRAIN, VALID = folds[f]
+        te.TRAIN = TRAIN
+        base = z(ials(conf_default, lam=0.02))
+        blend = z(base + z(ts.softmax_mf(user_lr=0.3, batch=16)))
+        report('%s %s lambda 0.02 iALS twin' % (DATASET, name), base)
+        report('%s %s lambda 0.02 blend twin' % (DATASET, name), blend)
+        report('%s %s lambda 0.02 blend twin + 0.35 session' % (DATASET, name), blend + 0.35 * z(session_cooc(5, 1, 0.5)))
+
+
 GROUPS = {'pop': group_pop, 'session': group_session, 'session2': group_session2, 'lowrank': group_lowrank,
-          'pseudo': group_pseudo, 'blend': group_blend, 'control': group_control, 'reported': group_reported}
+          'pseudo': group_pseudo, 'blend': group_blend, 'control': group_control, 'reported': group_reported,
+          'lam': group_lam, 'lam-reported': group_lam_reported}
 
 if __name__ == '__main__':
     started = time.perf_counter()
