@@ -2,17 +2,17 @@
 // implicit-MF model of ml-25m's shape (USERS users, default 162,541; 59,047 items; FACTORS
 // factors, default 193 as the `topn` blend) ranked by `rankAllUsers` on THREADS threads with every
 // (user, item) pair scored (PRUNE=0, the default: what pruning by norm cannot shorten, the worst
-// case for a real model) in float32 and in int16, each twice, alternating. Random factors have
+// case for a real model) in float32 and in int16, each RUNS times (default 2), alternating. Random factors have
 // nearly equal norms, so PRUNE=1 prunes almost nothing here either. Prints one JSON line per run
 // and checks that both arithmetics give the same lists (sha256 of items and scores).
-// Usage: node --import tsx src/scale/rank-precision.ts [FACTORS=193] [USERS=162541] [THREADS=2] [PRUNE=0]
+// Usage: node --import tsx src/scale/rank-precision.ts [FACTORS=193] [USERS=162541] [THREADS=2] [PRUNE=0] [RUNS=2]
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { createImplicitMatrixFactorization, rankAllUsers } from '@cf/model';
 
-const [fText = '193', usersText = '162541', threadsText = '2', pruneText = '0'] =
+const [fText = '193', usersText = '162541', threadsText = '2', pruneText = '0', runsText = '2'] =
   process.argv.slice(2);
 await tf.setBackend('cpu');
 const nItems = 59047;
@@ -26,7 +26,8 @@ const model = createImplicitMatrixFactorization({
   seed: 3,
 });
 const digests = new Map<string, string>();
-for (const precision of ['float32', 'int16', 'float32', 'int16'] as const) {
+const order = Array.from({ length: Number(runsText) }, () => ['float32', 'int16'] as const).flat();
+for (const precision of order) {
   const cpu = process.cpuUsage();
   const start = performance.now();
   const ranked = await rankAllUsers(model, {
