@@ -347,6 +347,21 @@ export class BlockedDotKernel {
     }
   }
 
+  /** Writes the lanes of {@link #lanes} above `c` as row `r`'s entries for items `i0 ..`; returns the new count. */
+  #emitLanes(r: number, i0: number, c: number, count: number): number {
+    const { outRow, outItem, outScore } = this;
+    const lanes = this.#lanes;
+    for (let lane = 0; lane < PANEL; lane++) {
+      const v = lanes[lane]!;
+      if (!(v > c)) continue;
+      outRow[count] = r;
+      outItem[count] = i0 + lane;
+      outScore[count] = v;
+      count++;
+    }
+    return count;
+  }
+
   /** The JavaScript twin of `scoreTilesI16`: the same integer dot products, scaled in float64. */
   #scoreI16Js(nu: number, p0: number, p1: number): number {
     const f2 = Math.ceil(this.nFactors / 2);
@@ -354,7 +369,7 @@ export class BlockedDotKernel {
     const scale = this.#userScale!;
     const panels = this.#panels16!;
     const ib = this.#itemBias;
-    const { outRow, outItem, outScore, cut, userBase } = this;
+    const { cut, userBase } = this;
     const sums = new Float64Array(PANEL);
     let count = 0;
     for (let q = 0; q < nu; q += 4) {
@@ -375,14 +390,10 @@ export class BlockedDotKernel {
           const base = userBase[r]!;
           const s = scale[r]!;
           const i0 = p * PANEL;
-          for (let lane = 0; lane < PANEL; lane++) {
-            const v = base + ib[i0 + lane]! + sums[lane]! * s;
-            if (!(v > c)) continue;
-            outRow[count] = r;
-            outItem[count] = i0 + lane;
-            outScore[count] = v;
-            count++;
-          }
+          const lanes = this.#lanes;
+          for (let lane = 0; lane < PANEL; lane++)
+            lanes[lane] = base + ib[i0 + lane]! + sums[lane]! * s;
+          count = this.#emitLanes(r, i0, c, count);
         }
       }
     }
@@ -395,7 +406,7 @@ export class BlockedDotKernel {
     const users = this.users;
     const panels = this.#panels;
     const ib = this.#itemBias;
-    const { outRow, outItem, outScore, cut, userBase } = this;
+    const { cut, userBase } = this;
     let count = 0;
     for (let q = 0; q < nu; q += 4) {
       for (let p = p0; p < p1; p++) {
@@ -437,14 +448,7 @@ export class BlockedDotKernel {
           lanes[5] = s5;
           lanes[6] = s6;
           lanes[7] = s7;
-          for (let lane = 0; lane < PANEL; lane++) {
-            const v = lanes[lane]!;
-            if (!(v > c)) continue;
-            outRow[count] = r;
-            outItem[count] = i0 + lane;
-            outScore[count] = v;
-            count++;
-          }
+          count = this.#emitLanes(r, i0, c, count);
         }
       }
     }
@@ -456,7 +460,7 @@ export class BlockedDotKernel {
     const users = this.users;
     const panels = this.#panels;
     const ib = this.#itemBias;
-    const { outRow, outItem, outScore, cut, userBase } = this;
+    const { cut, userBase } = this;
     let count = 0;
     for (let q = 0; q < nu; q += 4) {
       for (let p = p0; p < p1; p++) {
@@ -499,14 +503,7 @@ export class BlockedDotKernel {
           lanes[5] = s5;
           lanes[6] = s6;
           lanes[7] = s7;
-          for (let lane = 0; lane < PANEL; lane++) {
-            const v = lanes[lane]!;
-            if (!(v > c)) continue;
-            outRow[count] = r;
-            outItem[count] = i0 + lane;
-            outScore[count] = v;
-            count++;
-          }
+          count = this.#emitLanes(r, i0, c, count);
         }
       }
     }
