@@ -1,4 +1,6 @@
 import { expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createRatingsTable } from '@cf/data';
 import { createBiasBaseline, fitBiasBaseline } from '@cf/model';
 import { describeEachBackend, makeSyntheticRatings } from '@cf/test-utils';
@@ -90,6 +92,29 @@ describeEachBackend('crossValidate', () => {
         Math.abs(rmse.compute(withOffset, target) - rmse.compute(base, target)),
       ).toBeGreaterThan(1e-4);
     });
+  });
+
+  it("a fold's model is unreachable while the next fold trains (its memory can be released)", async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const finalized: number[] = [];
+    const registry = new FinalizationRegistry<number>((fold) => finalized.push(fold));
+    const atTrain: number[][] = [];
+    await crossValidate({
+      table,
+      folds: kFolds(table, { k: 3, seed: 1 }),
+      train: async (split, fold) => {
+        // every earlier fold's model must be collectable by now
+        gc();
+        for (let k = 0; k < 20 && finalized.length < fold; k++)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        atTrain.push([...finalized].sort());
+        const model = fitBiasBaseline(table, split.train);
+        registry.register(model, fold);
+        return model;
+      },
+    });
+    expect(atTrain).toEqual([[], [0], [0, 1]]);
   });
 
   it('cvIdxFolds gives the five disjoint getCvIdxs validation folds', () => {
