@@ -176,4 +176,30 @@ describe('BlockedDotKernel', () => {
     const q = BlockedDotKernel.create({ factors, nItems, nFactors: f }, { precision: 'int16' });
     expect(q.quantizationErrorBound(Float32Array.of(1, Number.NaN, 0, 0, 0))).toBe(Infinity);
   });
+
+  for (const precision of ['int16', 'float32'] as const)
+    it(`setUser and moveUser give the entries of rows written directly (${precision})`, () => {
+      const make = () =>
+        BlockedDotKernel.create(
+          { factors, bias, nItems, nFactors: f },
+          { precision, blockUsers: 8, blockItems: 16 },
+        );
+      const cut = [-Infinity, 0, 0.5, 1, -0.5, 2];
+      const direct = make();
+      const want = entries(direct, cut, 0);
+      const viaSet = make();
+      // rows written in reverse into rows 0..5 of a block that held other rows first, then row 6
+      // moved onto row 5 after being set to user 5's row
+      for (let r = 0; r < 7; r++) viaSet.setUser(r, userRows, ((r + 3) % nUsers) * f, 9);
+      for (let r = 0; r < 5; r++) viaSet.setUser(r, userRows, r * f, 0.5 - 0.1 * r);
+      viaSet.setUser(6, userRows, 5 * f, 0);
+      viaSet.moveUser(6, 5);
+      viaSet.userBase[5] = 0;
+      viaSet.cut.set(cut);
+      const n = viaSet.score(nUsers, 0);
+      expect(n).toBe(want.length);
+      for (let e = 0; e < n; e++) {
+        expect([viaSet.outRow[e], viaSet.outItem[e]]).toEqual([want[e]!.row, want[e]!.item]);
+      }
+    });
 });

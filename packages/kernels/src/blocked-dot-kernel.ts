@@ -70,7 +70,12 @@ export class BlockedDotKernel {
   readonly itemStep: number;
   /** int16: the largest `Σ_d |item[i, d]|` over the items; float32: 0. */
   readonly maxItemAbsSum: number;
-  /** `[blockUsers, nFactors]`: the block's user rows (write them before {@link score}; zero the unused rows). */
+  /**
+   * `[blockUsers, nFactors]`: the block's user rows (write them before {@link score}; zero the unused
+   * rows). With int16, a row written here directly is quantised again at every {@link score} call;
+   * {@link setUser} and {@link moveUser} quantise it once (a row they wrote must not then be
+   * changed here).
+   */
   readonly users: Float32Array;
   /** `[blockUsers]`: per user constant (global + user bias). */
   readonly userBase: Float32Array;
@@ -85,6 +90,8 @@ export class BlockedDotKernel {
   readonly #panels16: Int16Array | undefined;
   readonly #users16: Int16Array | undefined;
   readonly #userScale: Float32Array | undefined;
+  /** int16: 1 where {@link setUser} / {@link moveUser} quantised the row (else quantised at each call). */
+  readonly #userQuantized: Uint8Array | undefined;
   readonly #relu: Float32Array | undefined;
   readonly #lanes = new Float32Array(PANEL);
   readonly #itemBias: Float32Array;
@@ -184,6 +191,7 @@ export class BlockedDotKernel {
     };
     this.#users16 = quantized ? i16('users16') : undefined;
     this.#userScale = quantized ? f32('userScale') : undefined;
+    this.#userQuantized = quantized ? new Uint8Array(this.blockUsers) : undefined;
     this.#panels16 = quantized ? i16('panels16') : undefined;
     this.#offsets = offsets;
     const factors = items.factors;
@@ -261,6 +269,35 @@ export class BlockedDotKernel {
   }
 
   /**
+   * Writes user row `row` of the block: its factors `values[offset .. offset + nFactors − 1]` and its
+   * base (global + user bias); with int16 also its quantised row, once, instead of at every
+   * {@link score} call. The cut is left as it was.
+   */
+  setUser(row: number, values: ArrayLike<number>, offset: number, base: number): void {
+    const f = this.nFactors;
+    for (let d = 0; d < f; d++) this.users[row * f + d] = values[offset + d]!;
+    this.userBase[row] = base;
+    if (this.#userQuantized) {
+      this.#quantizeRow(row);
+      this.#userQuantized[row] = 1;
+    }
+  }
+
+  /** Moves user row `from` of the block to row `to` (factors, base, cut and, with int16, its quantised row). */
+  moveUser(from: number, to: number): void {
+    const f = this.nFactors;
+    this.users.copyWithin(to * f, from * f, (from + 1) * f);
+    this.userBase[to] = this.userBase[from]!;
+    this.cut[to] = this.cut[from]!;
+    if (this.#userQuantized) {
+      const width = 2 * Math.ceil(f / 2);
+      this.#users16!.copyWithin(to * width, from * width, (from + 1) * width);
+      this.#userScale![to] = this.#userScale![from]!;
+      this.#userQuantized[to] = this.#userQuantized[from]!;
+    }
+  }
+
+  /**
    * Scores users `0 .. nUsers-1` of the block (their rows, bases and cuts already written) against
    * items `item0 .. item0 + blockItems − 1` (`item0` a multiple of 8; clipped at `nItems`) and
    * returns how many entries it wrote to {@link outRow} / {@link outItem} / {@link outScore}: per
@@ -329,22 +366,24 @@ export class BlockedDotKernel {
     return this.#relu ? this.#reluJs(nu, p0, p1, this.#relu) : this.#scoreJs(nu, p0, p1);
   }
 
-  /** int16: quantises user rows 0..nu−1 of {@link users} and their scales (shared by both implementations). */
+  /** int16: quantises the rows 0..nu−1 of {@link users} that {@link setUser} / {@link moveUser} did not. */
   #quantizeUsers(nu: number): void {
+    const done = this.#userQuantized!;
+    for (let r = 0; r < nu; r++) if (done[r] === 0) this.#quantizeRow(r);
+  }
+
+  /** int16: row `r` of {@link users} quantised, and its scale (shared by both implementations). */
+  #quantizeRow(r: number): void {
     const f = this.nFactors;
-    const f2 = Math.ceil(f / 2);
     const users = this.users;
     const users16 = this.#users16!;
-    const scale = this.#userScale!;
     const levels = this.quantizationLevels;
-    for (let r = 0; r < nu; r++) {
-      let maxAbs = 0;
-      for (let d = 0; d < f; d++) maxAbs = Math.max(maxAbs, Math.abs(users[r * f + d]!));
-      const step = maxAbs > 0 && Number.isFinite(maxAbs) ? maxAbs / levels : 0;
-      const at = r * 2 * f2;
-      for (let d = 0; d < f; d++) users16[at + d] = quantize(users[r * f + d]!, step, levels);
-      scale[r] = step * this.itemStep;
-    }
+    let maxAbs = 0;
+    for (let d = 0; d < f; d++) maxAbs = Math.max(maxAbs, Math.abs(users[r * f + d]!));
+    const step = maxAbs > 0 && Number.isFinite(maxAbs) ? maxAbs / levels : 0;
+    const at = r * 2 * Math.ceil(f / 2);
+    for (let d = 0; d < f; d++) users16[at + d] = quantize(users[r * f + d]!, step, levels);
+    this.#userScale![r] = step * this.itemStep;
   }
 
   /** Writes the lanes of {@link #lanes} above `c` as row `r`'s entries for items `i0 ..`; returns the new count. */

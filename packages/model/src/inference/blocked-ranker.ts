@@ -294,8 +294,8 @@ export class BlockedRanker {
       candidates.push([]);
       const row = active++;
       const userBase = form.globalBias + (form.userBias ? form.userBias[u]! : 0);
-      kernel.users.set(form.userFactors.subarray(u * f, (u + 1) * f), row * f);
-      kernel.userBase[row] = userBase;
+      // with int16 the row is quantised here, once, not at every kernel call
+      kernel.setUser(row, form.userFactors, u * f, userBase);
       kernel.cut[row] = -Infinity;
       base[r] = Math.max(Math.fround(userBase), userBase);
       userOfRow[row] = r;
@@ -385,9 +385,7 @@ export class BlockedRanker {
         }
         const last = --active;
         if (row !== last) {
-          kernel.users.copyWithin(row * f, last * f, (last + 1) * f);
-          kernel.userBase[row] = kernel.userBase[last]!;
-          kernel.cut[row] = kernel.cut[last]!;
+          kernel.moveUser(last, row);
           userOfRow[row] = userOfRow[last]!;
         }
       }
