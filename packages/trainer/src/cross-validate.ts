@@ -1,7 +1,7 @@
 import { kFoldSplit, splitByCvIdxs, type RatingsTable, type Split } from '@cf/data';
 import type { RatingModel } from '@cf/model';
 import { mae, rmse, type Metric } from './metrics.js';
-import type { RecentRatingsOffset } from './fit-recent-ratings-offset.js';
+import { addRecentRatings, type RecentRatingsOffset } from './fit-recent-ratings-offset.js';
 import {
   rankingMetricsAsync,
   type RankingMetricsAsyncOptions,
@@ -133,16 +133,7 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
       Int32Array.from(split.valid, (r) => table.userIndex[r]!),
       Int32Array.from(split.valid, (r) => table.itemIndex[r]!),
     );
-    if (offset && table.timestamp) {
-      const time = table.timestamp;
-      const shift = offset.predict(
-        Int32Array.from(split.valid, (r) => table.userIndex[r]!),
-        Float64Array.from(split.valid, (r) => time[r]!),
-      );
-      const { minRating: lo, maxRating: hi } = table.stats;
-      for (let k = 0; k < prediction.length; k++)
-        prediction[k] = Math.min(hi, Math.max(lo, prediction[k]! + shift[k]!));
-    }
+    if (offset && table.timestamp) addRecentRatings(prediction, offset, table, split.valid);
     const target = Float32Array.from(split.valid, (r) => table.rating[r]!);
     const values = Object.fromEntries(metrics.map((m) => [m.name, m.compute(prediction, target)]));
     let ranked: RankingMetricsResult | undefined;

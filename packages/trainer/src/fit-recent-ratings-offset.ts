@@ -156,3 +156,28 @@ export function fitRecentRatingsOffset(
     },
   };
 }
+
+/**
+ * Adds `offset` at each of `rows`' own timestamps to `prediction` (one value per row of `rows`, in
+ * place) and clips the sums to `table`'s rating range: the rating predictions `best` is measured
+ * by (`runRecipe`, `crossValidate`). `table` must have timestamps.
+ *
+ * @returns `prediction`.
+ */
+export function addRecentRatings(
+  prediction: Float32Array,
+  offset: RecentRatingsOffset,
+  table: RatingsTable,
+  rows: Int32Array,
+): Float32Array {
+  const time = table.timestamp;
+  if (!time) throw new RangeError('addRecentRatings needs a table with timestamps');
+  const shift = offset.predict(
+    Int32Array.from(rows, (r) => table.userIndex[r]!),
+    Float64Array.from(rows, (r) => time[r]!),
+  );
+  const { minRating: lo, maxRating: hi } = table.stats;
+  for (let k = 0; k < prediction.length; k++)
+    prediction[k] = Math.min(hi, Math.max(lo, prediction[k]! + shift[k]!));
+  return prediction;
+}

@@ -78,7 +78,7 @@ export { trainOnAllRows } from './train-on-all-rows.js';
 export type { AllRowsRecipeResult, TrainingEpoch } from './train-on-all-rows.js';
 export { fitBayesianMf } from './fit-bayesian-mf.js';
 export { fitItemAutoRec } from './fit-item-autorec.js';
-export { fitRecentRatingsOffset } from './fit-recent-ratings-offset.js';
+export { addRecentRatings, fitRecentRatingsOffset } from './fit-recent-ratings-offset.js';
 export type {
   RecentRatingsOffset,
   RecentRatingsOffsetConfig,

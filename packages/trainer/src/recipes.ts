@@ -11,7 +11,11 @@ import {
 import { createAdam, createAdamW } from './adam.js';
 import { fitBayesianMf, type BayesianMfSweep } from './fit-bayesian-mf.js';
 import { fitItemAutoRec, type ItemAutoRecEpoch } from './fit-item-autorec.js';
-import { fitRecentRatingsOffset, type RecentRatingsOffset } from './fit-recent-ratings-offset.js';
+import {
+  addRecentRatings,
+  fitRecentRatingsOffset,
+  type RecentRatingsOffset,
+} from './fit-recent-ratings-offset.js';
 import { fitImplicitAls, type ImplicitAlsSweep } from './fit-implicit-als.js';
 import { defaultRatingConfidence } from './default-rating-confidence.js';
 import { scaleByItem } from './scale-by-item.js';
@@ -863,12 +867,7 @@ function evaluateWithOffset(
 ): { metrics: Record<string, number> } {
   const prediction = model.predict(data.validUserIndex, data.validItemIndex);
   const modelRmse = rmse.compute(prediction, data.validTargets);
-  const times = Float64Array.from(valid, (r) => table.timestamp![r]!);
-  const shift = offset.predict(data.validUserIndex, times);
-  const [lo, hi] = [table.stats.minRating, table.stats.maxRating];
-  for (let k = 0; k < prediction.length; k++) {
-    prediction[k] = Math.min(hi, Math.max(lo, prediction[k]! + shift[k]!));
-  }
+  addRecentRatings(prediction, offset, table, valid);
   return {
     metrics: {
       ...Object.fromEntries(
